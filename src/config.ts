@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/** Parses a duration such as `0`, `500ms`, `5s`, `5m`, `2h` into milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const unit = match[2] ?? 's';
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1;
+  return value * factor;
+}
+
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = '0,5s,5m,30m,2h,5h,10h,10h';
+
+const durationList = z.string().transform((text, ctx) => {
+  const parts = text.split(',').map((part) => part.trim());
+  const delays: number[] = [];
+  for (const part of parts) {
+    const ms = parseDuration(part);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not a duration like 0, 500ms, 5s, 5m or 2h` });
+      return z.NEVER;
+    }
+    delays.push(ms);
+  }
+  return delays;
+});
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATA_DIR: z.string().default('./.data'),
+  PUBLIC_URL: z.string().url().optional(),
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  WEBHOOK_RETRY_SCHEDULE: z.string().default(DEFAULT_WEBHOOK_RETRY_SCHEDULE).pipe(durationList),
+  /** Key that encrypts webhook signing secrets at rest (32 bytes, base64 or hex). */
+  SECRET_ENCRYPTION_KEY: z.string().optional(),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Environment = z.input<typeof environmentSchema>;
+
+export interface Config {
+  production: boolean;
+  port: number;
+  host: string;
+  /** Unset: the embedded PGlite database, kept in `dataDir` (or in memory when `dataDir` is null). */
+  databaseUrl: string | undefined;
+  dataDir: string | null;
+  publicUrl: string | undefined;
+  adminApiKey: string | undefined;
+  webhookRetrySchedule: number[];
+  secretEncryptionKey: string | undefined;
+  webhookAllowPrivateNetworks: boolean;
+  databasePoolSize: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads the whole environment once; every problem is reported together. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const blankAsUnset = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = environmentSchema.safeParse(blankAsUnset);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (production && !e.ADMIN_API_KEY) problems.push('ADMIN_API_KEY: required in production');
+  if (production && !e.SECRET_ENCRYPTION_KEY) problems.push('SECRET_ENCRYPTION_KEY: required in production');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR === ':memory:' ? null : e.DATA_DIR,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    adminApiKey: e.ADMIN_API_KEY,
+    webhookRetrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
+    secretEncryptionKey: e.SECRET_ENCRYPTION_KEY,
+    webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS
+      ? e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true'
+      : !production,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    logLevel: e.LOG_LEVEL,
+  };
+}

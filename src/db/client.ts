@@ -1,0 +1,126 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** Either the database or an open transaction: domain functions that only read take this. */
+export type Executor = Db | Tx;
+
+export interface Database {
+  kind: 'postgres' | 'pglite';
+  db: Db;
+  /** Applies pending migrations; safe when several processes start at once. */
+  migrate(): Promise<void>;
+  /** Calls `onMessage` for each NOTIFY on `channel` (delivered only after the sender commits). */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  /** Number of SQL statements issued through drizzle since start; tests use it against N+1. */
+  statementCount(): number;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+/** Arbitrary constant: the advisory lock that serialises migrations across processes. */
+const MIGRATION_LOCK_ID = 72_110_301;
+
+export interface DatabaseOptions {
+  databaseUrl: string | undefined;
+  /** Embedded database directory; null keeps it in memory. */
+  dataDir: string | null;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  let statements = 0;
+  const logger = {
+    logQuery() {
+      statements += 1;
+    },
+  };
+
+  if (options.databaseUrl) {
+    const client = postgres(options.databaseUrl, {
+      max: options.poolSize ?? 10,
+      onnotice: () => {},
+      connection: { application_name: 'checkout-gateway' },
+    });
+    const db = drizzlePostgres(client, { schema, logger }) as unknown as Db;
+    return {
+      kind: 'postgres',
+      db,
+      async migrate() {
+        const lock = await client.reserve();
+        try {
+          await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+          await migratePostgres(drizzlePostgres(client), { migrationsFolder });
+        } finally {
+          await lock`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.catch(() => {});
+          lock.release();
+        }
+      },
+      async listen(channel, onMessage) {
+        const subscription = await client.listen(channel, onMessage);
+        return () => subscription.unlisten();
+      },
+      async ping() {
+        try {
+          await client`select 1`;
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      statementCount: () => statements,
+      async close() {
+        await client.end({ timeout: 5 });
+      },
+    };
+  }
+
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema, logger }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    async migrate() {
+      await migratePglite(drizzlePglite(client), { migrationsFolder });
+    },
+    async listen(channel, onMessage) {
+      return client.listen(channel, onMessage);
+    },
+    async ping() {
+      try {
+        await client.query('select 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    statementCount: () => statements,
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+/**
+ * Serialises event writers of one account until commit, so that event sequence numbers of an
+ * account commit in order; without it a reader resuming `after` an event could skip one that
+ * took a lower number but committed later.
+ */
+export async function lockAccountEventLog(tx: Tx, accountId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'events:' + accountId}))`);
+}

@@ -1,0 +1,225 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const time = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
+
+export const checkoutSessionStateEnum = pgEnum('checkout_session_state', ['OPEN', 'COMPLETE', 'EXPIRED']);
+export const paymentIntentStateEnum = pgEnum('payment_intent_state', [
+  'REQUIRES_PAYMENT_METHOD',
+  'PROCESSING',
+  'SUCCEEDED',
+  'CANCELED',
+]);
+
+export const accountTable = pgTable('account', {
+  id: text('id').primaryKey(),
+  displayName: text('display_name').notNull(),
+  createTime: time('create_time').notNull().defaultNow(),
+});
+
+/** Account API keys. Only a SHA-256 of the key is kept; the key itself is shown once. */
+export const apiKeyTable = pgTable(
+  'api_key',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accountTable.id),
+    keyHash: text('key_hash').notNull(),
+    /** The first characters of the key, so that a user can tell keys apart. */
+    keyPrefix: text('key_prefix').notNull(),
+    createTime: time('create_time').notNull().defaultNow(),
+    revokeTime: time('revoke_time'),
+  },
+  (t) => [uniqueIndex('api_key_key_hash_idx').on(t.keyHash)],
+);
+
+export const checkoutSessionTable = pgTable(
+  'checkout_session',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accountTable.id),
+    state: checkoutSessionStateEnum('state').notNull(),
+    amount: bigint('amount', { mode: 'bigint' }).notNull(),
+    currency: text('currency').notNull(),
+    clientReferenceId: text('client_reference_id'),
+    successUrl: text('success_url'),
+    cancelUrl: text('cancel_url'),
+    metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
+    paymentIntentId: text('payment_intent_id').notNull(),
+    expireTime: time('expire_time').notNull(),
+    createTime: time('create_time').notNull(),
+    updateTime: time('update_time').notNull(),
+  },
+  (t) => [
+    index('checkout_session_account_create_idx').on(t.accountId, t.createTime.desc(), t.id.desc()),
+    index('checkout_session_account_reference_idx').on(t.accountId, t.clientReferenceId),
+    index('checkout_session_open_expire_idx').on(t.expireTime).where(sql`${t.state} = 'OPEN'`),
+  ],
+);
+
+export const paymentIntentTable = pgTable(
+  'payment_intent',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accountTable.id),
+    checkoutSessionId: text('checkout_session_id').notNull(),
+    state: paymentIntentStateEnum('state').notNull(),
+    amount: bigint('amount', { mode: 'bigint' }).notNull(),
+    currency: text('currency').notNull(),
+    /** Card brand and last four digits of the successful payment; never the number itself. */
+    cardBrand: text('card_brand'),
+    cardLast4: text('card_last4'),
+    lastErrorCode: text('last_error_code'),
+    lastErrorMessage: text('last_error_message'),
+    createTime: time('create_time').notNull(),
+    updateTime: time('update_time').notNull(),
+  },
+  (t) => [uniqueIndex('payment_intent_checkout_session_idx').on(t.checkoutSessionId)],
+);
+
+/** One row per charge attempt sent to the payment processor, successful or declined. */
+export const paymentAttemptTable = pgTable(
+  'payment_attempt',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    paymentIntentId: text('payment_intent_id')
+      .notNull()
+      .references(() => paymentIntentTable.id),
+    succeeded: boolean('succeeded').notNull(),
+    declineCode: text('decline_code'),
+    processor: text('processor').notNull(),
+    processorReference: text('processor_reference'),
+    cardBrand: text('card_brand').notNull(),
+    cardLast4: text('card_last4').notNull(),
+    createTime: time('create_time').notNull().defaultNow(),
+  },
+  (t) => [index('payment_attempt_payment_intent_idx').on(t.paymentIntentId)],
+);
+
+/**
+ * The committed event log. `sequence` orders an account's events in commit order: writers take
+ * a per-account advisory lock before inserting, so a later sequence never commits earlier.
+ */
+export const eventTable = pgTable(
+  'event',
+  {
+    id: text('id').primaryKey(),
+    sequence: bigserial('sequence', { mode: 'bigint' }).notNull(),
+    accountId: text('account_id').notNull(),
+    type: text('type').notNull(),
+    checkoutSessionId: text('checkout_session_id'),
+    /** The webhook payload's `data` object, as it was when the event happened. */
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    createTime: time('create_time').notNull(),
+  },
+  (t) => [
+    uniqueIndex('event_sequence_idx').on(t.sequence),
+    index('event_account_sequence_idx').on(t.accountId, t.sequence),
+    index('event_create_time_idx').on(t.createTime),
+  ],
+);
+
+/** Idempotency keys, scoped to the account and the operation. */
+export const idempotencyKeyTable = pgTable(
+  'idempotency_key',
+  {
+    accountId: text('account_id').notNull(),
+    operation: text('operation').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    /** The id of the resource the first request created. */
+    resourceId: text('resource_id').notNull(),
+    createTime: time('create_time').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.operation, t.key] }), index('idempotency_key_create_idx').on(t.createTime)],
+);
+
+export const webhookEndpointTable = pgTable(
+  'webhook_endpoint',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accountTable.id),
+    url: text('url').notNull(),
+    description: text('description'),
+    enabledEvents: text('enabled_events').array().notNull(),
+    disabled: boolean('disabled').notNull().default(false),
+    disabledReason: text('disabled_reason'),
+    /**
+     * Signing secrets, encrypted with SECRET_ENCRYPTION_KEY. More than one while a rotated
+     * secret is still valid: `[{ ciphertext, expireTime | null }]`.
+     */
+    secrets: jsonb('secrets').$type<{ ciphertext: string; expireTime: string | null }[]>().notNull(),
+    /** When deliveries to this endpoint began failing without a success since (disables after 5 days). */
+    failingSince: time('failing_since'),
+    createTime: time('create_time').notNull(),
+    updateTime: time('update_time').notNull(),
+  },
+  (t) => [index('webhook_endpoint_account_idx').on(t.accountId)],
+);
+
+export const webhookDeliveryStateEnum = pgEnum('webhook_delivery_state', ['PENDING', 'SUCCEEDED', 'FAILED']);
+
+/** The outbox: one row per (event, endpoint), written in the event's transaction. */
+export const webhookDeliveryTable = pgTable(
+  'webhook_delivery',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => eventTable.id, { onDelete: 'cascade' }),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpointTable.id, { onDelete: 'cascade' }),
+    state: webhookDeliveryStateEnum('state').notNull().default('PENDING'),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    nextAttemptTime: time('next_attempt_time'),
+    /** A worker's lease on the delivery; an attempt whose worker died is retried once it lapses. */
+    leaseExpireTime: time('lease_expire_time'),
+    createTime: time('create_time').notNull(),
+    updateTime: time('update_time').notNull(),
+  },
+  (t) => [
+    index('webhook_delivery_due_idx').on(t.nextAttemptTime).where(sql`${t.state} = 'PENDING'`),
+    index('webhook_delivery_endpoint_idx').on(t.endpointId, t.createTime),
+    index('webhook_delivery_event_idx').on(t.eventId),
+  ],
+);
+
+export const webhookAttemptTable = pgTable(
+  'webhook_attempt',
+  {
+    id: text('id').primaryKey(),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveryTable.id, { onDelete: 'cascade' }),
+    attemptNumber: integer('attempt_number').notNull(),
+    startTime: time('start_time').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    succeeded: boolean('succeeded').notNull(),
+  },
+  (t) => [uniqueIndex('webhook_attempt_delivery_number_idx').on(t.deliveryId, t.attemptNumber)],
+);

@@ -1,0 +1,366 @@
+import { createHash } from 'node:crypto';
+import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db, Executor, Tx } from '../db/client.js';
+import { checkoutSessionTable, idempotencyKeyTable, paymentIntentTable } from '../db/schema.js';
+import { DomainError, notFound } from './errors.js';
+import { recordEvent, type EventType } from './events.js';
+import { hasPrefix, newId } from './ids.js';
+import { MAX_EXPIRE_MS, type CreateCheckoutSessionInput } from './validation.js';
+
+export type CheckoutSessionState = 'OPEN' | 'COMPLETE' | 'EXPIRED';
+export type PaymentIntentState = 'REQUIRES_PAYMENT_METHOD' | 'PROCESSING' | 'SUCCEEDED' | 'CANCELED';
+
+type CheckoutSessionRow = typeof checkoutSessionTable.$inferSelect;
+type PaymentIntentRow = typeof paymentIntentTable.$inferSelect;
+
+/** A checkout session as every reader sees it: past `expireTime` an OPEN row reads as EXPIRED. */
+export type CheckoutSession = CheckoutSessionRow;
+/** A payment intent as readers see it: CANCELED once its session has lapsed unpaid. */
+export type PaymentIntent = PaymentIntentRow;
+
+export interface DomainDeps {
+  db: Db;
+  /** Base of hosted page URLs, without a trailing slash. */
+  publicUrl: string;
+}
+
+export function checkoutSessionName(accountId: string, id: string): string {
+  return `accounts/${accountId}/checkout-sessions/${id}`;
+}
+
+export function paymentIntentName(accountId: string, id: string): string {
+  return `accounts/${accountId}/payment-intents/${id}`;
+}
+
+export function checkoutSessionUrl(publicUrl: string, session: CheckoutSession): string | null {
+  return session.state === 'OPEN' ? `${publicUrl}/checkout?s_checkout_session=${session.id}` : null;
+}
+
+/**
+ * Parses `accounts/acct_…/<collection>/<prefix>_…`. A well-formed name of another account is
+ * reported exactly like a missing resource, so that names leak nothing across tenants.
+ */
+export function parseResourceName(
+  name: string,
+  accountId: string,
+  collection: 'checkout-sessions' | 'payment-intents' | 'events' | 'webhook-endpoints',
+  prefix: 'cs' | 'pi' | 'evt' | 'we',
+): string {
+  const parts = name.split('/');
+  if (parts.length !== 4 || parts[0] !== 'accounts' || !hasPrefix(parts[1]!, 'acct') || parts[2] !== collection || !hasPrefix(parts[3]!, prefix)) {
+    throw new DomainError('BAD_USER_INPUT', `"${name}" is not a resource name of the form accounts/acct_…/${collection}/${prefix}_….`, {
+      issues: [{ path: ['name'], message: `must look like accounts/acct_…/${collection}/${prefix}_…` }],
+    });
+  }
+  if (parts[1] !== accountId) throw notFound(collection === 'checkout-sessions' ? 'Checkout session' : 'Resource');
+  return parts[3]!;
+}
+
+export function effectiveSession(row: CheckoutSessionRow, now = new Date()): CheckoutSession {
+  if (row.state === 'OPEN' && row.expireTime.getTime() <= now.getTime()) {
+    return { ...row, state: 'EXPIRED', updateTime: row.expireTime };
+  }
+  return row;
+}
+
+export function effectivePaymentIntent(row: PaymentIntentRow, sessionExpireTime: Date, now = new Date()): PaymentIntent {
+  if (row.state === 'REQUIRES_PAYMENT_METHOD' && sessionExpireTime.getTime() <= now.getTime()) {
+    return { ...row, state: 'CANCELED', updateTime: sessionExpireTime };
+  }
+  return row;
+}
+
+/** SQL condition for "reads as `state`", consistent with `effectiveSession`. */
+function effectiveStateIs(state: CheckoutSessionState): SQL {
+  const t = checkoutSessionTable;
+  switch (state) {
+    case 'OPEN':
+      return sql`(${t.state} = 'OPEN' and ${t.expireTime} > now())`;
+    case 'EXPIRED':
+      return sql`(${t.state} = 'EXPIRED' or (${t.state} = 'OPEN' and ${t.expireTime} <= now()))`;
+    case 'COMPLETE':
+      return sql`${t.state} = 'COMPLETE'`;
+  }
+}
+
+/** The seed's REST representation, also the `checkout_session` object of webhook payloads. */
+export function toCheckoutSessionResource(session: CheckoutSession, publicUrl: string) {
+  return {
+    name: checkoutSessionName(session.accountId, session.id),
+    state: session.state,
+    amount: session.amount.toString(),
+    currency: session.currency,
+    client_reference_id: session.clientReferenceId,
+    url: checkoutSessionUrl(publicUrl, session),
+    payment_intent: paymentIntentName(session.accountId, session.paymentIntentId),
+    paid: session.state === 'COMPLETE',
+    success_url: session.successUrl,
+    cancel_url: session.cancelUrl,
+    metadata: session.metadata,
+    expire_time: session.expireTime.toISOString(),
+    create_time: session.createTime.toISOString(),
+    update_time: session.updateTime.toISOString(),
+  };
+}
+
+export type CheckoutSessionResource = ReturnType<typeof toCheckoutSessionResource>;
+
+/** Writes the event of a checkout session change, inside that change's transaction. */
+export async function recordCheckoutSessionEvent(
+  tx: Tx,
+  deps: DomainDeps,
+  type: EventType,
+  session: CheckoutSession,
+  at: Date,
+): Promise<string> {
+  return recordEvent(tx, {
+    accountId: session.accountId,
+    type,
+    checkoutSessionId: session.id,
+    data: { checkout_session: toCheckoutSessionResource(session, deps.publicUrl) },
+    createTime: at,
+  });
+}
+
+function requestFingerprint(input: CreateCheckoutSessionInput): string {
+  const metadata = input.metadata ? Object.fromEntries(Object.entries(input.metadata).sort(([a], [b]) => (a < b ? -1 : 1))) : null;
+  const canonical = JSON.stringify([
+    input.amount.toString(),
+    input.currency,
+    input.clientReferenceId ?? null,
+    input.successUrl ?? null,
+    input.cancelUrl ?? null,
+    metadata,
+    input.expireTime ? input.expireTime.toISOString() : null,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export interface CreateResult {
+  session: CheckoutSession;
+  /** True when an earlier request with the same idempotency key created this session. */
+  replayed: boolean;
+}
+
+/**
+ * Creates a session and its payment intent, and records `checkout_session.created`, in one
+ * transaction. With an idempotency key, the key row is claimed first in that same transaction:
+ * concurrent requests with one key queue on its primary key, and all but the first replay it.
+ */
+export async function createCheckoutSession(
+  deps: DomainDeps,
+  accountId: string,
+  input: CreateCheckoutSessionInput,
+  idempotencyKey?: string | null,
+): Promise<CreateResult> {
+  if (idempotencyKey && input.idempotencyKey && idempotencyKey !== input.idempotencyKey) {
+    throw new DomainError('BAD_USER_INPUT', 'The Idempotency-Key header and input.idempotencyKey differ.', {
+      issues: [{ path: ['input', 'idempotencyKey'], message: 'differs from the Idempotency-Key header' }],
+    });
+  }
+  const key = idempotencyKey ?? input.idempotencyKey ?? null;
+  const now = new Date();
+  const sessionId = newId('cs');
+  const paymentIntentId = newId('pi');
+
+  return deps.db.transaction(async (tx) => {
+    if (key) {
+      const requestHash = requestFingerprint(input);
+      const claimed = await tx
+        .insert(idempotencyKeyTable)
+        .values({ accountId, operation: 'createCheckoutSession', key, requestHash, resourceId: sessionId, createTime: now })
+        .onConflictDoNothing()
+        .returning({ key: idempotencyKeyTable.key });
+      if (claimed.length === 0) {
+        const [earlier] = await tx
+          .select()
+          .from(idempotencyKeyTable)
+          .where(
+            and(
+              eq(idempotencyKeyTable.accountId, accountId),
+              eq(idempotencyKeyTable.operation, 'createCheckoutSession'),
+              eq(idempotencyKeyTable.key, key),
+            ),
+          );
+        if (!earlier) throw new Error('idempotency key row vanished between insert and select');
+        if (earlier.requestHash !== requestHash) {
+          throw new DomainError(
+            'IDEMPOTENCY_KEY_REUSED',
+            'This idempotency key was already used with different input; use a new key for a new request.',
+          );
+        }
+        const [row] = await tx.select().from(checkoutSessionTable).where(eq(checkoutSessionTable.id, earlier.resourceId));
+        if (!row) throw new Error('idempotency key points at a missing checkout session');
+        return { session: effectiveSession(row, now), replayed: true };
+      }
+    }
+
+    const expireTime = input.expireTime ?? new Date(now.getTime() + MAX_EXPIRE_MS);
+    const [session] = await tx
+      .insert(checkoutSessionTable)
+      .values({
+        id: sessionId,
+        accountId,
+        state: 'OPEN',
+        amount: input.amount,
+        currency: input.currency,
+        clientReferenceId: input.clientReferenceId ?? null,
+        successUrl: input.successUrl ?? null,
+        cancelUrl: input.cancelUrl ?? null,
+        metadata: input.metadata ?? {},
+        paymentIntentId,
+        expireTime,
+        createTime: now,
+        updateTime: now,
+      })
+      .returning();
+    await tx.insert(paymentIntentTable).values({
+      id: paymentIntentId,
+      accountId,
+      checkoutSessionId: sessionId,
+      state: 'REQUIRES_PAYMENT_METHOD',
+      amount: input.amount,
+      currency: input.currency,
+      createTime: now,
+      updateTime: now,
+    });
+    await recordCheckoutSessionEvent(tx, deps, 'checkout_session.created', session!, now);
+    return { session: session!, replayed: false };
+  });
+}
+
+/** Locks a session row for the rest of the transaction; undefined when not in the account. */
+export async function lockCheckoutSession(tx: Tx, accountId: string | null, sessionId: string): Promise<CheckoutSessionRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(checkoutSessionTable)
+    .where(
+      accountId === null
+        ? eq(checkoutSessionTable.id, sessionId)
+        : and(eq(checkoutSessionTable.id, sessionId), eq(checkoutSessionTable.accountId, accountId)),
+    )
+    .for('update');
+  return row;
+}
+
+/**
+ * The one guarded transition OPEN → EXPIRED (payment intent → CANCELED), with its event.
+ * The caller holds the row lock. Returns the row unchanged when it is not OPEN.
+ */
+export async function expireLockedSession(tx: Tx, deps: DomainDeps, row: CheckoutSessionRow, now: Date): Promise<CheckoutSessionRow> {
+  if (row.state !== 'OPEN') return row;
+  const [expired] = await tx
+    .update(checkoutSessionTable)
+    .set({ state: 'EXPIRED', updateTime: now })
+    .where(and(eq(checkoutSessionTable.id, row.id), eq(checkoutSessionTable.state, 'OPEN')))
+    .returning();
+  await tx
+    .update(paymentIntentTable)
+    .set({ state: 'CANCELED', updateTime: now })
+    .where(and(eq(paymentIntentTable.id, row.paymentIntentId), inArray(paymentIntentTable.state, ['REQUIRES_PAYMENT_METHOD', 'PROCESSING'])));
+  await recordCheckoutSessionEvent(tx, deps, 'checkout_session.expired', expired!, now);
+  return expired!;
+}
+
+/** OPEN → EXPIRED; EXPIRED stays as it is; COMPLETE cannot be expired. */
+export async function expireCheckoutSession(deps: DomainDeps, accountId: string, sessionId: string): Promise<CheckoutSession> {
+  return deps.db.transaction(async (tx) => {
+    const row = await lockCheckoutSession(tx, accountId, sessionId);
+    if (!row) throw notFound('Checkout session');
+    if (row.state === 'COMPLETE') {
+      throw new DomainError('FAILED_PRECONDITION', 'The checkout session is COMPLETE: it was paid and can no longer be expired.');
+    }
+    return expireLockedSession(tx, deps, row, new Date());
+  });
+}
+
+/**
+ * Moves OPEN sessions whose `expireTime` has passed to EXPIRED, at most `limit` per call.
+ * SKIP LOCKED lets every process sweep at once without waiting on each other or on a payment.
+ */
+export async function sweepExpiredCheckoutSessions(deps: DomainDeps, limit = 100): Promise<number> {
+  return deps.db.transaction(async (tx) => {
+    const rows = await tx
+      .select()
+      .from(checkoutSessionTable)
+      .where(and(eq(checkoutSessionTable.state, 'OPEN'), sql`${checkoutSessionTable.expireTime} <= now()`))
+      .orderBy(checkoutSessionTable.expireTime)
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    const now = new Date();
+    for (const row of rows) await expireLockedSession(tx, deps, row, now);
+    return rows.length;
+  });
+}
+
+export async function getCheckoutSession(db: Executor, accountId: string, sessionId: string): Promise<CheckoutSession | undefined> {
+  const [row] = await db
+    .select()
+    .from(checkoutSessionTable)
+    .where(and(eq(checkoutSessionTable.id, sessionId), eq(checkoutSessionTable.accountId, accountId)));
+  return row && effectiveSession(row);
+}
+
+/** Batch read for DataLoader: rows in the account among `ids`, in no particular order. */
+export async function getCheckoutSessions(db: Executor, accountId: string, ids: readonly string[]): Promise<CheckoutSession[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(checkoutSessionTable)
+    .where(and(eq(checkoutSessionTable.accountId, accountId), inArray(checkoutSessionTable.id, [...ids])));
+  const now = new Date();
+  return rows.map((row) => effectiveSession(row, now));
+}
+
+/** Batch read for DataLoader, keyed by payment intent id. */
+export async function getPaymentIntents(db: Executor, accountId: string, ids: readonly string[]): Promise<PaymentIntent[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({ intent: paymentIntentTable, expireTime: checkoutSessionTable.expireTime })
+    .from(paymentIntentTable)
+    .innerJoin(checkoutSessionTable, eq(checkoutSessionTable.id, paymentIntentTable.checkoutSessionId))
+    .where(and(eq(paymentIntentTable.accountId, accountId), inArray(paymentIntentTable.id, [...ids])));
+  const now = new Date();
+  return rows.map((row) => effectivePaymentIntent(row.intent, row.expireTime, now));
+}
+
+export interface ListCheckoutSessionsOptions {
+  /** Rows to return (callers ask for one more than a page to learn whether more follow). */
+  limit: number;
+  /** Position of a row: its creation time and id. */
+  after?: SessionCursor | null;
+  before?: SessionCursor | null;
+  /** Oldest first instead of newest first (for backward pagination). */
+  inverted?: boolean;
+  state?: CheckoutSessionState | null;
+  clientReferenceId?: string | null;
+}
+
+export interface SessionCursor {
+  createTime: Date;
+  id: string;
+}
+
+/** Newest first, keyset-paginated on (createTime, id), so a page costs one indexed statement. */
+export async function listCheckoutSessions(db: Executor, accountId: string, options: ListCheckoutSessionsOptions): Promise<CheckoutSession[]> {
+  const t = checkoutSessionTable;
+  const conditions: SQL[] = [eq(t.accountId, accountId)];
+  if (options.state) conditions.push(effectiveStateIs(options.state));
+  if (options.clientReferenceId != null) conditions.push(eq(t.clientReferenceId, options.clientReferenceId));
+  if (options.after) {
+    const { createTime, id } = options.after;
+    conditions.push(or(lt(t.createTime, createTime), and(eq(t.createTime, createTime), lt(t.id, id)))!);
+  }
+  if (options.before) {
+    const { createTime, id } = options.before;
+    conditions.push(or(gt(t.createTime, createTime), and(eq(t.createTime, createTime), gt(t.id, id)))!);
+  }
+  const rows = await db
+    .select()
+    .from(t)
+    .where(and(...conditions))
+    .orderBy(...(options.inverted ? [asc(t.createTime), asc(t.id)] : [desc(t.createTime), desc(t.id)]))
+    .limit(options.limit);
+  const now = new Date();
+  return rows.map((row) => effectiveSession(row, now));
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { accountName, createAccount, getAccount, type Account } from '../domain/accounts.js';
+import { notFound } from '../domain/errors.js';
+import { builder } from './builder.js';
+import { requireAccountId, requireAdmin } from './context.js';
+
+export const AccountRef = builder.objectRef<Account>('Account').implement({
+  description: 'A merchant account. Every other resource belongs to exactly one account.',
+  fields: (t) => ({
+    name: t.string({ description: 'The resource name, `accounts/acct_…`.', resolve: (a) => accountName(a.id) }),
+    displayName: t.exposeString('displayName', { description: 'The name customers see on the hosted payment page.' }),
+    createTime: t.expose('createTime', { type: 'DateTime', description: 'When the account was created.' }),
+  }),
+});
+
+const CreateAccountInput = builder.inputType('CreateAccountInput', {
+  description: 'A new merchant account.',
+  fields: (t) => ({
+    displayName: t.string({
+      required: true,
+      description: 'The name customers see on the hosted payment page; 1 to 100 characters.',
+      validate: z.string().trim().min(1, 'must be 1 to 100 characters').max(100, 'must be 1 to 100 characters'),
+    }),
+  }),
+});
+
+const CreateAccountPayload = builder
+  .objectRef<{ account: Account; apiKey: string }>('CreateAccountPayload')
+  .implement({
+    description: 'The new account and its first API key.',
+    fields: (t) => ({
+      account: t.field({ type: AccountRef, resolve: (p) => p.account }),
+      apiKey: t.exposeString('apiKey', {
+        description: 'The account\'s first API key (`sk_…`). It is shown here once and stored only as a hash.',
+      }),
+    }),
+  });
+
+builder.queryField('account', (t) =>
+  t.field({
+    type: AccountRef,
+    description: 'The account of the API key making the request.',
+    resolve: async (_root, _args, ctx) => {
+      const account = await getAccount(ctx.deps.db, requireAccountId(ctx));
+      if (!account) throw notFound('Account');
+      return account;
+    },
+  }),
+);
+
+builder.mutationField('createAccount', (t) =>
+  t.field({
+    type: CreateAccountPayload,
+    description: 'Creates a merchant account and its first API key. Only the platform key (ADMIN_API_KEY) may call it.',
+    args: { input: t.arg({ type: CreateAccountInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      return createAccount(ctx.deps.db, input.displayName.trim());
+    },
+  }),
+);

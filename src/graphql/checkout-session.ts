@@ -1,0 +1,208 @@
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import {
+  checkoutSessionName,
+  checkoutSessionUrl,
+  createCheckoutSession,
+  expireCheckoutSession,
+  getCheckoutSessions,
+  listCheckoutSessions,
+  parseResourceName,
+  type CheckoutSession,
+  type SessionCursor,
+} from '../domain/checkout-sessions.js';
+import { DomainError, notFound } from '../domain/errors.js';
+import { formatAmount, isLocale } from '../domain/money.js';
+import { createCheckoutSessionSchema } from '../domain/validation.js';
+import { builder } from './builder.js';
+import { requireAccountId } from './context.js';
+import { PaymentIntentRef } from './payment-intent.js';
+
+export const CheckoutSessionStateEnum = builder.enumType('CheckoutSessionState', {
+  description: 'Where a checkout session is in its lifecycle.',
+  values: {
+    OPEN: { description: 'The customer can open the URL and pay.' },
+    COMPLETE: { description: 'The payment succeeded.' },
+    EXPIRED: { description: 'The session expired, or was expired, without payment; its URL no longer works.' },
+  } as const,
+});
+
+export const CheckoutSessionRef = builder.loadableNode('CheckoutSession', {
+  description: 'A request for one payment of a fixed amount, paid by the customer on the hosted page behind `url`.',
+  id: { resolve: (session: CheckoutSession) => session.id },
+  load: (ids: string[], ctx) => getCheckoutSessions(ctx.deps.db, requireAccountId(ctx), ids),
+  sort: (session) => session.id,
+  fields: (t) => ({
+    name: t.string({
+      description: 'The resource name, `accounts/acct_…/checkout-sessions/cs_…`.',
+      resolve: (s) => checkoutSessionName(s.accountId, s.id),
+    }),
+    state: t.field({
+      type: CheckoutSessionStateEnum,
+      description: 'OPEN until paid (COMPLETE) or expired (EXPIRED). Past `expireTime` an unpaid session is EXPIRED.',
+      resolve: (s) => s.state,
+    }),
+    amount: t.string({
+      description: 'The amount in the smallest unit of the currency, as decimal digits: "10000" is 100.00 GBP.',
+      resolve: (s) => s.amount.toString(),
+    }),
+    currency: t.exposeString('currency', { description: 'Three-letter ISO 4217 code, upper case.' }),
+    formattedAmount: t.string({
+      description: 'The amount formatted for people, such as "£100.00", with the currency\'s own number of decimals.',
+      args: {
+        locale: t.arg.string({ description: 'A BCP 47 locale such as "en-GB" or "de-DE"; default "en".' }),
+      },
+      resolve: (s, { locale }) => {
+        if (locale != null && !isLocale(locale)) {
+          throw new DomainError('BAD_USER_INPUT', `"${locale}" is not a supported locale.`, {
+            issues: [{ path: ['locale'], message: 'must be a supported BCP 47 locale such as en-GB' }],
+          });
+        }
+        return formatAmount(s.amount, s.currency, locale ?? 'en');
+      },
+    }),
+    clientReferenceId: t.exposeString('clientReferenceId', {
+      nullable: true,
+      description: 'The merchant\'s own reference, such as an order id.',
+    }),
+    url: t.string({
+      nullable: true,
+      description: 'The hosted payment page to send the customer to; null unless the session is OPEN.',
+      resolve: (s, _args, ctx) => checkoutSessionUrl(ctx.deps.publicUrl, s),
+    }),
+    paymentIntent: t.field({
+      type: PaymentIntentRef,
+      description: 'The payment intent created with this session.',
+      resolve: (s) => s.paymentIntentId,
+    }),
+    paid: t.boolean({ description: 'True once the payment has succeeded.', resolve: (s) => s.state === 'COMPLETE' }),
+    successUrl: t.exposeString('successUrl', {
+      nullable: true,
+      description: 'Where the customer goes after paying; without it a hosted success page is shown.',
+    }),
+    cancelUrl: t.exposeString('cancelUrl', {
+      nullable: true,
+      description: 'When set, the hosted page shows a Back link to it.',
+    }),
+    metadata: t.field({ type: 'Metadata', description: 'The merchant\'s key-value pairs.', resolve: (s) => s.metadata }),
+    expireTime: t.expose('expireTime', { type: 'DateTime', description: 'When the session expires if unpaid.' }),
+    createTime: t.expose('createTime', { type: 'DateTime' }),
+    updateTime: t.expose('updateTime', { type: 'DateTime' }),
+  }),
+});
+
+builder.objectField(PaymentIntentRef, 'checkoutSession', (t) =>
+  t.field({
+    type: CheckoutSessionRef,
+    description: 'The checkout session this payment intent belongs to.',
+    resolve: (intent) => intent.checkoutSessionId,
+  }),
+);
+
+const CheckoutSessionFilter = builder.inputType('CheckoutSessionFilter', {
+  description: 'Narrows a list of checkout sessions; conditions combine with AND.',
+  fields: (t) => ({
+    state: t.field({ type: CheckoutSessionStateEnum, description: 'Only sessions that read as this state now.' }),
+    clientReferenceId: t.string({ description: 'Only sessions with this client reference.' }),
+  }),
+});
+
+const CreateCheckoutSessionInput = builder.inputType('CreateCheckoutSessionInput', {
+  description: 'A new checkout session.',
+  fields: (t) => ({
+    amount: t.string({
+      required: true,
+      description: 'Smallest currency unit as decimal digits, 1 to 999999999999: "10000" is 100.00 GBP.',
+    }),
+    currency: t.string({ required: true, description: 'A current ISO 4217 code; lower case is accepted.' }),
+    clientReferenceId: t.string({ description: 'Your own reference, such as an order id; at most 200 characters.' }),
+    successUrl: t.string({
+      description: 'Absolute http(s) URL for after payment, at most 2048 characters. `{CHECKOUT_SESSION_ID}` is replaced by the session id.',
+    }),
+    cancelUrl: t.string({ description: 'Absolute http(s) URL behind the page\'s Back link, at most 2048 characters.' }),
+    metadata: t.field({ type: 'Metadata', description: 'At most 50 keys of 1–40 characters (no [ or ]), string values up to 500 characters.' }),
+    expireTime: t.field({ type: 'DateTime', description: '30 minutes to 24 hours from now; default 24 hours from now.' }),
+    idempotencyKey: t.string({ description: 'Same meaning as the Idempotency-Key header: retries with it create nothing new.' }),
+  }),
+});
+
+const CURSOR_SEPARATOR = '|';
+
+function encodeCursor(session: CheckoutSession): string {
+  return Buffer.from(`${session.createTime.toISOString()}${CURSOR_SEPARATOR}${session.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined, argument: 'after' | 'before'): SessionCursor | null {
+  if (cursor === undefined) return null;
+  const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split(CURSOR_SEPARATOR);
+  const createTime = new Date(time ?? '');
+  if (!id || rest.length > 0 || Number.isNaN(createTime.getTime())) {
+    throw new DomainError('BAD_USER_INPUT', `The ${argument} cursor is not one this API returned.`, {
+      issues: [{ path: [argument], message: 'is not a cursor returned by this API' }],
+    });
+  }
+  return { createTime, id };
+}
+
+builder.queryFields((t) => ({
+  checkoutSession: t.field({
+    type: CheckoutSessionRef,
+    nullable: true,
+    description: 'A checkout session by resource name. Fails with NOT_FOUND when the account has no such session.',
+    args: { name: t.arg.string({ required: true, description: '`accounts/acct_…/checkout-sessions/cs_…`' }) },
+    resolve: async (_root, { name }, ctx) => {
+      const accountId = requireAccountId(ctx);
+      const [session] = await getCheckoutSessions(ctx.deps.db, accountId, [
+        parseResourceName(name, accountId, 'checkout-sessions', 'cs'),
+      ]);
+      if (!session) throw notFound('Checkout session');
+      return session;
+    },
+  }),
+  checkoutSessions: t.connection({
+    type: CheckoutSessionRef,
+    description: 'The account\'s checkout sessions, newest first; at most 100 per page.',
+    args: { filter: t.arg({ type: CheckoutSessionFilter }) },
+    resolve: (_root, args, ctx) => {
+      const accountId = requireAccountId(ctx);
+      return resolveCursorConnection(
+        { args, toCursor: encodeCursor, defaultSize: 20, maxSize: 100 },
+        ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
+          listCheckoutSessions(ctx.deps.db, accountId, {
+            limit,
+            inverted,
+            after: decodeCursor(after, 'after'),
+            before: decodeCursor(before, 'before'),
+            state: args.filter?.state,
+            clientReferenceId: args.filter?.clientReferenceId,
+          }),
+      );
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createCheckoutSession: t.field({
+    type: CheckoutSessionRef,
+    description:
+      'Creates an OPEN checkout session and its payment intent. With an idempotency key, a retry returns the first result (marked `idempotentReplayed`).',
+    args: {
+      input: t.arg({ type: CreateCheckoutSessionInput, required: true }).validate(createCheckoutSessionSchema),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const accountId = requireAccountId(ctx);
+      const result = await createCheckoutSession(ctx.deps, accountId, input, ctx.idempotencyKey);
+      if (result.replayed) ctx.idempotentReplayed = true;
+      return result.session;
+    },
+  }),
+  expireCheckoutSession: t.field({
+    type: CheckoutSessionRef,
+    description:
+      'Expires an OPEN session so its URL stops working, and cancels its payment intent. An EXPIRED session is returned unchanged; a COMPLETE one fails with FAILED_PRECONDITION.',
+    args: { name: t.arg.string({ required: true, description: '`accounts/acct_…/checkout-sessions/cs_…`' }) },
+    resolve: async (_root, { name }, ctx) => {
+      const accountId = requireAccountId(ctx);
+      return expireCheckoutSession(ctx.deps, accountId, parseResourceName(name, accountId, 'checkout-sessions', 'cs'));
+    },
+  }),
+}));

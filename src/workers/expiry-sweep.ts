@@ -1,0 +1,15 @@
+import { sweepExpiredCheckoutSessions } from '../domain/checkout-sessions.js';
+import type { WorkerDeps } from './index.js';
+import { startLoop } from './loop.js';
+
+const BATCH = 100;
+
+/** Persists expiry of lapsed OPEN sessions (readers already see them EXPIRED) and emits their events. */
+export function startExpirySweep({ deps, logger }: WorkerDeps) {
+  return startLoop(
+    'expiry-sweep',
+    5_000,
+    async () => (await sweepExpiredCheckoutSessions(deps, BATCH)) === BATCH,
+    (error) => logger.error('expiry sweep failed', { error }),
+  );
+}

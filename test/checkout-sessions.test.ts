@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
+
+let gateway: Gateway;
+let shop: { accountId: string; apiKey: string };
+
+beforeAll(async () => {
+  gateway = await startGateway();
+  shop = await gateway.createAccount('Lifecycle shop');
+});
+afterAll(() => gateway?.stop());
+
+describe('the seed lifecycle', () => {
+  it('creates an OPEN session with its payment intent, url and formatted amount', async () => {
+    const session = await createSession(gateway, shop.apiKey, {
+      currency: 'gbp',
+      clientReferenceId: 'order_12345',
+      successUrl: 'https://example.com/success',
+      cancelUrl: 'https://example.com/cancel',
+    });
+    const id = session.name.split('/').pop();
+    expect(session.name).toBe(`accounts/${shop.accountId}/checkout-sessions/${id}`);
+    expect(id).toMatch(/^cs_[A-Za-z0-9]{22,}$/);
+    expect(session).toMatchObject({
+      state: 'OPEN',
+      amount: '10000',
+      currency: 'GBP',
+      formattedAmount: '£100.00',
+      clientReferenceId: 'order_12345',
+      url: `${gateway.url}/checkout?s_checkout_session=${id}`,
+      paid: false,
+      successUrl: 'https://example.com/success',
+      cancelUrl: 'https://example.com/cancel',
+      metadata: {},
+    });
+    expect(session.paymentIntent.name).toMatch(new RegExp(`^accounts/${shop.accountId}/payment-intents/pi_`));
+    expect(session.paymentIntent.state).toBe('REQUIRES_PAYMENT_METHOD');
+    const hours = (Date.parse(session.expireTime) - Date.parse(session.createTime)) / 3_600_000;
+    expect(hours).toBeCloseTo(24, 3);
+  });
+
+  it('expires an OPEN session, cancels its intent, and keeps EXPIRED as it is', async () => {
+    const session = await createSession(gateway, shop.apiKey);
+    const expire = `mutation($name: String!) { expireCheckoutSession(name: $name) { state url paid updateTime paymentIntent { state } } }`;
+    const first = await gateway.ok(expire, { name: session.name }, { key: shop.apiKey });
+    expect(first.expireCheckoutSession).toMatchObject({ state: 'EXPIRED', url: null, paid: false, paymentIntent: { state: 'CANCELED' } });
+    const again = await gateway.ok(expire, { name: session.name }, { key: shop.apiKey });
+    expect(again.expireCheckoutSession).toEqual(first.expireCheckoutSession);
+  });
+
+  it('rejects an unauthenticated request', async () => {
+    const response = await gateway.gql(`{ checkoutSessions { edges { node { id } } } }`, {}, { key: null });
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+  });
+});
