@@ -5,7 +5,7 @@ import { checkoutSessionTable, idempotencyKeyTable, paymentIntentTable } from '.
 import { DomainError, notFound } from './errors.js';
 import { recordEvent, type EventType } from './events.js';
 import { hasPrefix, newId } from './ids.js';
-import { MAX_EXPIRE_MS, type CreateCheckoutSessionInput } from './validation.js';
+import { idempotencyKeySchema, MAX_EXPIRE_MS, parseInput, type CreateCheckoutSessionInput } from './validation.js';
 
 export type CheckoutSessionState = 'OPEN' | 'COMPLETE' | 'EXPIRED';
 export type PaymentIntentState = 'REQUIRES_PAYMENT_METHOD' | 'PROCESSING' | 'SUCCEEDED' | 'CANCELED';
@@ -153,6 +153,7 @@ export async function createCheckoutSession(
   input: CreateCheckoutSessionInput,
   idempotencyKey?: string | null,
 ): Promise<CreateResult> {
+  if (idempotencyKey != null) parseInput(idempotencyKeySchema, idempotencyKey, ['Idempotency-Key']);
   if (idempotencyKey && input.idempotencyKey && idempotencyKey !== input.idempotencyKey) {
     throw new DomainError('BAD_USER_INPUT', 'The Idempotency-Key header and input.idempotencyKey differ.', {
       issues: [{ path: ['input', 'idempotencyKey'], message: 'differs from the Idempotency-Key header' }],

@@ -21,6 +21,12 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     cursorType: 'String',
     nodesQueryOptions: false,
+    // A malformed global id names nothing in the account: answer as for any missing object.
+    decodeGlobalID: (globalID) => {
+      const [typename, id, ...rest] = Buffer.from(globalID, 'base64').toString('utf8').split(':');
+      if (!typename || !id || rest.length > 0 || !/^[A-Za-z]+$/.test(typename)) throw notFound('Node');
+      return { typename, id };
+    },
     nodeQueryOptions: {
       description: 'A checkout session or payment intent by its global id. Fails with NOT_FOUND when the account has no such object.',
       resolve: async (_root, args, ctx, _info, resolveNode) => {
