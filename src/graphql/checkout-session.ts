@@ -126,6 +126,7 @@ const CreateCheckoutSessionInput = builder.inputType('CreateCheckoutSessionInput
 });
 
 const CURSOR_SEPARATOR = '|';
+const MAX_PAGE_SIZE = 100;
 
 function encodeCursor(session: CheckoutSession): string {
   return Buffer.from(`${session.createTime.toISOString()}${CURSOR_SEPARATOR}${session.id}`).toString('base64url');
@@ -164,8 +165,16 @@ builder.queryFields((t) => ({
     args: { filter: t.arg({ type: CheckoutSessionFilter }) },
     resolve: (_root, args, ctx) => {
       const accountId = requireAccountId(ctx);
+      for (const size of ['first', 'last'] as const) {
+        const value = args[size];
+        if (value != null && (value < 0 || value > MAX_PAGE_SIZE)) {
+          throw new DomainError('BAD_USER_INPUT', `${size} must be between 0 and ${MAX_PAGE_SIZE}.`, {
+            issues: [{ path: [size], message: `must be between 0 and ${MAX_PAGE_SIZE}` }],
+          });
+        }
+      }
       return resolveCursorConnection(
-        { args, toCursor: encodeCursor, defaultSize: 20, maxSize: 100 },
+        { args, toCursor: encodeCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
         ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
           listCheckoutSessions(ctx.deps.db, accountId, {
             limit,

@@ -1,0 +1,112 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkoutSessionTable, eventTable } from '../src/db/schema.js';
+import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
+
+let gateway: Gateway;
+let key: string;
+
+beforeAll(async () => {
+  gateway = await startGateway();
+  ({ apiKey: key } = await gateway.createAccount('Listing shop'));
+});
+afterAll(() => gateway?.stop());
+
+const idOf = (name: string) => name.split('/').pop()!;
+
+/** Moves a session's expiry into the past, as if its 24 hours had gone by. */
+async function lapse(name: string) {
+  await gateway.app.database.db
+    .update(checkoutSessionTable)
+    .set({ expireTime: new Date(Date.now() - 1000) })
+    .where(eq(checkoutSessionTable.id, idOf(name)));
+}
+
+async function eventsOf(name: string) {
+  return gateway.app.database.db.select({ type: eventTable.type }).from(eventTable).where(eq(eventTable.checkoutSessionId, idOf(name))).orderBy(eventTable.sequence);
+}
+
+const LIST = `query($first: Int, $after: String, $filter: CheckoutSessionFilter) {
+  checkoutSessions(first: $first, after: $after, filter: $filter) {
+    edges { cursor node { name state clientReferenceId paymentIntent { state } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+describe('checkoutSessions', () => {
+  it('pages newest first without gaps or repeats, and filters by state and reference', async () => {
+    const created: string[] = [];
+    for (let i = 0; i < 23; i += 1) created.push((await createSession(gateway, key, { clientReferenceId: i % 2 ? 'odd' : 'even' })).name);
+    const expected = [...created].reverse();
+
+    const seen: string[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    for (;;) {
+      const data = await gateway.ok(LIST, { first: 10, after }, { key });
+      seen.push(...data.checkoutSessions.edges.map((edge: any) => edge.node.name));
+      pages += 1;
+      if (!data.checkoutSessions.pageInfo.hasNextPage) break;
+      after = data.checkoutSessions.pageInfo.endCursor;
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual(expected);
+
+    const odd = await gateway.ok(LIST, { first: 100, filter: { clientReferenceId: 'odd' } }, { key });
+    expect(odd.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual(expected.filter((name) => created.indexOf(name) % 2 === 1));
+
+    await gateway.ok(`mutation($n: String!) { expireCheckoutSession(name: $n) { state } }`, { n: created[0] }, { key });
+    const expired = await gateway.ok(LIST, { first: 100, filter: { state: 'EXPIRED', clientReferenceId: 'even' } }, { key });
+    expect(expired.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual([created[0]]);
+    const open = await gateway.ok(LIST, { first: 100, filter: { state: 'OPEN' } }, { key });
+    expect(open.checkoutSessions.edges).toHaveLength(22);
+  });
+
+  it('caps a page at 100 and rejects a cursor it did not issue', async () => {
+    const response = await gateway.gql(LIST, { first: 101 }, { key });
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.body.errors![0]!.extensions!.issues).toEqual([{ path: ['first'], message: expect.any(String) }]);
+    expect(errorCodes(await gateway.gql(LIST, { first: -1 }, { key }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await gateway.gql(LIST, { first: 5, after: 'not-a-cursor' }, { key }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('lists 100 sessions with their payment intents in a fixed, small number of statements', async () => {
+    const other = await gateway.createAccount('Busy shop');
+    await Promise.all(Array.from({ length: 100 }, () => createSession(gateway, other.apiKey)));
+    await gateway.ok(`{ account { name } }`, {}, { key: other.apiKey }); // warm the key cache
+    const before = gateway.app.database.statementCount();
+    const data = await gateway.ok(LIST, { first: 100 }, { key: other.apiKey });
+    const statements = gateway.app.database.statementCount() - before;
+    expect(data.checkoutSessions.edges).toHaveLength(100);
+    expect(data.checkoutSessions.edges.every((edge: any) => edge.node.paymentIntent.state === 'REQUIRES_PAYMENT_METHOD')).toBe(true);
+    // One for the page, one for all payment intents; never one per session.
+    expect(statements).toBe(2);
+  });
+});
+
+describe('expiry', () => {
+  it('reads a lapsed OPEN session as EXPIRED everywhere before any sweep, then persists it once', async () => {
+    const session = await createSession(gateway, key, { clientReferenceId: 'lapsed' });
+    await lapse(session.name);
+    const read = await gateway.ok(`query($n: String!) { checkoutSession(name: $n) { state url paid paymentIntent { state } } }`, { n: session.name }, { key });
+    expect(read.checkoutSession).toEqual({ state: 'EXPIRED', url: null, paid: false, paymentIntent: { state: 'CANCELED' } });
+    const byNode = await gateway.ok(`query($id: ID!) { node(id: $id) { ... on CheckoutSession { state } } }`, { id: session.id }, { key });
+    expect(byNode.node.state).toBe('EXPIRED');
+    const open = await gateway.ok(LIST, { first: 100, filter: { state: 'OPEN', clientReferenceId: 'lapsed' } }, { key });
+    expect(open.checkoutSessions.edges).toEqual([]);
+    const expired = await gateway.ok(LIST, { first: 100, filter: { state: 'EXPIRED', clientReferenceId: 'lapsed' } }, { key });
+    expect(expired.checkoutSessions.edges).toHaveLength(1);
+
+    const expire = `mutation($n: String!) { expireCheckoutSession(name: $n) { state paymentIntent { state } } }`;
+    expect((await gateway.ok(expire, { n: session.name }, { key })).expireCheckoutSession).toEqual({ state: 'EXPIRED', paymentIntent: { state: 'CANCELED' } });
+    await gateway.ok(expire, { n: session.name }, { key });
+    expect((await eventsOf(session.name)).map((event) => event.type)).toEqual(['checkout_session.created', 'checkout_session.expired']);
+  });
+
+  it('writes each change\'s event in the same transaction as the change', async () => {
+    const session = await createSession(gateway, key);
+    expect((await eventsOf(session.name)).map((event) => event.type)).toEqual(['checkout_session.created']);
+    await gateway.ok(`mutation($n: String!) { expireCheckoutSession(name: $n) { state } }`, { n: session.name }, { key });
+    expect((await eventsOf(session.name)).map((event) => event.type)).toEqual(['checkout_session.created', 'checkout_session.expired']);
+  });
+});
