@@ -11,6 +11,7 @@ import { openDatabase, type Database } from './db/client.js';
 import { ApiKeyAuthenticator, countAccounts, issueDemoApiKey, type Principal } from './domain/accounts.js';
 import type { DomainDeps } from './domain/checkout-sessions.js';
 import { DomainError } from './domain/errors.js';
+import { RateLimiter } from './domain/rate-limit.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
 import { createHostedPages } from './hosted/routes.js';
@@ -101,8 +102,13 @@ export function buildApp(config: Config): App {
   const publicUrlFor = (port: number) => config.publicUrl ?? `http://localhost:${port}`;
   const deps: DomainDeps = { db: undefined as never, publicUrl: '' };
 
+  const rateLimiter = new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst);
+
+  /** Resolves the caller's key and charges its rate limit (throws RATE_LIMITED when spent). */
   async function authenticate(authorization: unknown): Promise<Principal | null> {
-    return authenticator!.authenticate(typeof authorization === 'string' ? authorization : null);
+    const principal = await authenticator!.authenticate(typeof authorization === 'string' ? authorization : null);
+    if (principal) rateLimiter.take(principal.role === 'account' ? principal.accountId : 'admin');
+    return principal;
   }
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({

@@ -42,6 +42,9 @@ const environmentSchema = z.object({
   SECRET_ENCRYPTION_KEY: z.string().optional(),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Requests a second per API key and process (0 turns the limit off), and the burst allowed. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -60,6 +63,8 @@ export interface Config {
   secretEncryptionKey: string | undefined;
   webhookAllowPrivateNetworks: boolean;
   databasePoolSize: number;
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -98,6 +103,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true'
       : !production,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
+    rateLimitBurst: e.RATE_LIMIT_BURST,
     logLevel: e.LOG_LEVEL,
   };
 }
