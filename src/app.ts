@@ -214,17 +214,24 @@ export function buildApp(config: Config): App {
               socket: ctx.extra.socket,
               params: payload,
             });
-            const args = {
-              schema: envelopedSchema,
-              operationName: payload.operationName,
-              document: parse(payload.query),
-              variableValues: payload.variables,
-              contextValue: await contextFactory(),
-              rootValue: { execute, subscribe },
-            };
-            const errors = validate(args.schema, args.document);
-            if (errors.length) return errors;
-            return args;
+            // Syntax errors and graphql-armor's limits are thrown from parse() and validate():
+            // report them as the operation's errors, as over HTTP, instead of closing the socket.
+            try {
+              const document = parse(payload.query);
+              const errors = validate(envelopedSchema, document);
+              if (errors.length) return errors;
+              return {
+                schema: envelopedSchema,
+                operationName: payload.operationName,
+                document,
+                variableValues: payload.variables,
+                contextValue: await contextFactory(),
+                rootValue: { execute, subscribe },
+              };
+            } catch (error) {
+              if (error instanceof GraphQLError) return [error];
+              throw error;
+            }
           },
         },
         wsServer,

@@ -1,0 +1,96 @@
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { errorCodes, startGateway, type Gateway } from './testkit.js';
+
+let gateway: Gateway;
+let key: string;
+
+beforeAll(async () => {
+  gateway = await startGateway();
+  ({ apiKey: key } = await gateway.createAccount('Protected shop'));
+});
+afterAll(() => gateway?.stop());
+
+const deep = `{ checkoutSessions { edges { node { paymentIntent { checkoutSession { paymentIntent { checkoutSession {
+  paymentIntent { checkoutSession { paymentIntent { checkoutSession { id } } } } } } } } } } } }`;
+const aliases = `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: account { name }`).join(' ')} }`;
+
+async function overWebSocket(query: string): Promise<{ data?: unknown; errors?: unknown[] }> {
+  const client = createClient({
+    url: gateway.url.replace('http', 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    connectionParams: { Authorization: `Api-Key ${key}` },
+    retryAttempts: 0,
+  });
+  try {
+    return await new Promise((resolve, reject) => {
+      let result: any;
+      client.subscribe({ query }, {
+        next: (value) => (result = value),
+        error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
+        complete: () => resolve(result),
+      });
+    });
+  } finally {
+    await client.dispose();
+  }
+}
+
+describe('query limits', () => {
+  it('refuses over-deep queries and alias floods over HTTP', async () => {
+    for (const query of [deep, aliases]) {
+      const response = await gateway.gql(query, {}, { key });
+      expect(response.body.data).toBeUndefined();
+      expect(response.body.errors?.length, JSON.stringify(response.body)).toBeGreaterThan(0);
+    }
+    expect(errorCodes(await gateway.gql(`{ a0: account { name } a1: account { name } }`, {}, { key }))).toEqual([]);
+  });
+
+  it('applies the same limits over graphql-ws, where ordinary queries work', async () => {
+    const fine = await overWebSocket(`{ account { name } }`);
+    expect(fine.data).toEqual({ account: { name: expect.stringMatching(/^accounts\/acct_/) } });
+    for (const query of [deep, aliases]) {
+      const result = await overWebSocket(query);
+      expect(result.data ?? null).toBeNull();
+      expect(result.errors?.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('refuses a WebSocket connection without a valid key', async () => {
+    const client = createClient({
+      url: gateway.url.replace('http', 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+      connectionParams: { Authorization: 'Api-Key sk_wrong' },
+      retryAttempts: 0,
+    });
+    const outcome = await new Promise<unknown>((resolve) => {
+      client.subscribe({ query: '{ account { name } }' }, { next: () => {}, error: resolve, complete: () => resolve('completed') });
+    });
+    await client.dispose();
+    expect((outcome as { code?: number }).code).toBe(4403);
+  });
+});
+
+describe('error masking', () => {
+  it('hides the detail of an unexpected failure and keeps it in the log', async () => {
+    const lines: string[] = [];
+    const broken = await startGateway({ logLevel: 'error' });
+    const account = await broken.createAccount('Doomed');
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      await broken.app.database.close(); // the database goes away under a running server
+      const response = await broken.gql(`{ checkoutSessions { edges { node { id } } } }`, {}, { key: account.apiKey });
+      const createResponse = await broken.gql(`mutation { createCheckoutSession(input: { amount: "1", currency: "GBP" }) { id } }`, {}, { key: account.apiKey });
+      for (const failed of [response, createResponse]) {
+        expect(errorCodes(failed)).toEqual(['INTERNAL_SERVER_ERROR']);
+        expect(failed.body.errors![0]!.message).toBe('Unexpected error.');
+      }
+    } finally {
+      process.stderr.write = write;
+      await broken.stop().catch(() => {});
+    }
+    expect(lines.join('')).toMatch(/"level":"error"/);
+  });
+});
