@@ -109,7 +109,7 @@ ${alert}
 <input type="hidden" name="csrf_token" value="${escapeHtml(state.csrfToken)}">
 ${field('cardNumber', state, { autocomplete: 'cc-number', inputmode: 'numeric', maxlength: 23, placeholder: '1234 1234 1234 1234' })}
 <div class="row">
-${field('expiry', state, { autocomplete: 'cc-exp', inputmode: 'numeric', hint: 'MM/YY', maxlength: 7, placeholder: 'MM/YY', value: state.values?.expiry })}
+${field('expiry', state, { autocomplete: 'cc-exp', inputmode: 'numeric', hint: 'MM/YY', maxlength: 7, value: state.values?.expiry })}
 ${field('securityCode', state, { autocomplete: 'cc-csc', inputmode: 'numeric', hint: '3 or 4 digits', maxlength: 4 })}
 </div>
 ${field('nameOnCard', state, { autocomplete: 'cc-name', maxlength: 200, value: state.values?.nameOnCard })}
