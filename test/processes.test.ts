@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { graphql, spawnGateway, type GatewayProcess } from './spawn.js';
+import { testDatabaseUrl } from './testkit.js';
+
+const running: GatewayProcess[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((gateway) => gateway.stop('SIGKILL')));
+});
+
+async function start(env: Record<string, string | undefined>) {
+  const gateway = await spawnGateway(env);
+  running.push(gateway);
+  return gateway;
+}
+
+const CREATE = `mutation($input: CreateCheckoutSessionInput!) { createCheckoutSession(input: $input) { name state } }`;
+const READ = `query($n: String!) { checkoutSession(name: $n) { name state } }`;
+
+describe('npm start on the embedded database', () => {
+  it('creates a demo account, prefills GraphiQL, serves health, stops cleanly and keeps data across restarts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gateway-data-'));
+    try {
+      const first = await start({ DATA_DIR: dataDir });
+      const demoKey = /Demo account API key[^\n]*\n\n\s+(sk_\w+)/.exec(first.output())?.[1];
+      expect(demoKey, first.output()).toBeDefined();
+      expect(first.output()).toMatch(/Platform key for createAccount[^\n]*\n\n\s+admin_\w+/);
+
+      const page = await fetch(`${first.url}/graphql`, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain(demoKey);
+      expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+
+      const created = await graphql(first.url, demoKey!, CREATE, { input: { amount: '10000', currency: 'GBP' } });
+      const name = created.body.data.createCheckoutSession.name;
+      expect(created.body.data.createCheckoutSession.state).toBe('OPEN');
+      expect(await first.stop('SIGTERM')).toBe(0);
+
+      const second = await start({ DATA_DIR: dataDir });
+      const secondKey = /Demo account API key[^\n]*\n\n\s+(sk_\w+)/.exec(second.output())?.[1];
+      expect(secondKey).toBeDefined();
+      expect(secondKey).not.toBe(demoKey);
+      for (const key of [demoKey!, secondKey!]) {
+        const read = await graphql(second.url, key, READ, { n: name });
+        expect(read.body.data.checkoutSession).toEqual({ name, state: 'OPEN' });
+      }
+      expect(await second.stop('SIGTERM')).toBe(0);
+      expect(second.output()).not.toMatch(/"level":"error"/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists every configuration problem, then exits', async () => {
+    await expect(spawnGateway({ PORT: 'abc', DATABASE_URL: 'mysql://x', WEBHOOK_RETRY_SCHEDULE: '0,soon' }, 15_000)).rejects.toThrow(
+      /PORT[\s\S]*DATABASE_URL[\s\S]*WEBHOOK_RETRY_SCHEDULE|PORT[\s\S]*WEBHOOK_RETRY_SCHEDULE[\s\S]*DATABASE_URL/,
+    );
+  });
+});
+
+describe.skipIf(!testDatabaseUrl())('two gateway processes on one PostgreSQL database', () => {
+  it('serve the same data, share idempotency keys, and both shut down cleanly', async () => {
+    const env = { DATABASE_URL: testDatabaseUrl(), ADMIN_API_KEY: 'admin_processes_test_key_123456' };
+    const [a, b] = await Promise.all([start(env), start(env)]);
+    const account = await graphql(a.url, env.ADMIN_API_KEY, `mutation { createAccount(input: { displayName: "Two" }) { apiKey } }`);
+    const key = account.body.data.createAccount.apiKey;
+
+    const created = await graphql(a.url, key, CREATE, { input: { amount: '700', currency: 'USD' } });
+    const name = created.body.data.createCheckoutSession.name;
+    expect((await graphql(b.url, key, READ, { n: name })).body.data.checkoutSession.state).toBe('OPEN');
+    await graphql(b.url, key, `mutation($n: String!) { expireCheckoutSession(name: $n) { state } }`, { n: name });
+    expect((await graphql(a.url, key, READ, { n: name })).body.data.checkoutSession.state).toBe('EXPIRED');
+
+    // One idempotency key sent to both processes at once: one session, and everybody gets it.
+    const input = { amount: '900', currency: 'USD', clientReferenceId: 'two-process-race' };
+    const responses = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => graphql(i % 2 ? a.url : b.url, key, CREATE, { input }, { 'Idempotency-Key': 'two-process-key' })),
+    );
+    const names = new Set(responses.map((response) => response.body.data?.createCheckoutSession?.name));
+    expect(names.size).toBe(1);
+    expect(names.has(undefined)).toBe(false);
+    const listed = await graphql(a.url, key, `{ checkoutSessions(filter: { clientReferenceId: "two-process-race" }) { edges { node { name } } } }`);
+    expect(listed.body.data.checkoutSessions.edges).toHaveLength(1);
+
+    expect(await a.stop('SIGTERM')).toBe(0);
+    expect((await graphql(b.url, key, READ, { n: name })).body.data.checkoutSession.state).toBe('EXPIRED');
+    expect(await b.stop('SIGTERM')).toBe(0);
+  });
+});
