@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payCheckoutSession } from '../src/domain/payments.js';
 import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
 
 let gateway: Gateway;
@@ -46,6 +47,18 @@ describe('the seed lifecycle', () => {
     expect(first.expireCheckoutSession).toMatchObject({ state: 'EXPIRED', url: null, paid: false, paymentIntent: { state: 'CANCELED' } });
     const again = await gateway.ok(expire, { name: session.name }, { key: shop.apiKey });
     expect(again.expireCheckoutSession).toEqual(first.expireCheckoutSession);
+  });
+
+  it('refuses to expire a COMPLETE session and leaves it paid', async () => {
+    const session = await createSession(gateway, shop.apiKey);
+    const id = session.name.split('/').pop();
+    const deps = { db: gateway.app.database.db, publicUrl: gateway.url };
+    const paid = await payCheckoutSession(deps, id, { cardNumber: '4242 4242 4242 4242', expiry: '12/40', securityCode: '123', nameOnCard: 'A Customer' });
+    expect(paid.outcome).toBe('succeeded');
+    const response = await gateway.gql(`mutation($n: String!) { expireCheckoutSession(name: $n) { state } }`, { n: session.name }, { key: shop.apiKey });
+    expect(errorCodes(response)).toEqual(['FAILED_PRECONDITION']);
+    const read = await gateway.ok(`query($n: String!) { checkoutSession(name: $n) { state paid url paymentIntent { state cardBrand cardLast4 } } }`, { n: session.name }, { key: shop.apiKey });
+    expect(read.checkoutSession).toEqual({ state: 'COMPLETE', paid: true, url: null, paymentIntent: { state: 'SUCCEEDED', cardBrand: 'visa', cardLast4: '4242' } });
   });
 
   it('rejects an unauthenticated request', async () => {
