@@ -183,16 +183,18 @@ describe('paying', () => {
     const poor = await submitCard(session.url, form, { card_number: INSUFFICIENT_FUNDS_CARD });
     expect(poor.status).toBe(402);
     expect(await poor.text()).toContain('Your card has insufficient funds.');
-    const [intent] = await gateway.app.database.db
-      .select()
-      .from(paymentIntentTable)
-      .where(eq(paymentIntentTable.id, session.paymentIntent.name.split('/').pop()));
-    expect(intent).toMatchObject({ state: 'REQUIRES_PAYMENT_METHOD', lastErrorCode: 'insufficient_funds' });
+    const lastError = `query($name: String!) { checkoutSession(name: $name) { paymentIntent { state lastPaymentError { code message } } } }`;
+    const declinedIntent = (await gateway.ok(lastError, { name: session.name }, { key: shop.apiKey })).checkoutSession.paymentIntent;
+    expect(declinedIntent).toEqual({
+      state: 'REQUIRES_PAYMENT_METHOD',
+      lastPaymentError: { code: 'insufficient_funds', message: 'Your card has insufficient funds. Try another card.' },
+    });
 
     const paid = await submitCard(session.url, form);
     expect(paid.status).toBe(303);
     expect(paid.headers.get('location')).toBe('https://shop.example/thanks');
     expect(await sessionState(session.name)).toMatchObject({ state: 'COMPLETE', paymentIntent: { state: 'SUCCEEDED', cardLast4: '4242' } });
+    expect((await gateway.ok(lastError, { name: session.name }, { key: shop.apiKey })).checkoutSession.paymentIntent.lastPaymentError).toBeNull();
     const attempts = (await attemptsOf(session)).sort((a, b) => a.createTime.getTime() - b.createTime.getTime());
     expect(attempts.map((a) => [a.succeeded, a.declineCode, a.cardLast4])).toEqual([
       [false, 'card_declined', '0002'],

@@ -13,6 +13,14 @@ export const PaymentIntentStateEnum = builder.enumType('PaymentIntentState', {
   } as const,
 });
 
+const PaymentErrorRef = builder.objectRef<{ code: string; message: string }>('PaymentError').implement({
+  description: 'Why a payment attempt failed.',
+  fields: (t) => ({
+    code: t.exposeString('code', { description: 'The reason as a code, such as "card_declined" or "insufficient_funds".' }),
+    message: t.exposeString('message', { description: 'A sentence that may be shown to the customer.' }),
+  }),
+});
+
 export const PaymentIntentRef = builder.loadableNode('PaymentIntent', {
   description: 'The payment behind a checkout session, created with it.',
   id: { resolve: (intent: PaymentIntent) => intent.id },
@@ -36,6 +44,12 @@ export const PaymentIntentRef = builder.loadableNode('PaymentIntent', {
     cardLast4: t.exposeString('cardLast4', {
       nullable: true,
       description: 'Last four digits of the card that paid; null until paid. The full number is never stored.',
+    }),
+    lastPaymentError: t.field({
+      type: PaymentErrorRef,
+      nullable: true,
+      description: 'Why the latest payment attempt was declined; null once the intent succeeds or while nothing was declined.',
+      resolve: (intent) => (intent.lastErrorCode ? { code: intent.lastErrorCode, message: intent.lastErrorMessage ?? '' } : null),
     }),
     createTime: t.expose('createTime', { type: 'DateTime' }),
     updateTime: t.expose('updateTime', { type: 'DateTime' }),
