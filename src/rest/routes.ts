@@ -1,6 +1,10 @@
 import type { Principal } from '../domain/accounts.js';
 import type { DomainDeps } from '../domain/checkout-sessions.js';
+import { DomainError, notFound } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
+import { createSession, expireSession, getSession, listSessions, type AccountRequest } from './checkout-sessions.js';
+import { errorResponse, HttpError, jsonResponse } from './http.js';
+import { openApiDocument } from './openapi.js';
 
 export interface RestApiDeps {
   deps: DomainDeps;
@@ -8,7 +12,77 @@ export interface RestApiDeps {
   authenticate(authorization: unknown): Promise<Principal | null>;
 }
 
+type Handler = (request: AccountRequest) => Promise<Response>;
+
+interface Route {
+  /** The handler per HTTP method; the keys are also the 405 response's Allow header. */
+  methods: Record<string, Handler>;
+  /** The session id, when the route has one. */
+  sessionId?: string;
+  accountId: string;
+}
+
+/** Decodes one path segment; a broken escape leaves it as sent (it then matches nothing). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * Matches `/v1/accounts/{account}/checkout-sessions[/{session}[:expire]]`. Segments are decoded
+ * first, so the custom method's colon may also arrive percent-encoded (`%3Aexpire`), as some
+ * HTTP clients send it.
+ */
+function matchAccountRoute(segments: string[]): Route | undefined {
+  const [v1, accounts, accountId, collection, last, ...extra] = segments;
+  if (v1 !== 'v1' || accounts !== 'accounts' || !accountId || collection !== 'checkout-sessions' || extra.length > 0) return undefined;
+  if (last === undefined) return { accountId, methods: { GET: listSessions, POST: createSession } };
+  const colon = last.indexOf(':');
+  const sessionId = colon === -1 ? last : last.slice(0, colon);
+  const verb = colon === -1 ? undefined : last.slice(colon + 1);
+  if (!sessionId) return undefined;
+  if (verb === undefined) return { accountId, sessionId, methods: { GET: getSession } };
+  if (verb === 'expire') return { accountId, sessionId, methods: { POST: expireSession } };
+  return undefined;
+}
+
+function methodNotAllowed(method: string, allowed: string[]): HttpError {
+  return new HttpError(405, 'BAD_USER_INPUT', `${method} is not allowed here; use ${allowed.join(' or ')}.`, { allow: allowed.join(', ') });
+}
+
+/** Lets an account key into its own account's paths only; every other account reads as missing. */
+function requireAccount(principal: Principal | null, accountId: string): string {
+  if (!principal) throw new DomainError('UNAUTHENTICATED', 'Send a valid API key as "Authorization: Api-Key <key>".');
+  if (principal.role !== 'account') {
+    throw new DomainError('FORBIDDEN', 'The platform key may only create accounts; use an account key for account data.');
+  }
+  if (principal.accountId !== accountId) throw notFound('Account');
+  return principal.accountId;
+}
+
 /** The seed's REST surface under /v1; null for paths that are not its own. */
-export function createRestApi(_getDeps: () => RestApiDeps): (request: Request) => Promise<Response | null> {
-  return async () => null;
+export function createRestApi(getDeps: () => RestApiDeps): (request: Request) => Promise<Response | null> {
+  return async (request) => {
+    const url = new URL(request.url);
+    if (url.pathname !== '/v1' && !url.pathname.startsWith('/v1/')) return null;
+    const { deps, logger, authenticate } = getDeps();
+    try {
+      const segments = url.pathname.split('/').slice(1).map(decodeSegment);
+      if (segments.length === 2 && segments[1] === 'openapi.json') {
+        if (request.method !== 'GET') throw methodNotAllowed(request.method, ['GET']);
+        return jsonResponse(200, openApiDocument(deps.publicUrl), { 'cache-control': 'public, max-age=300' });
+      }
+      const route = matchAccountRoute(segments);
+      if (!route) throw new DomainError('NOT_FOUND', `No such resource: ${request.method} ${url.pathname}.`);
+      const handler = route.methods[request.method];
+      if (!handler) throw methodNotAllowed(request.method, Object.keys(route.methods));
+      const accountId = requireAccount(await authenticate(request.headers.get('authorization')), route.accountId);
+      return await handler({ request, url, deps, accountId, sessionId: route.sessionId });
+    } catch (error) {
+      return errorResponse(error, logger);
+    }
+  };
 }
