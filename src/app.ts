@@ -11,6 +11,8 @@ import { openDatabase, type Database } from './db/client.js';
 import { ApiKeyAuthenticator, countAccounts, issueDemoApiKey, type Principal } from './domain/accounts.js';
 import type { DomainDeps } from './domain/checkout-sessions.js';
 import { DomainError } from './domain/errors.js';
+import { EventHub } from './domain/event-stream.js';
+import { webhookSettingsFromConfig } from './domain/webhooks.js';
 import { RateLimiter } from './domain/rate-limit.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
@@ -101,6 +103,9 @@ export function buildApp(config: Config): App {
   let demoApiKey: string | undefined;
   const publicUrlFor = (port: number) => config.publicUrl ?? `http://localhost:${port}`;
   const deps: DomainDeps = { db: undefined as never, publicUrl: '' };
+  // One LISTEN per process; subscriptions and the webhook workers share it.
+  const eventHub = new EventHub(logger);
+  const webhookSettings = webhookSettingsFromConfig(config, (message) => logger.warn(message));
 
   const rateLimiter = new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst);
 
@@ -141,6 +146,8 @@ export function buildApp(config: Config): App {
         principal: await authenticate(authorization),
         idempotencyKey: request?.headers.get('idempotency-key') ?? null,
         idempotentReplayed: false,
+        events: eventHub,
+        webhooks: webhookSettings,
       };
     },
   });
@@ -246,7 +253,8 @@ export function buildApp(config: Config): App {
       });
       const port = (server.address() as AddressInfo).port;
       deps.publicUrl = publicUrlFor(port);
-      workers = startWorkers({ deps, database, config, logger });
+      await eventHub.start(database);
+      workers = startWorkers({ deps, database, config, logger, events: eventHub, webhooks: webhookSettings });
       ready = true;
       return { port, url: `http://localhost:${port}` };
     },
@@ -255,6 +263,8 @@ export function buildApp(config: Config): App {
       // Stop accepting first; close() waits for in-flight HTTP requests to finish.
       const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
       server?.closeIdleConnections();
+      // Completes open subscriptions, so their SSE responses end and close() can finish.
+      await eventHub.stop();
       await disposeWs?.();
       wsServer?.close();
       await workers?.stop();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSecretKey } from './domain/secrets.js';
 
 /** Parses a duration such as `0`, `500ms`, `5s`, `5m`, `2h` into milliseconds. */
 export function parseDuration(text: string): number | undefined {
@@ -39,7 +40,22 @@ const environmentSchema = z.object({
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   WEBHOOK_RETRY_SCHEDULE: z.string().default(DEFAULT_WEBHOOK_RETRY_SCHEDULE).pipe(durationList),
   /** Key that encrypts webhook signing secrets at rest (32 bytes, base64 or hex). */
-  SECRET_ENCRYPTION_KEY: z.string().optional(),
+  SECRET_ENCRYPTION_KEY: z
+    .string()
+    .refine((text) => parseSecretKey(text) !== undefined, 'must be 32 bytes, written as 64 hex digits or as base64')
+    .optional(),
+  /** How long a webhook attempt waits for a response; the contract's 15 s. Tests shorten it. */
+  WEBHOOK_TIMEOUT: z
+    .string()
+    .default('15s')
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `"${text}" is not a positive duration like 15s or 500ms` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Requests a second per API key and process (0 turns the limit off), and the burst allowed. */
@@ -62,6 +78,7 @@ export interface Config {
   webhookRetrySchedule: number[];
   secretEncryptionKey: string | undefined;
   webhookAllowPrivateNetworks: boolean;
+  webhookTimeoutMs: number;
   databasePoolSize: number;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
@@ -102,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS
       ? e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true'
       : !production,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.RATE_LIMIT_BURST,

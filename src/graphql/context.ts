@@ -1,6 +1,8 @@
 import type { Principal } from '../domain/accounts.js';
 import type { DomainDeps } from '../domain/checkout-sessions.js';
 import { DomainError } from '../domain/errors.js';
+import type { EventHub } from '../domain/event-stream.js';
+import type { WebhookSettings } from '../domain/webhooks.js';
 
 /** Per-operation context, shared by HTTP, SSE and graphql-ws (built by the same Yoga factory). */
 export interface GraphQLContext {
@@ -10,6 +12,9 @@ export interface GraphQLContext {
   idempotencyKey: string | null;
   /** Set by a resolver that replayed an idempotent result; turned into header and extension. */
   idempotentReplayed: boolean;
+  /** The process's feed of committed events, for subscriptions. */
+  events: EventHub;
+  webhooks: WebhookSettings;
 }
 
 /** The account the caller acts for; the admin key and anonymous callers get an error. */

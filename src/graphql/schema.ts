@@ -3,6 +3,8 @@ import './scalars.js';
 import './account.js';
 import './payment-intent.js';
 import './checkout-session.js';
+import './events.js';
+import './webhook-endpoint.js';
 import { builder } from './builder.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

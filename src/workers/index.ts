@@ -1,14 +1,21 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { DomainDeps } from '../domain/checkout-sessions.js';
+import type { EventHub } from '../domain/event-stream.js';
+import type { WebhookSettings } from '../domain/webhooks.js';
 import type { Logger } from '../logger.js';
+import { startEventPruning } from './event-pruning.js';
 import { startExpirySweep } from './expiry-sweep.js';
+import { startWebhookDelivery } from './webhook-delivery.js';
 
 export interface WorkerDeps {
   deps: DomainDeps;
   database: Database;
   config: Config;
   logger: Logger;
+  /** The process's LISTEN on committed events: wakes the delivery loop. */
+  events: EventHub;
+  webhooks: WebhookSettings;
 }
 
 export interface Workers {
@@ -17,7 +24,7 @@ export interface Workers {
 }
 
 export function startWorkers(workerDeps: WorkerDeps): Workers {
-  const loops = [startExpirySweep(workerDeps)];
+  const loops = [startExpirySweep(workerDeps), startWebhookDelivery(workerDeps), startEventPruning(workerDeps)];
   return {
     async stop() {
       await Promise.all(loops.map((loop) => loop.stop()));

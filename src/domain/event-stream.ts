@@ -1,0 +1,481 @@
+/**
+ * Reading the committed event log: look-ups, pages, and live feeds that replay `after` an event
+ * and then follow new commits without a gap or a duplicate, in every process.
+ *
+ * How a feed stays exact. Writers take a per-account advisory lock before inserting an event
+ * (recordEvent), so within one account a higher `sequence` always commits later. Each process
+ * keeps, per account that has subscribers, a watermark: the highest sequence it has handed out.
+ * A NOTIFY (sent by PostgreSQL only after commit) merely says "look again"; the process then
+ * reads `sequence > watermark` from the table. A lost or late NOTIFY therefore cannot lose an
+ * event, and a periodic re-read covers a LISTEN connection that dropped and came back.
+ */
+import { and, asc, desc, eq, gt, inArray, lt, lte, max, sql, type SQL } from 'drizzle-orm';
+import type { Database, Db, Executor } from '../db/client.js';
+import { eventTable } from '../db/schema.js';
+import type { Logger } from '../logger.js';
+import { parseResourceName, type CheckoutSession, type CheckoutSessionResource } from './checkout-sessions.js';
+import { DomainError, notFound } from './errors.js';
+import { EVENT_TYPES, EVENTS_CHANNEL, type EventType } from './events.js';
+import { hasPrefix } from './ids.js';
+
+export type EventRecord = typeof eventTable.$inferSelect;
+
+/** Events older than this are deleted (with their webhook deliveries and attempts). */
+export const EVENT_RETENTION_DAYS = 30;
+
+export interface EventFilter {
+  accountId: string;
+  /** Only these types; null or empty: every type. */
+  types?: readonly string[] | null;
+  checkoutSessionId?: string | null;
+}
+
+export function isEventType(type: string): type is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(type);
+}
+
+/** Checks a list of event type names from a caller; `path` locates it in their input. */
+export function parseEventTypes(types: readonly string[] | null | undefined, path: (string | number)[]): EventType[] | null {
+  if (!types || types.length === 0) return null;
+  const issues = types.flatMap((type, index) =>
+    isEventType(type) ? [] : [{ path: [...path, index], message: `"${type}" is not an event type; use one of ${EVENT_TYPES.join(', ')}` }],
+  );
+  if (issues.length > 0) throw new DomainError('BAD_USER_INPUT', `Invalid input: ${issues[0]!.message}`, { issues });
+  return [...new Set(types as EventType[])];
+}
+
+/** Accepts an event id (`evt_…`) or its resource name (`accounts/acct_…/events/evt_…`). */
+export function parseEventReference(reference: string, accountId: string, argument: string): string {
+  if (reference.startsWith('accounts/')) return parseResourceName(reference, accountId, 'events', 'evt');
+  if (hasPrefix(reference, 'evt')) return reference;
+  throw new DomainError('BAD_USER_INPUT', `"${reference}" is not an event id (evt_…) or event name.`, {
+    issues: [{ path: [argument], message: 'must be an event id (evt_…) or accounts/acct_…/events/evt_…' }],
+  });
+}
+
+function filterConditions(filter: EventFilter): SQL[] {
+  const conditions: SQL[] = [eq(eventTable.accountId, filter.accountId)];
+  if (filter.types && filter.types.length > 0) conditions.push(inArray(eventTable.type, [...filter.types]));
+  if (filter.checkoutSessionId) conditions.push(eq(eventTable.checkoutSessionId, filter.checkoutSessionId));
+  return conditions;
+}
+
+function matches(filter: EventFilter, event: EventRecord): boolean {
+  return (
+    event.accountId === filter.accountId &&
+    (!filter.types || filter.types.length === 0 || filter.types.includes(event.type)) &&
+    (!filter.checkoutSessionId || event.checkoutSessionId === filter.checkoutSessionId)
+  );
+}
+
+export async function getEvent(db: Executor, accountId: string, eventId: string): Promise<EventRecord | undefined> {
+  const [row] = await db
+    .select()
+    .from(eventTable)
+    .where(and(eq(eventTable.id, eventId), eq(eventTable.accountId, accountId)));
+  return row;
+}
+
+/** Batch read for DataLoader: the account's events among `ids`, in no particular order. */
+export async function getEvents(db: Executor, accountId: string, ids: readonly string[]): Promise<EventRecord[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(eventTable)
+    .where(and(eq(eventTable.accountId, accountId), inArray(eventTable.id, [...ids])));
+}
+
+export interface ListEventsOptions {
+  limit: number;
+  /** Keyset bounds on `sequence`: rows strictly below `after`, strictly above `before`. */
+  after?: bigint | null;
+  before?: bigint | null;
+  /** Oldest first instead of newest first (for backward pagination). */
+  inverted?: boolean;
+}
+
+/** Newest first, keyset-paginated on the account's sequence. */
+export async function listEvents(db: Executor, filter: EventFilter, options: ListEventsOptions): Promise<EventRecord[]> {
+  const conditions = filterConditions(filter);
+  if (options.after != null) conditions.push(lt(eventTable.sequence, options.after));
+  if (options.before != null) conditions.push(gt(eventTable.sequence, options.before));
+  return db
+    .select()
+    .from(eventTable)
+    .where(and(...conditions))
+    .orderBy(options.inverted ? asc(eventTable.sequence) : desc(eventTable.sequence))
+    .limit(options.limit);
+}
+
+/** Committed events after `afterSequence`, up to `upTo` inclusive, oldest first. */
+async function readEventsAfter(db: Executor, filter: EventFilter, afterSequence: bigint, upTo: bigint | null, limit: number) {
+  const conditions = [...filterConditions(filter), gt(eventTable.sequence, afterSequence)];
+  if (upTo !== null) conditions.push(lte(eventTable.sequence, upTo));
+  return db
+    .select()
+    .from(eventTable)
+    .where(and(...conditions))
+    .orderBy(asc(eventTable.sequence))
+    .limit(limit);
+}
+
+/**
+ * The checkout session as the event recorded it (the webhook payload's object), in the shape
+ * of a row, so that readers see the session as it was when the event happened.
+ */
+export function checkoutSessionAtEvent(event: EventRecord): CheckoutSession {
+  const resource = (event.data as { checkout_session?: CheckoutSessionResource }).checkout_session;
+  if (!resource) throw new Error(`event ${event.id} carries no checkout_session`);
+  return {
+    id: resource.name.split('/').pop()!,
+    accountId: event.accountId,
+    state: resource.state,
+    amount: BigInt(resource.amount),
+    currency: resource.currency,
+    clientReferenceId: resource.client_reference_id,
+    successUrl: resource.success_url,
+    cancelUrl: resource.cancel_url,
+    metadata: resource.metadata,
+    paymentIntentId: resource.payment_intent.split('/').pop()!,
+    expireTime: new Date(resource.expire_time),
+    createTime: new Date(resource.create_time),
+    updateTime: new Date(resource.update_time),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live fan-out
+
+/** What a NOTIFY on EVENTS_CHANNEL may carry (events.ts writes events; webhooks.ts resends). */
+interface Notice {
+  accountId?: string;
+  id?: string;
+  /** Webhook deliveries the change queued: a reason to wake the delivery workers. */
+  deliveries?: number;
+}
+
+type Listener = (events: EventRecord[]) => void;
+
+const PAGE = 500;
+
+/** One account's watermark and listeners within this process. */
+class AccountFeed {
+  readonly listeners = new Set<Listener>();
+  /** Highest sequence handed to listeners; unset until the first read of the log. */
+  watermark: bigint | undefined;
+  readonly ready: Promise<void>;
+  private reading = false;
+  private again = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly accountId: string,
+    private readonly logger: Logger,
+  ) {
+    this.ready = this.init();
+  }
+
+  private async init() {
+    const [row] = await this.db
+      .select({ top: max(eventTable.sequence) })
+      .from(eventTable)
+      .where(eq(eventTable.accountId, this.accountId));
+    this.watermark = row?.top ?? 0n;
+    if (this.again) this.refresh();
+  }
+
+  /** Reads what committed past the watermark and hands it out; coalesces concurrent calls. */
+  refresh() {
+    if (this.watermark === undefined || this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = true;
+    void (async () => {
+      try {
+        do {
+          this.again = false;
+          const rows = await readEventsAfter(this.db, { accountId: this.accountId }, this.watermark!, null, PAGE);
+          if (rows.length === 0) break;
+          // Watermark and hand-out in one synchronous step: a listener that registers between
+          // two reads gets exactly the events above the watermark it was given.
+          this.watermark = rows[rows.length - 1]!.sequence;
+          for (const listener of this.listeners) listener(rows);
+          if (rows.length === PAGE) this.again = true;
+        } while (this.again && this.listeners.size > 0);
+      } catch (error) {
+        // The next NOTIFY or the periodic re-read tries again from the same watermark.
+        this.logger.error('reading the event log failed', { error, accountId: this.accountId });
+      } finally {
+        this.reading = false;
+      }
+    })();
+  }
+}
+
+/**
+ * The process's one LISTEN on the events channel, shared by every subscription and by the
+ * webhook delivery workers.
+ */
+export class EventHub {
+  private readonly feeds = new Map<string, AccountFeed>();
+  private readonly streams = new Set<EventStream>();
+  private readonly webhookWaiters = new Set<() => void>();
+  private unlisten: (() => Promise<void>) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private db: Db | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    /** How often live accounts re-read the log regardless of NOTIFY (a dropped LISTEN connection loses notices). */
+    private readonly rereadMs = 10_000,
+  ) {}
+
+  async start(database: Database): Promise<void> {
+    this.db = database.db;
+    this.unlisten = await database.listen(EVENTS_CHANNEL, (payload) => this.onNotice(payload));
+    this.timer = setInterval(() => {
+      for (const feed of this.feeds.values()) feed.refresh();
+    }, this.rereadMs);
+    this.timer.unref();
+  }
+
+  /** Ends every open stream (their clients see the subscription complete) and stops listening. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    for (const stream of [...this.streams]) stream.end();
+    const unlisten = this.unlisten;
+    this.unlisten = undefined;
+    await unlisten?.().catch((error: unknown) => this.logger.warn('unlisten failed', { error }));
+  }
+
+  /** Calls `wake` whenever a committed change queued webhook deliveries. */
+  onWebhookWork(wake: () => void): () => void {
+    this.webhookWaiters.add(wake);
+    return () => this.webhookWaiters.delete(wake);
+  }
+
+  private onNotice(payload: string) {
+    let notice: Notice;
+    try {
+      notice = JSON.parse(payload) as Notice;
+    } catch {
+      this.logger.warn('ignored a malformed notice on the events channel');
+      return;
+    }
+    if ((notice.deliveries ?? 0) > 0) for (const wake of this.webhookWaiters) wake();
+    if (notice.accountId && notice.id) this.feeds.get(notice.accountId)?.refresh();
+  }
+
+  /**
+   * Starts handing the account's newly committed events to `listener`. Resolves with the
+   * watermark: the listener gets exactly the events above it, in order, each once.
+   */
+  async register(accountId: string, listener: Listener): Promise<{ watermark: bigint; unregister(): void }> {
+    if (!this.db) throw new Error('the event hub has not started');
+    let feed = this.feeds.get(accountId);
+    if (!feed) {
+      feed = new AccountFeed(this.db, accountId, this.logger);
+      this.feeds.set(accountId, feed);
+    }
+    const current = feed;
+    try {
+      await current.ready;
+    } catch (error) {
+      if (this.feeds.get(accountId) === current && current.listeners.size === 0) this.feeds.delete(accountId);
+      throw error;
+    }
+    // Synchronous from here to the return: no read can complete in between.
+    current.listeners.add(listener);
+    return {
+      watermark: current.watermark!,
+      unregister: () => {
+        current.listeners.delete(listener);
+        if (current.listeners.size === 0 && this.feeds.get(accountId) === current) this.feeds.delete(accountId);
+      },
+    };
+  }
+
+  /**
+   * A feed of the account's committed events matching `filter`: with `afterEventId`, first
+   * every matching event committed after that one, in order, then live ones. Throws NOT_FOUND
+   * when the account has no such event (or it is older than the retention).
+   */
+  async open(filter: EventFilter, afterEventId?: string | null): Promise<EventStream> {
+    const stream = new EventStream(this.db!, filter, () => this.streams.delete(stream));
+    // Listen before reading the log: whatever commits while we replay waits in the buffer.
+    const registration = await this.register(filter.accountId, (events) => stream.push(events));
+    stream.attach(registration.unregister);
+    this.streams.add(stream);
+    try {
+      if (afterEventId) {
+        const after = await getEvent(this.db!, filter.accountId, afterEventId);
+        if (!after) throw notFound('Event');
+        stream.replayBetween(after.sequence, registration.watermark);
+      } else {
+        stream.startLiveAbove(registration.watermark);
+      }
+    } catch (error) {
+      stream.end();
+      throw error;
+    }
+    return stream;
+  }
+}
+
+/** Live events a slow client may leave unread before its stream is ended (it can resume `after`). */
+const MAX_BUFFERED = 10_000;
+const REPLAY_PAGE = 200;
+
+/**
+ * An async iterator over one subscriber's events. Pull-based while replaying (one page of the
+ * log at a time), buffered while live. `return()` (the client went away) ends it at once, even
+ * while a `next()` is waiting.
+ */
+export class EventStream implements AsyncIterableIterator<EventRecord> {
+  private readonly live: EventRecord[] = [];
+  private replayed: EventRecord[] = [];
+  /** Replay reads the log in (replayFrom, replayTo]; live events are all above replayTo. */
+  private replayFrom: bigint | null = null;
+  private replayTo = 0n;
+  /** Highest sequence handed out: a second guard against duplicates. */
+  private lastSent = -1n;
+  private waiting: ((result: IteratorResult<EventRecord>) => void) | undefined;
+  private ended = false;
+  private unregister: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly filter: EventFilter,
+    private readonly onEnd: () => void,
+  ) {}
+
+  attach(unregister: () => void) {
+    this.unregister = unregister;
+  }
+
+  replayBetween(afterSequence: bigint, upTo: bigint) {
+    this.replayFrom = afterSequence;
+    this.replayTo = upTo;
+    this.lastSent = afterSequence;
+  }
+
+  startLiveAbove(watermark: bigint) {
+    this.lastSent = watermark;
+  }
+
+  push(events: EventRecord[]) {
+    if (this.ended) return;
+    for (const event of events) if (matches(this.filter, event)) this.live.push(event);
+    if (this.live.length > MAX_BUFFERED) {
+      this.end();
+      return;
+    }
+    this.deliver();
+  }
+
+  /** Hands the next buffered live event to a waiting `next()`, if both exist. */
+  private deliver() {
+    if (!this.waiting || this.replayFrom !== null) return;
+    const event = this.takeLive();
+    if (!event) return;
+    const resolve = this.waiting;
+    this.waiting = undefined;
+    resolve({ value: event, done: false });
+  }
+
+  private takeLive(): EventRecord | undefined {
+    while (this.live.length > 0) {
+      const event = this.live.shift()!;
+      if (event.sequence > this.lastSent) {
+        this.lastSent = event.sequence;
+        return event;
+      }
+    }
+    return undefined;
+  }
+
+  async next(): Promise<IteratorResult<EventRecord>> {
+    while (!this.ended && this.replayFrom !== null) {
+      if (this.replayed.length === 0) {
+        const page = await readEventsAfter(this.db, this.filter, this.replayFrom, this.replayTo, REPLAY_PAGE);
+        if (this.ended) break;
+        if (page.length === 0) {
+          this.replayFrom = null;
+          break;
+        }
+        this.replayFrom = page[page.length - 1]!.sequence;
+        this.replayed = page;
+      }
+      const event = this.replayed.shift()!;
+      this.lastSent = event.sequence;
+      return { value: event, done: false };
+    }
+    if (this.ended) return { value: undefined, done: true };
+    const event = this.takeLive();
+    if (event) return { value: event, done: false };
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  /** Stops the stream: releases its registration and completes a pending `next()`. */
+  end() {
+    if (this.ended) return;
+    this.ended = true;
+    this.unregister?.();
+    this.onEnd();
+    this.live.length = 0;
+    this.replayed = [];
+    const resolve = this.waiting;
+    this.waiting = undefined;
+    resolve?.({ value: undefined, done: true });
+  }
+
+  async return(): Promise<IteratorResult<EventRecord>> {
+    this.end();
+    return { value: undefined, done: true };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<EventRecord>> {
+    this.end();
+    throw error;
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
+
+export function eventSequenceCursor(event: EventRecord): string {
+  return Buffer.from(`evt|${event.sequence.toString()}`).toString('base64url');
+}
+
+export function parseEventSequenceCursor(cursor: string | undefined, argument: 'after' | 'before'): bigint | null {
+  if (cursor === undefined) return null;
+  const match = /^evt\|(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) {
+    throw new DomainError('BAD_USER_INPUT', `The ${argument} cursor is not one this API returned.`, {
+      issues: [{ path: [argument], message: 'is not a cursor returned by this API' }],
+    });
+  }
+  return BigInt(match[1]!);
+}
+
+/** Deletes events older than the retention, `limit` at a time (deliveries and attempts cascade). */
+export async function pruneEvents(db: Db, limit = 1000, retentionDays = EVENT_RETENTION_DAYS): Promise<number> {
+  const deleted = await db
+    .delete(eventTable)
+    .where(
+      inArray(
+        eventTable.id,
+        db
+          .select({ id: eventTable.id })
+          .from(eventTable)
+          .where(sql`${eventTable.createTime} < now() - make_interval(days => ${retentionDays})`)
+          .limit(limit),
+      ),
+    )
+    .returning({ id: eventTable.id });
+  return deleted.length;
+}

@@ -1,0 +1,613 @@
+/**
+ * Webhook endpoints and the delivery of events to them, signed per Standard Webhooks.
+ *
+ * Deliveries are rows of an outbox (webhook_delivery) written in the event's own transaction
+ * (recordEvent). Any process may claim due rows with FOR UPDATE SKIP LOCKED and a lease; the
+ * lease is what makes "each attempt once" hold across processes, and what lets a delivery whose
+ * worker was killed be picked up again once it lapses. Every attempt is a webhook_attempt row.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db, Executor, Tx } from '../db/client.js';
+import { accountTable, eventTable, webhookAttemptTable, webhookDeliveryTable, webhookEndpointTable } from '../db/schema.js';
+import { DomainError, notFound } from './errors.js';
+import type { EventRecord } from './event-stream.js';
+import { EVENT_TYPES, EVENTS_CHANNEL } from './events.js';
+import { newId } from './ids.js';
+import { decryptSecret, encryptSecret, resolveSecretKey } from './secrets.js';
+import { webhookUrlProblem } from './webhook-addresses.js';
+import { parseInput } from './validation.js';
+
+export type WebhookEndpoint = typeof webhookEndpointTable.$inferSelect;
+export type WebhookDelivery = typeof webhookDeliveryTable.$inferSelect;
+export type WebhookAttempt = typeof webhookAttemptTable.$inferSelect;
+export type WebhookDeliveryState = WebhookDelivery['state'];
+export type DisabledReason = 'GONE' | 'FAILING' | 'USER';
+
+export interface WebhookSettings {
+  /** AES-256-GCM key for signing secrets at rest. */
+  secretKey: Buffer;
+  /** Delay before each attempt, in ms: entry 0 before the first, entry n after the n-th failure. */
+  retrySchedule: number[];
+  /** Whether endpoints may resolve to loopback, private and link-local addresses. */
+  allowPrivateNetworks: boolean;
+  /** An attempt without a response within this time fails (15 s unless a test shortens it). */
+  timeoutMs: number;
+}
+
+export function webhookSettingsFromConfig(
+  config: { secretEncryptionKey: string | undefined; webhookRetrySchedule: number[]; webhookAllowPrivateNetworks: boolean; webhookTimeoutMs: number },
+  warn: (message: string) => void,
+): WebhookSettings {
+  const { key, development } = resolveSecretKey(config.secretEncryptionKey);
+  if (development) {
+    warn('SECRET_ENCRYPTION_KEY is not set: webhook secrets are encrypted with the fixed development key, which is not secret. Set it before real use.');
+  }
+  return {
+    secretKey: key,
+    retrySchedule: config.webhookRetrySchedule.length > 0 ? config.webhookRetrySchedule : [0],
+    allowPrivateNetworks: config.webhookAllowPrivateNetworks,
+    timeoutMs: config.webhookTimeoutMs,
+  };
+}
+
+/** An endpoint failing without a single success for this long is disabled. */
+export const FAILING_DISABLE_MS = 5 * 24 * 3_600_000;
+/** A rotated-out secret keeps signing beside the new one for this long. */
+export const ROTATED_SECRET_VALID_MS = 24 * 3_600_000;
+export const MAX_ENDPOINTS_PER_ACCOUNT = 16;
+const SECRET_BYTES = 32;
+
+export function webhookEndpointName(accountId: string, endpointId: string): string {
+  return `accounts/${accountId}/webhook-endpoints/${endpointId}`;
+}
+
+/** How long a claimed delivery stays reserved: the attempt's timeout plus room to record it. */
+export function leaseMs(settings: WebhookSettings): number {
+  return Math.max(2 * settings.timeoutMs, settings.timeoutMs + 2_000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoints
+
+function generateSecret(): string {
+  return `whsec_${randomBytes(SECRET_BYTES).toString('base64')}`;
+}
+
+const enabledEventsSchema = z
+  .array(z.string())
+  .min(1, 'must list at least one event type, or "*" for all')
+  .max(EVENT_TYPES.length + 1, `at most ${EVENT_TYPES.length + 1} entries`)
+  .superRefine((types, ctx) => {
+    types.forEach((type, index) => {
+      if (type !== '*' && !(EVENT_TYPES as readonly string[]).includes(type)) {
+        ctx.addIssue({ code: 'custom', path: [index], message: `"${type}" is not an event type; use one of ${EVENT_TYPES.join(', ')} or "*"` });
+      }
+    });
+  })
+  .transform((types) => [...new Set(types)]);
+
+const descriptionSchema = z.string().max(500, 'must be at most 500 characters');
+
+function urlSchema(settings: WebhookSettings) {
+  return z
+    .string()
+    .max(2048, 'must be at most 2048 characters')
+    .superRefine((text, ctx) => {
+      const problem = webhookUrlProblem(text, settings.allowPrivateNetworks);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+}
+
+export interface CreateWebhookEndpointInput {
+  url: string;
+  enabledEvents: readonly string[];
+  description?: string | null;
+}
+
+/** Creates an endpoint; its signing secret is returned here and never again. */
+export async function createWebhookEndpoint(
+  db: Db,
+  settings: WebhookSettings,
+  accountId: string,
+  input: CreateWebhookEndpointInput,
+): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  const parsed = parseInput(
+    z.object({ url: urlSchema(settings), enabledEvents: enabledEventsSchema, description: descriptionSchema.nullish() }),
+    input,
+    ['input'],
+  );
+  const id = newId('we');
+  const secret = generateSecret();
+  const now = new Date();
+  const endpoint = await db.transaction(async (tx) => {
+    // The account row lock serialises creations, so the per-account limit holds under races.
+    await tx.select({ id: accountTable.id }).from(accountTable).where(eq(accountTable.id, accountId)).for('update');
+    const [existing] = await tx.select({ n: count() }).from(webhookEndpointTable).where(eq(webhookEndpointTable.accountId, accountId));
+    if ((existing?.n ?? 0) >= MAX_ENDPOINTS_PER_ACCOUNT) {
+      throw new DomainError('FAILED_PRECONDITION', `An account may have at most ${MAX_ENDPOINTS_PER_ACCOUNT} webhook endpoints; delete one first.`);
+    }
+    const [row] = await tx
+      .insert(webhookEndpointTable)
+      .values({
+        id,
+        accountId,
+        url: parsed.url,
+        description: parsed.description ?? null,
+        enabledEvents: parsed.enabledEvents,
+        secrets: [{ ciphertext: encryptSecret(settings.secretKey, secret, id), expireTime: null }],
+        createTime: now,
+        updateTime: now,
+      })
+      .returning();
+    return row!;
+  });
+  return { endpoint, secret };
+}
+
+export async function getWebhookEndpoint(db: Executor, accountId: string, endpointId: string): Promise<WebhookEndpoint | undefined> {
+  const [row] = await db
+    .select()
+    .from(webhookEndpointTable)
+    .where(and(eq(webhookEndpointTable.id, endpointId), eq(webhookEndpointTable.accountId, accountId)));
+  return row;
+}
+
+export interface TimeIdCursor {
+  createTime: Date;
+  id: string;
+}
+
+export interface PageOptions {
+  limit: number;
+  after?: TimeIdCursor | null;
+  before?: TimeIdCursor | null;
+  inverted?: boolean;
+}
+
+/** Keyset conditions for newest-first pages on (createTime, id). */
+function pageConditions(columns: { createTime: typeof webhookEndpointTable.createTime | typeof webhookDeliveryTable.createTime; id: typeof webhookEndpointTable.id | typeof webhookDeliveryTable.id }, options: PageOptions): SQL[] {
+  const conditions: SQL[] = [];
+  if (options.after) {
+    const { createTime, id } = options.after;
+    conditions.push(or(lt(columns.createTime, createTime), and(eq(columns.createTime, createTime), lt(columns.id, id)))!);
+  }
+  if (options.before) {
+    const { createTime, id } = options.before;
+    conditions.push(or(gt(columns.createTime, createTime), and(eq(columns.createTime, createTime), gt(columns.id, id)))!);
+  }
+  return conditions;
+}
+
+/** The account's endpoints, newest first. */
+export async function listWebhookEndpoints(db: Executor, accountId: string, options: PageOptions): Promise<WebhookEndpoint[]> {
+  const t = webhookEndpointTable;
+  return db
+    .select()
+    .from(t)
+    .where(and(eq(t.accountId, accountId), ...pageConditions(t, options)))
+    .orderBy(...(options.inverted ? [asc(t.createTime), asc(t.id)] : [desc(t.createTime), desc(t.id)]))
+    .limit(options.limit);
+}
+
+export interface UpdateWebhookEndpointInput {
+  url?: string | null;
+  enabledEvents?: readonly string[] | null;
+  /** Null clears it; undefined leaves it. */
+  description?: string | null;
+  disabled?: boolean | null;
+}
+
+/**
+ * Changes an endpoint. Disabling it abandons its pending deliveries (they can be resent);
+ * enabling it forgets why it was disabled and how long it had been failing.
+ */
+export async function updateWebhookEndpoint(
+  db: Db,
+  settings: WebhookSettings,
+  accountId: string,
+  endpointId: string,
+  input: UpdateWebhookEndpointInput,
+): Promise<WebhookEndpoint> {
+  const parsed = parseInput(
+    z.object({
+      url: urlSchema(settings).nullish(),
+      enabledEvents: enabledEventsSchema.nullish(),
+      description: descriptionSchema.nullish(),
+      disabled: z.boolean().nullish(),
+    }),
+    input,
+    ['input'],
+  );
+  const now = new Date();
+  return db.transaction(async (tx) => {
+    const [current] = await tx
+      .select()
+      .from(webhookEndpointTable)
+      .where(and(eq(webhookEndpointTable.id, endpointId), eq(webhookEndpointTable.accountId, accountId)))
+      .for('no key update');
+    if (!current) throw notFound('Webhook endpoint');
+    const changes: Partial<WebhookEndpoint> = { updateTime: now };
+    if (parsed.url != null) changes.url = parsed.url;
+    if (parsed.enabledEvents != null) changes.enabledEvents = parsed.enabledEvents;
+    if (input.description !== undefined) changes.description = parsed.description ?? null;
+    if (parsed.disabled === true && !current.disabled) {
+      changes.disabled = true;
+      changes.disabledReason = 'USER';
+    } else if (parsed.disabled === false && current.disabled) {
+      changes.disabled = false;
+      changes.disabledReason = null;
+      changes.failingSince = null;
+    }
+    const [row] = await tx.update(webhookEndpointTable).set(changes).where(eq(webhookEndpointTable.id, endpointId)).returning();
+    if (changes.disabled === true) await abandonPendingDeliveries(tx, endpointId);
+    return row!;
+  });
+}
+
+/** Deletes an endpoint with its deliveries and their attempts; returns it as it was. */
+export async function deleteWebhookEndpoint(db: Db, accountId: string, endpointId: string): Promise<WebhookEndpoint> {
+  const [row] = await db
+    .delete(webhookEndpointTable)
+    .where(and(eq(webhookEndpointTable.id, endpointId), eq(webhookEndpointTable.accountId, accountId)))
+    .returning();
+  if (!row) throw notFound('Webhook endpoint');
+  return row;
+}
+
+/**
+ * Issues a new signing secret (returned once). Secrets still current keep signing beside it for
+ * 24 hours, so receivers can switch without dropping a delivery; expired ones are forgotten.
+ */
+export async function rotateWebhookEndpointSecret(
+  db: Db,
+  settings: WebhookSettings,
+  accountId: string,
+  endpointId: string,
+): Promise<{ endpoint: WebhookEndpoint; secret: string; previousSecretExpireTime: Date }> {
+  const secret = generateSecret();
+  const now = new Date();
+  const previousSecretExpireTime = new Date(now.getTime() + ROTATED_SECRET_VALID_MS);
+  const endpoint = await db.transaction(async (tx) => {
+    const [current] = await tx
+      .select()
+      .from(webhookEndpointTable)
+      .where(and(eq(webhookEndpointTable.id, endpointId), eq(webhookEndpointTable.accountId, accountId)))
+      .for('no key update');
+    if (!current) throw notFound('Webhook endpoint');
+    const kept = current.secrets
+      .filter((entry) => entry.expireTime === null || Date.parse(entry.expireTime) > now.getTime())
+      .map((entry) => ({ ciphertext: entry.ciphertext, expireTime: entry.expireTime ?? previousSecretExpireTime.toISOString() }));
+    const [row] = await tx
+      .update(webhookEndpointTable)
+      .set({
+        secrets: [{ ciphertext: encryptSecret(settings.secretKey, secret, endpointId), expireTime: null }, ...kept],
+        updateTime: now,
+      })
+      .where(eq(webhookEndpointTable.id, endpointId))
+      .returning();
+    return row!;
+  });
+  return { endpoint, secret, previousSecretExpireTime };
+}
+
+/** The secrets that sign at `now`, newest first, decrypted. */
+function signingSecrets(settings: WebhookSettings, endpoint: WebhookEndpoint, now: Date): string[] {
+  return endpoint.secrets
+    .filter((entry) => entry.expireTime === null || Date.parse(entry.expireTime) > now.getTime())
+    .map((entry) => decryptSecret(settings.secretKey, entry.ciphertext, endpoint.id));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing and the request
+
+/** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` per secret, space-separated (Standard Webhooks). */
+export function signWebhook(secrets: readonly string[], messageId: string, timestamp: number, body: string): string {
+  return secrets
+    .map((secret) => {
+      const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+      return `v1,${createHmac('sha256', key).update(`${messageId}.${timestamp}.${body}`).digest('base64')}`;
+    })
+    .join(' ');
+}
+
+/** The order of the seed's resource fields; jsonb storage forgets key order, receivers' eyes do not. */
+const RESOURCE_FIELD_ORDER = [
+  'name',
+  'state',
+  'amount',
+  'currency',
+  'client_reference_id',
+  'url',
+  'payment_intent',
+  'paid',
+  'success_url',
+  'cancel_url',
+  'metadata',
+  'expire_time',
+  'create_time',
+  'update_time',
+];
+
+function inFieldOrder(resource: Record<string, unknown>): Record<string, unknown> {
+  const ordered: Record<string, unknown> = {};
+  for (const key of RESOURCE_FIELD_ORDER) if (key in resource) ordered[key] = resource[key];
+  for (const [key, value] of Object.entries(resource)) if (!(key in ordered)) ordered[key] = value;
+  return ordered;
+}
+
+/** The request body of an event (api.md §5); the same bytes on every attempt. */
+export function webhookBody(event: EventRecord): string {
+  const data: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event.data)) {
+    data[key] = value && typeof value === 'object' && !Array.isArray(value) ? inFieldOrder(value as Record<string, unknown>) : value;
+  }
+  return JSON.stringify({ id: event.id, type: event.type, create_time: event.createTime.toISOString(), data });
+}
+
+export interface SendResult {
+  statusCode: number | null;
+  /** Why the attempt failed when the status code alone does not say. */
+  error: string | null;
+  durationMs: number;
+  succeeded: boolean;
+}
+
+/** The transport: POSTs one attempt and reports how it went (the delivery worker provides it). */
+export type WebhookSender = (
+  request: { url: string; body: string; headers: Record<string, string> },
+  options: { timeoutMs: number; allowPrivateNetworks: boolean },
+) => Promise<SendResult>;
+
+// ---------------------------------------------------------------------------------------------
+// Delivery
+
+/** Applies ±10 % jitter, so that retries of many deliveries failed together spread out. */
+function withJitter(delayMs: number): number {
+  return delayMs <= 0 ? 0 : Math.round(delayMs * (0.9 + Math.random() * 0.2));
+}
+
+/** Pending deliveries of an endpoint that no worker holds: give them up (they can be resent). */
+async function abandonPendingDeliveries(tx: Tx, endpointId: string): Promise<void> {
+  await tx
+    .update(webhookDeliveryTable)
+    .set({ state: 'FAILED', nextAttemptTime: null, updateTime: sql`now()` })
+    .where(
+      and(
+        eq(webhookDeliveryTable.endpointId, endpointId),
+        eq(webhookDeliveryTable.state, 'PENDING'),
+        or(isNull(webhookDeliveryTable.leaseExpireTime), lte(webhookDeliveryTable.leaseExpireTime, sql`now()`)),
+      ),
+    );
+}
+
+export interface ClaimedDelivery {
+  id: string;
+  /** The lease this worker holds; it also fences the worker's writes. */
+  leaseExpireTime: Date;
+}
+
+/**
+ * Leases up to `limit` due deliveries. SKIP LOCKED lets concurrent claimers in other processes
+ * take different rows instead of waiting; the lease keeps a row away from them until this
+ * worker records its attempt, or until it lapses because the worker died.
+ */
+export async function claimDueWebhookDeliveries(db: Db, settings: WebhookSettings, limit: number): Promise<ClaimedDelivery[]> {
+  const t = webhookDeliveryTable;
+  const due = db
+    .select({ id: t.id })
+    .from(t)
+    .where(
+      and(
+        eq(t.state, 'PENDING'),
+        lte(t.nextAttemptTime, sql`now()`),
+        or(isNull(t.leaseExpireTime), lte(t.leaseExpireTime, sql`now()`)),
+      ),
+    )
+    .orderBy(asc(t.nextAttemptTime))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  return db
+    .update(t)
+    .set({ leaseExpireTime: sql`now() + make_interval(secs => ${leaseMs(settings) / 1000})` })
+    .where(inArray(t.id, due))
+    .returning({ id: t.id, leaseExpireTime: t.leaseExpireTime }) as Promise<ClaimedDelivery[]>;
+}
+
+export type AttemptOutcome =
+  | { kind: 'attempted'; succeeded: boolean; nextAttemptTime: Date | null }
+  /** Nothing was sent: the delivery was abandoned (endpoint disabled) or postponed. */
+  | { kind: 'skipped'; nextAttemptTime: Date | null }
+  /** Another worker holds the delivery now (this one's lease lapsed): nothing was recorded. */
+  | { kind: 'lost' };
+
+/** Writes `changes` to the delivery only while this worker's lease is still the current one. */
+async function updateLeased(tx: Executor, claim: ClaimedDelivery, changes: Partial<WebhookDelivery>) {
+  return tx
+    .update(webhookDeliveryTable)
+    .set({ ...changes, leaseExpireTime: null })
+    .where(and(eq(webhookDeliveryTable.id, claim.id), eq(webhookDeliveryTable.leaseExpireTime, claim.leaseExpireTime)))
+    .returning();
+}
+
+/**
+ * Makes one attempt of a claimed delivery and records it: the attempt row, the delivery's next
+ * state (SUCCEEDED, a retry on the schedule, or FAILED when the schedule is spent), and the
+ * endpoint's health (410 or five days of failures disable it).
+ */
+export async function attemptWebhookDelivery(
+  db: Db,
+  settings: WebhookSettings,
+  claim: ClaimedDelivery,
+  send: WebhookSender,
+): Promise<AttemptOutcome> {
+  const [loaded] = await db
+    .select({ delivery: webhookDeliveryTable, event: eventTable, endpoint: webhookEndpointTable })
+    .from(webhookDeliveryTable)
+    .innerJoin(eventTable, eq(eventTable.id, webhookDeliveryTable.eventId))
+    .innerJoin(webhookEndpointTable, eq(webhookEndpointTable.id, webhookDeliveryTable.endpointId))
+    .where(eq(webhookDeliveryTable.id, claim.id));
+  if (!loaded || loaded.delivery.leaseExpireTime?.getTime() !== claim.leaseExpireTime.getTime()) return { kind: 'lost' };
+  const { delivery, event, endpoint } = loaded;
+  const now = new Date();
+
+  if (endpoint.disabled) {
+    const updated = await updateLeased(db, claim, { state: 'FAILED', nextAttemptTime: null, updateTime: now });
+    return updated.length ? { kind: 'skipped', nextAttemptTime: null } : { kind: 'lost' };
+  }
+  const firstDelay = settings.retrySchedule[0] ?? 0;
+  if (delivery.attemptCount === 0 && firstDelay > 0 && delivery.createTime.getTime() + firstDelay > now.getTime()) {
+    const nextAttemptTime = new Date(delivery.createTime.getTime() + firstDelay);
+    const updated = await updateLeased(db, claim, { nextAttemptTime, updateTime: now });
+    return updated.length ? { kind: 'skipped', nextAttemptTime } : { kind: 'lost' };
+  }
+
+  const startTime = new Date();
+  let result: SendResult;
+  let secrets: string[] | undefined;
+  try {
+    secrets = signingSecrets(settings, endpoint, startTime);
+  } catch {
+    secrets = undefined;
+  }
+  if (!secrets || secrets.length === 0) {
+    // The key changed under the stored secrets (or none is current): sending unsigned would
+    // teach receivers to skip verification, so the attempt fails without a request.
+    result = { statusCode: null, error: 'the signing secret could not be read (was SECRET_ENCRYPTION_KEY changed?)', durationMs: 0, succeeded: false };
+  } else {
+    const body = webhookBody(event);
+    const timestamp = Math.floor(startTime.getTime() / 1000);
+    result = await send(
+      {
+        url: endpoint.url,
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'checkout-gateway-webhooks/1',
+          'webhook-id': event.id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': signWebhook(secrets, event.id, timestamp, body),
+        },
+      },
+      { timeoutMs: settings.timeoutMs, allowPrivateNetworks: settings.allowPrivateNetworks },
+    );
+  }
+  return recordAttempt(db, settings, claim, delivery, endpoint.id, startTime, result);
+}
+
+async function recordAttempt(
+  db: Db,
+  settings: WebhookSettings,
+  claim: ClaimedDelivery,
+  delivery: WebhookDelivery,
+  endpointId: string,
+  startTime: Date,
+  result: SendResult,
+): Promise<AttemptOutcome> {
+  return db.transaction(async (tx) => {
+    const recordTime = new Date();
+    // Endpoint first, then delivery: the same lock order as updateWebhookEndpoint.
+    const [endpoint] = await tx.select().from(webhookEndpointTable).where(eq(webhookEndpointTable.id, endpointId)).for('no key update');
+    if (!endpoint) return { kind: 'lost' } as const;
+
+    let disableWith: DisabledReason | null = null;
+    let failingSince: Date | null = null;
+    if (!result.succeeded && !endpoint.disabled) {
+      failingSince = endpoint.failingSince ?? startTime;
+      if (result.statusCode === 410) disableWith = 'GONE';
+      else if (recordTime.getTime() - failingSince.getTime() >= FAILING_DISABLE_MS) disableWith = 'FAILING';
+    }
+
+    const attemptNumber = delivery.attemptCount + 1;
+    let state: WebhookDeliveryState = 'PENDING';
+    let nextAttemptTime: Date | null = null;
+    if (result.succeeded) state = 'SUCCEEDED';
+    else if (disableWith || endpoint.disabled || attemptNumber >= settings.retrySchedule.length) state = 'FAILED';
+    else nextAttemptTime = new Date(recordTime.getTime() + withJitter(settings.retrySchedule[attemptNumber]!));
+
+    const updated = await updateLeased(tx, claim, { state, attemptCount: attemptNumber, nextAttemptTime, updateTime: recordTime });
+    if (updated.length === 0) return { kind: 'lost' } as const;
+    await tx.insert(webhookAttemptTable).values({
+      id: newId('wha'),
+      deliveryId: delivery.id,
+      attemptNumber,
+      startTime,
+      durationMs: result.durationMs,
+      statusCode: result.statusCode,
+      error: result.error,
+      succeeded: result.succeeded,
+    });
+
+    if (result.succeeded) {
+      if (endpoint.failingSince) await tx.update(webhookEndpointTable).set({ failingSince: null }).where(eq(webhookEndpointTable.id, endpointId));
+    } else if (disableWith) {
+      await tx
+        .update(webhookEndpointTable)
+        .set({ failingSince, disabled: true, disabledReason: disableWith, updateTime: recordTime })
+        .where(eq(webhookEndpointTable.id, endpointId));
+      await abandonPendingDeliveries(tx, endpointId);
+    } else if (failingSince && !endpoint.failingSince) {
+      await tx.update(webhookEndpointTable).set({ failingSince }).where(eq(webhookEndpointTable.id, endpointId));
+    }
+    return { kind: 'attempted', succeeded: result.succeeded, nextAttemptTime } as const;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading deliveries, resending
+
+export interface ListDeliveriesOptions extends PageOptions {
+  state?: WebhookDeliveryState | null;
+  eventId?: string | null;
+}
+
+/** An endpoint's deliveries, newest first. */
+export async function listWebhookDeliveries(db: Executor, accountId: string, endpointId: string, options: ListDeliveriesOptions): Promise<WebhookDelivery[]> {
+  const t = webhookDeliveryTable;
+  const conditions: SQL[] = [eq(t.accountId, accountId), eq(t.endpointId, endpointId), ...pageConditions(t, options)];
+  if (options.state) conditions.push(eq(t.state, options.state));
+  if (options.eventId) conditions.push(eq(t.eventId, options.eventId));
+  return db
+    .select()
+    .from(t)
+    .where(and(...conditions))
+    .orderBy(...(options.inverted ? [asc(t.createTime), asc(t.id)] : [desc(t.createTime), desc(t.id)]))
+    .limit(options.limit);
+}
+
+/** Batch read for DataLoader: the attempts of these deliveries, in attempt order. */
+export async function getWebhookAttempts(db: Executor, deliveryIds: readonly string[]): Promise<WebhookAttempt[]> {
+  if (deliveryIds.length === 0) return [];
+  return db
+    .select()
+    .from(webhookAttemptTable)
+    .where(inArray(webhookAttemptTable.deliveryId, [...deliveryIds]))
+    .orderBy(asc(webhookAttemptTable.deliveryId), asc(webhookAttemptTable.attemptNumber));
+}
+
+/**
+ * Queues the event for the endpoint again, as a new delivery with its own attempts and retry
+ * schedule, and wakes the delivery workers. The webhook-id stays the event id, so receivers
+ * that deduplicate still recognise it.
+ */
+export async function resendWebhookEvent(db: Db, accountId: string, endpointId: string, eventId: string): Promise<WebhookDelivery> {
+  return db.transaction(async (tx) => {
+    const endpoint = await getWebhookEndpoint(tx, accountId, endpointId);
+    if (!endpoint) throw notFound('Webhook endpoint');
+    if (endpoint.disabled) throw new DomainError('FAILED_PRECONDITION', 'The webhook endpoint is disabled; enable it before resending.');
+    const [event] = await tx
+      .select({ id: eventTable.id })
+      .from(eventTable)
+      .where(and(eq(eventTable.id, eventId), eq(eventTable.accountId, accountId)));
+    if (!event) throw notFound('Event');
+    const now = new Date();
+    const [delivery] = await tx
+      .insert(webhookDeliveryTable)
+      .values({ id: newId('whd'), accountId, eventId, endpointId, state: 'PENDING', nextAttemptTime: now, createTime: now, updateTime: now })
+      .returning();
+    // Delivered at commit, like an event's own notice; carries no event id, so feeds ignore it.
+    await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ accountId, deliveries: 1 })})`);
+    return delivery!;
+  });
+}

@@ -1,0 +1,149 @@
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { getCheckoutSessions, parseResourceName } from '../domain/checkout-sessions.js';
+import { DomainError, notFound } from '../domain/errors.js';
+import {
+  checkoutSessionAtEvent,
+  EVENT_RETENTION_DAYS,
+  eventSequenceCursor,
+  getEvent,
+  getEvents,
+  listEvents,
+  parseEventReference,
+  parseEventSequenceCursor,
+  parseEventTypes,
+  type EventRecord,
+  type EventStream,
+} from '../domain/event-stream.js';
+import { EVENT_TYPES, eventName, type EventType } from '../domain/events.js';
+import { builder } from './builder.js';
+import { CheckoutSessionRef } from './checkout-session.js';
+import { requireAccountId, type GraphQLContext } from './context.js';
+
+export const CheckoutSessionEventRef = builder.loadableObject('CheckoutSessionEvent', {
+  description: `Something that happened to a checkout session: ${EVENT_TYPES.join(', ')}. Events are kept ${EVENT_RETENTION_DAYS} days.`,
+  load: (ids: string[], ctx) => getEvents(ctx.deps.db, requireAccountId(ctx), ids),
+  sort: (event: EventRecord) => event.id,
+  fields: (t) => ({
+    id: t.exposeID('id', {
+      description: 'The event id, `evt_…`: pass it as `after` to resume a subscription. Webhooks carry it as `id` and in the `webhook-id` header.',
+    }),
+    name: t.string({
+      description: 'The resource name, `accounts/acct_…/events/evt_…`.',
+      resolve: (event) => eventName(event.accountId, event.id),
+    }),
+    type: t.exposeString('type', { description: `One of ${EVENT_TYPES.join(', ')}.` }),
+    createTime: t.expose('createTime', { type: 'DateTime', description: 'When the change happened.' }),
+    checkoutSession: t.field({
+      type: CheckoutSessionRef,
+      description: 'The checkout session as it was when the event happened (the webhook payload\'s `checkout_session`).',
+      resolve: (event) => checkoutSessionAtEvent(event),
+    }),
+  }),
+});
+
+const EventFilter = builder.inputType('EventFilter', {
+  description: 'Narrows a list of events; conditions combine with AND.',
+  fields: (t) => ({
+    types: t.stringList({ description: `Only these types (${EVENT_TYPES.join(', ')}).` }),
+    checkoutSession: t.string({ description: 'Only events of this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.' }),
+  }),
+});
+
+export const MAX_PAGE_SIZE = 100;
+
+/** Refuses page sizes the connection would otherwise silently cap. */
+export function checkPageSize(args: { first?: number | null; last?: number | null }): void {
+  for (const size of ['first', 'last'] as const) {
+    const value = args[size];
+    if (value != null && (value < 0 || value > MAX_PAGE_SIZE)) {
+      throw new DomainError('BAD_USER_INPUT', `${size} must be between 0 and ${MAX_PAGE_SIZE}.`, {
+        issues: [{ path: [size], message: `must be between 0 and ${MAX_PAGE_SIZE}` }],
+      });
+    }
+  }
+}
+
+/** The checkout session id behind an optional `name` argument; NOT_FOUND unless the account has it. */
+async function checkoutSessionIdOf(ctx: GraphQLContext, accountId: string, name: string | null | undefined): Promise<string | null> {
+  if (name == null) return null;
+  const id = parseResourceName(name, accountId, 'checkout-sessions', 'cs');
+  const [session] = await getCheckoutSessions(ctx.deps.db, accountId, [id]);
+  if (!session) throw notFound('Checkout session');
+  return id;
+}
+
+async function openStream(
+  ctx: GraphQLContext,
+  options: { types: EventType[] | null; name?: string | null; after?: string | null },
+): Promise<EventStream> {
+  const accountId = requireAccountId(ctx);
+  const checkoutSessionId = await checkoutSessionIdOf(ctx, accountId, options.name);
+  const afterId = options.after == null ? null : parseEventReference(options.after, accountId, 'after');
+  return ctx.events.open({ accountId, types: options.types, checkoutSessionId }, afterId);
+}
+
+builder.subscriptionType({
+  description: 'Live feeds of the caller\'s account over graphql-ws or server-sent events, fed from committed events only.',
+});
+
+builder.subscriptionFields((t) => ({
+  checkoutSessionPaid: t.field({
+    type: CheckoutSessionEventRef,
+    description:
+      'Each `checkout_session.paid` event of the account, or of one session with `name`. With `after` (an event id received earlier), every such event committed after that one is replayed first, in order, then the feed goes live without a gap or a duplicate. An unknown `after` fails with NOT_FOUND.',
+    args: {
+      name: t.arg.string({ description: 'Only this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.' }),
+      after: t.arg.string({ description: 'An event id (`evt_…`) or event name: replay what was committed after it first.' }),
+    },
+    subscribe: (_root, args, ctx) => openStream(ctx, { types: ['checkout_session.paid'], name: args.name, after: args.after }),
+    resolve: (event: EventRecord) => event,
+  }),
+  events: t.field({
+    type: CheckoutSessionEventRef,
+    description:
+      'Every event of the account, or only some `types` and one checkout session (`name`). `after` replays, then goes live, as for checkoutSessionPaid.',
+    args: {
+      types: t.arg.stringList({ description: `Only these types (${EVENT_TYPES.join(', ')}); default all.` }),
+      name: t.arg.string({ description: 'Only this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.' }),
+      after: t.arg.string({ description: 'An event id (`evt_…`) or event name: replay what was committed after it first.' }),
+    },
+    subscribe: (_root, args, ctx) => openStream(ctx, { types: parseEventTypes(args.types, ['types']), name: args.name, after: args.after }),
+    resolve: (event: EventRecord) => event,
+  }),
+}));
+
+builder.queryFields((t) => ({
+  event: t.field({
+    type: CheckoutSessionEventRef,
+    nullable: true,
+    description: 'An event by resource name or id. Fails with NOT_FOUND when the account has no such event.',
+    args: { name: t.arg.string({ required: true, description: '`accounts/acct_…/events/evt_…` or `evt_…`' }) },
+    resolve: async (_root, { name }, ctx) => {
+      const accountId = requireAccountId(ctx);
+      const event = await getEvent(ctx.deps.db, accountId, parseEventReference(name, accountId, 'name'));
+      if (!event) throw notFound('Event');
+      return event;
+    },
+  }),
+  events: t.connection({
+    type: CheckoutSessionEventRef,
+    description: `The account's events, newest first; at most 100 per page. Events are kept ${EVENT_RETENTION_DAYS} days.`,
+    args: { filter: t.arg({ type: EventFilter }) },
+    resolve: async (_root, args, ctx) => {
+      const accountId = requireAccountId(ctx);
+      checkPageSize(args);
+      const types = parseEventTypes(args.filter?.types, ['filter', 'types']);
+      const checkoutSessionId =
+        args.filter?.checkoutSession == null ? null : parseResourceName(args.filter.checkoutSession, accountId, 'checkout-sessions', 'cs');
+      return resolveCursorConnection(
+        { args, toCursor: eventSequenceCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+        ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
+          listEvents(
+            ctx.deps.db,
+            { accountId, types, checkoutSessionId },
+            { limit, inverted, after: parseEventSequenceCursor(after, 'after'), before: parseEventSequenceCursor(before, 'before') },
+          ),
+      );
+    },
+  }),
+}));

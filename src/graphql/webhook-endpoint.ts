@@ -1,0 +1,304 @@
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { parseResourceName } from '../domain/checkout-sessions.js';
+import { DomainError, notFound } from '../domain/errors.js';
+import { EVENT_RETENTION_DAYS, parseEventReference } from '../domain/event-stream.js';
+import { EVENT_TYPES } from '../domain/events.js';
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  getWebhookAttempts,
+  getWebhookEndpoint,
+  listWebhookDeliveries,
+  listWebhookEndpoints,
+  resendWebhookEvent,
+  rotateWebhookEndpointSecret,
+  updateWebhookEndpoint,
+  webhookEndpointName,
+  type TimeIdCursor,
+  type WebhookAttempt,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+} from '../domain/webhooks.js';
+import { builder } from './builder.js';
+import { requireAccountId } from './context.js';
+import { CheckoutSessionEventRef, checkPageSize, MAX_PAGE_SIZE } from './events.js';
+
+function encodeCursor(row: { createTime: Date; id: string }): string {
+  return Buffer.from(`${row.createTime.toISOString()}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined, argument: 'after' | 'before'): TimeIdCursor | null {
+  if (cursor === undefined) return null;
+  const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createTime = new Date(time ?? '');
+  if (!id || rest.length > 0 || Number.isNaN(createTime.getTime())) {
+    throw new DomainError('BAD_USER_INPUT', `The ${argument} cursor is not one this API returned.`, {
+      issues: [{ path: [argument], message: 'is not a cursor returned by this API' }],
+    });
+  }
+  return { createTime, id };
+}
+
+function endpointIdOf(name: string, accountId: string): string {
+  return parseResourceName(name, accountId, 'webhook-endpoints', 'we');
+}
+
+const DisabledReasonEnum = builder.enumType('WebhookEndpointDisabledReason', {
+  description: 'Why a webhook endpoint stopped receiving events.',
+  values: {
+    GONE: { description: 'It answered 410 Gone.' },
+    FAILING: { description: 'Every delivery to it failed for five days.' },
+    USER: { description: 'It was disabled through updateWebhookEndpoint.' },
+  } as const,
+});
+
+const DeliveryStateEnum = builder.enumType('WebhookDeliveryState', {
+  description: 'Where the delivery of one event to one endpoint stands.',
+  values: {
+    PENDING: { description: 'Waiting for its first attempt or for a retry.' },
+    SUCCEEDED: { description: 'An attempt got a 2xx answer.' },
+    FAILED: { description: 'Given up: the retry schedule ran out, or the endpoint was disabled.' },
+  } as const,
+});
+
+const WebhookAttemptRef = builder.objectRef<WebhookAttempt>('WebhookAttempt').implement({
+  description: 'One HTTP request of a delivery.',
+  fields: (t) => ({
+    attemptNumber: t.exposeInt('attemptNumber', { description: '1 for the first attempt of the delivery, then 2, 3, …' }),
+    startTime: t.expose('startTime', { type: 'DateTime', description: 'When the request was started.' }),
+    durationMs: t.exposeInt('durationMs', { description: 'Milliseconds until the answer, the error or the timeout.' }),
+    statusCode: t.exposeInt('statusCode', { nullable: true, description: 'The HTTP status of the answer; null when there was none.' }),
+    error: t.exposeString('error', {
+      nullable: true,
+      description: 'Why the attempt failed when the status does not say: timeout, connection refused, blocked address, redirect, …',
+    }),
+    succeeded: t.exposeBoolean('succeeded', { description: 'True for a 2xx answer.' }),
+  }),
+});
+
+const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery').implement({
+  description: 'The delivery of one event to one endpoint, with its attempts (retried on WEBHOOK_RETRY_SCHEDULE).',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The delivery id, `whd_…`.' }),
+    event: t.field({ type: CheckoutSessionEventRef, description: 'The event delivered.', resolve: (d) => d.eventId }),
+    state: t.field({ type: DeliveryStateEnum, resolve: (d) => d.state }),
+    attemptCount: t.exposeInt('attemptCount', { description: 'Attempts made so far.' }),
+    nextAttemptTime: t.expose('nextAttemptTime', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the next attempt is due; null once SUCCEEDED or FAILED.',
+    }),
+    attempts: t.loadableGroup({
+      type: WebhookAttemptRef,
+      description: 'Every attempt, first to last.',
+      load: (ids: string[], ctx) => getWebhookAttempts(ctx.deps.db, ids),
+      group: (attempt) => attempt.deliveryId,
+      resolve: (d) => d.id,
+    }),
+    createTime: t.expose('createTime', { type: 'DateTime' }),
+    updateTime: t.expose('updateTime', { type: 'DateTime' }),
+  }),
+});
+
+const DeliveryFilter = builder.inputType('WebhookDeliveryFilter', {
+  description: 'Narrows a list of deliveries; conditions combine with AND.',
+  fields: (t) => ({
+    state: t.field({ type: DeliveryStateEnum }),
+    event: t.string({ description: 'Only deliveries of this event (`evt_…` or its name).' }),
+  }),
+});
+
+export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEndpoint').implement({
+  description: 'A URL of the merchant\'s that receives events as signed HTTP POSTs (Standard Webhooks).',
+  fields: (t) => ({
+    name: t.string({
+      description: 'The resource name, `accounts/acct_…/webhook-endpoints/we_…`.',
+      resolve: (e) => webhookEndpointName(e.accountId, e.id),
+    }),
+    url: t.exposeString('url', { description: 'Where events are POSTed.' }),
+    description: t.exposeString('description', { nullable: true }),
+    enabledEvents: t.exposeStringList('enabledEvents', { description: `Event types sent here (${EVENT_TYPES.join(', ')}), or "*" for all.` }),
+    disabled: t.exposeBoolean('disabled', { description: 'True while it receives nothing.' }),
+    disabledReason: t.field({
+      type: DisabledReasonEnum,
+      nullable: true,
+      resolve: (e) => (e.disabled ? ((e.disabledReason as 'GONE' | 'FAILING' | 'USER' | null) ?? 'USER') : null),
+    }),
+    failingSince: t.expose('failingSince', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Since when deliveries have failed without a success; after five days the endpoint is disabled.',
+    }),
+    previousSecretExpireTime: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'While a rotated-out secret still signs beside the current one: when it stops.',
+      resolve: (e) => {
+        const times = e.secrets.flatMap((entry) => (entry.expireTime && Date.parse(entry.expireTime) > Date.now() ? [Date.parse(entry.expireTime)] : []));
+        return times.length > 0 ? new Date(Math.max(...times)) : null;
+      },
+    }),
+    deliveries: t.connection({
+      type: WebhookDeliveryRef,
+      description: `Deliveries to this endpoint, newest first; kept as long as their events (${EVENT_RETENTION_DAYS} days).`,
+      args: { filter: t.arg({ type: DeliveryFilter }) },
+      resolve: (endpoint, args, ctx) => {
+        const accountId = requireAccountId(ctx);
+        checkPageSize(args);
+        const eventId = args.filter?.event == null ? null : parseEventReference(args.filter.event, accountId, 'event');
+        return resolveCursorConnection(
+          { args, toCursor: encodeCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+          ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
+            listWebhookDeliveries(ctx.deps.db, accountId, endpoint.id, {
+              limit,
+              inverted,
+              after: decodeCursor(after, 'after'),
+              before: decodeCursor(before, 'before'),
+              state: args.filter?.state,
+              eventId,
+            }),
+        );
+      },
+    }),
+    createTime: t.expose('createTime', { type: 'DateTime' }),
+    updateTime: t.expose('updateTime', { type: 'DateTime' }),
+  }),
+});
+
+const CreateWebhookEndpointInput = builder.inputType('CreateWebhookEndpointInput', {
+  description: 'A new webhook endpoint.',
+  fields: (t) => ({
+    url: t.string({
+      required: true,
+      description: 'An absolute http(s) URL without credentials, at most 2048 characters; in production it may not reach private networks.',
+    }),
+    enabledEvents: t.stringList({ required: true, description: `Event types to send (${EVENT_TYPES.join(', ')}), or ["*"] for all.` }),
+    description: t.string({ description: 'Your own note, at most 500 characters.' }),
+  }),
+});
+
+const CreateWebhookEndpointPayload = builder
+  .objectRef<{ endpoint: WebhookEndpoint; secret: string }>('CreateWebhookEndpointPayload')
+  .implement({
+    description: 'The new endpoint and its signing secret.',
+    fields: (t) => ({
+      webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (p) => p.endpoint }),
+      secret: t.exposeString('secret', {
+        description: 'The signing secret, `whsec_…`: shown here once, stored encrypted. Verify the `webhook-signature` header with it.',
+      }),
+    }),
+  });
+
+const UpdateWebhookEndpointInput = builder.inputType('UpdateWebhookEndpointInput', {
+  description: 'Changes to a webhook endpoint; omitted fields stay as they are.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: '`accounts/acct_…/webhook-endpoints/we_…`' }),
+    url: t.string({ description: 'A new URL (same rules as on creation).' }),
+    enabledEvents: t.stringList({ description: 'A new list of event types, or ["*"].' }),
+    description: t.string({ description: 'A new note; null clears it.' }),
+    disabled: t.boolean({
+      description: 'True stops deliveries (pending ones are given up; resend them later); false enables it again.',
+    }),
+  }),
+});
+
+const RotateWebhookEndpointSecretPayload = builder
+  .objectRef<{ endpoint: WebhookEndpoint; secret: string; previousSecretExpireTime: Date }>('RotateWebhookEndpointSecretPayload')
+  .implement({
+    description: 'The endpoint and its new signing secret.',
+    fields: (t) => ({
+      webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (p) => p.endpoint }),
+      secret: t.exposeString('secret', { description: 'The new signing secret, `whsec_…`, shown here once.' }),
+      previousSecretExpireTime: t.expose('previousSecretExpireTime', {
+        type: 'DateTime',
+        description: 'Until then the previous secret signs too: `webhook-signature` carries both signatures.',
+      }),
+    }),
+  });
+
+const ResendWebhookEventInput = builder.inputType('ResendWebhookEventInput', {
+  description: 'An event to deliver to an endpoint again.',
+  fields: (t) => ({
+    webhookEndpoint: t.string({ required: true, description: '`accounts/acct_…/webhook-endpoints/we_…`' }),
+    event: t.string({ required: true, description: 'An event id (`evt_…`) or name.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  webhookEndpoint: t.field({
+    type: WebhookEndpointRef,
+    nullable: true,
+    description: 'A webhook endpoint by resource name. Fails with NOT_FOUND when the account has no such endpoint.',
+    args: { name: t.arg.string({ required: true, description: '`accounts/acct_…/webhook-endpoints/we_…`' }) },
+    resolve: async (_root, { name }, ctx) => {
+      const accountId = requireAccountId(ctx);
+      const endpoint = await getWebhookEndpoint(ctx.deps.db, accountId, endpointIdOf(name, accountId));
+      if (!endpoint) throw notFound('Webhook endpoint');
+      return endpoint;
+    },
+  }),
+  webhookEndpoints: t.connection({
+    type: WebhookEndpointRef,
+    description: 'The account\'s webhook endpoints, newest first.',
+    resolve: (_root, args, ctx) => {
+      const accountId = requireAccountId(ctx);
+      checkPageSize(args);
+      return resolveCursorConnection(
+        { args, toCursor: encodeCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+        ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
+          listWebhookEndpoints(ctx.deps.db, accountId, { limit, inverted, after: decodeCursor(after, 'after'), before: decodeCursor(before, 'before') }),
+      );
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createWebhookEndpoint: t.field({
+    type: CreateWebhookEndpointPayload,
+    description: 'Creates a webhook endpoint and returns its signing secret, once. At most 16 per account.',
+    args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true }) },
+    resolve: (_root, { input }, ctx) => createWebhookEndpoint(ctx.deps.db, ctx.webhooks, requireAccountId(ctx), input),
+  }),
+  updateWebhookEndpoint: t.field({
+    type: WebhookEndpointRef,
+    description: 'Changes the URL, the event types, the description, or enables/disables an endpoint.',
+    args: { input: t.arg({ type: UpdateWebhookEndpointInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const accountId = requireAccountId(ctx);
+      const { name, ...changes } = input;
+      return updateWebhookEndpoint(ctx.deps.db, ctx.webhooks, accountId, endpointIdOf(name, accountId), changes);
+    },
+  }),
+  deleteWebhookEndpoint: t.field({
+    type: WebhookEndpointRef,
+    description: 'Deletes an endpoint with its delivery history; returns it as it was.',
+    args: { name: t.arg.string({ required: true, description: '`accounts/acct_…/webhook-endpoints/we_…`' }) },
+    resolve: (_root, { name }, ctx) => {
+      const accountId = requireAccountId(ctx);
+      return deleteWebhookEndpoint(ctx.deps.db, accountId, endpointIdOf(name, accountId));
+    },
+  }),
+  rotateWebhookEndpointSecret: t.field({
+    type: RotateWebhookEndpointSecretPayload,
+    description: 'Issues a new signing secret (shown once). The previous one keeps signing beside it for 24 hours.',
+    args: { name: t.arg.string({ required: true, description: '`accounts/acct_…/webhook-endpoints/we_…`' }) },
+    resolve: (_root, { name }, ctx) => {
+      const accountId = requireAccountId(ctx);
+      return rotateWebhookEndpointSecret(ctx.deps.db, ctx.webhooks, accountId, endpointIdOf(name, accountId));
+    },
+  }),
+  resendWebhookEvent: t.field({
+    type: WebhookDeliveryRef,
+    description: 'Delivers an event to an endpoint again, as a new delivery with its own retries. The endpoint must be enabled.',
+    args: { input: t.arg({ type: ResendWebhookEventInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const accountId = requireAccountId(ctx);
+      return resendWebhookEvent(
+        ctx.deps.db,
+        accountId,
+        endpointIdOf(input.webhookEndpoint, accountId),
+        parseEventReference(input.event, accountId, 'event'),
+      );
+    },
+  }),
+}));

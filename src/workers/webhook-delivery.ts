@@ -1,0 +1,73 @@
+import { attemptWebhookDelivery, claimDueWebhookDeliveries } from '../domain/webhooks.js';
+import type { WorkerDeps } from './index.js';
+import { startLoop } from './loop.js';
+import { sendWebhook } from './webhook-sender.js';
+
+/** Attempts in flight per process; one slow receiver (up to the 15 s timeout) holds only one slot. */
+const MAX_IN_FLIGHT = 16;
+/** Deliveries claimed per query. */
+const CLAIM_BATCH = 8;
+/**
+ * Fallback poll. A commit that queues deliveries wakes the loop through NOTIFY, and this
+ * process's own retries set a timer for their due time; the poll only picks up retries
+ * scheduled by other processes and deliveries whose worker died (once the lease lapses).
+ */
+const POLL_MS = 2_000;
+
+/** Claims due webhook deliveries and makes their attempts, several at a time. */
+export function startWebhookDelivery({ deps, logger, events, webhooks }: WorkerDeps) {
+  const inFlight = new Set<Promise<void>>();
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryAt = Infinity;
+  let stopped = false;
+
+  /** Wakes the loop when the earliest retry this process scheduled falls due. */
+  function wakeAt(time: Date) {
+    if (stopped || time.getTime() >= retryAt) return;
+    retryAt = time.getTime();
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      retryAt = Infinity;
+      loop.wake();
+    }, Math.max(0, retryAt - Date.now()));
+    retryTimer.unref();
+  }
+
+  const loop = startLoop(
+    'webhook-delivery',
+    POLL_MS,
+    async () => {
+      const room = MAX_IN_FLIGHT - inFlight.size;
+      if (room <= 0 || stopped) return false;
+      const wanted = Math.min(room, CLAIM_BATCH);
+      const claimed = await claimDueWebhookDeliveries(deps.db, webhooks, wanted);
+      for (const claim of claimed) {
+        const attempt = attemptWebhookDelivery(deps.db, webhooks, claim, sendWebhook)
+          .then((outcome) => {
+            if (outcome.kind !== 'lost' && outcome.nextAttemptTime) wakeAt(outcome.nextAttemptTime);
+          })
+          // The lease lapses and another claim retries; nothing is lost.
+          .catch((error: unknown) => logger.error('webhook delivery attempt failed', { error, deliveryId: claim.id }))
+          .finally(() => {
+            inFlight.delete(attempt);
+            loop.wake();
+          });
+        inFlight.add(attempt);
+      }
+      return claimed.length === wanted;
+    },
+    (error) => logger.error('claiming webhook deliveries failed', { error }),
+  );
+  const unsubscribe = events.onWebhookWork(() => loop.wake());
+
+  return {
+    /** Stops claiming, then waits for the attempts in flight to be recorded. */
+    async stop() {
+      stopped = true;
+      unsubscribe();
+      clearTimeout(retryTimer);
+      await loop.stop();
+      await Promise.all([...inFlight]);
+    },
+  };
+}
