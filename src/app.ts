@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createServerAdapter } from '@whatwg-node/server';
 import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -20,6 +21,26 @@ import { createHostedPages } from './hosted/routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestApi } from './rest/routes.js';
 import { startWorkers, type Workers } from './workers/index.js';
+
+const GRAPHIQL_EXAMPLE = `# The checkout gateway. Your API key is in the Headers tab below.
+# Run "Create", open the url it returns to pay (test card 4242 4242 4242 4242), then run "List".
+
+mutation Create {
+  createCheckoutSession(input: { amount: "10000", currency: "GBP", clientReferenceId: "order_12345" }) {
+    name
+    state
+    formattedAmount
+    url
+    expireTime
+  }
+}
+
+query List {
+  checkoutSessions(first: 10) {
+    edges { node { name state formattedAmount paid paymentIntent { state } } }
+  }
+}
+`;
 
 export interface App {
   /** Opens the database, applies migrations and starts listening; resolves once ready. */
@@ -122,8 +143,11 @@ export function buildApp(config: Config): App {
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger), isDev: false },
+    // The self-contained GraphiQL build: it works offline and needs no CDN in the page's policy.
+    renderGraphiQL,
     graphiql: () => ({
       title: 'Checkout gateway',
+      defaultQuery: GRAPHIQL_EXAMPLE,
       headers: JSON.stringify(demoApiKey ? { Authorization: `Api-Key ${demoApiKey}` } : { Authorization: 'Api-Key sk_…' }),
       shouldPersistHeaders: false,
     }),
