@@ -52,7 +52,7 @@ describe('npm start on the embedded database', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 
   it('lists every configuration problem, then exits', async () => {
     await expect(spawnGateway({ PORT: 'abc', DATABASE_URL: 'mysql://x', WEBHOOK_RETRY_SCHEDULE: '0,soon' }, 15_000)).rejects.toThrow(
@@ -88,5 +88,5 @@ describe.skipIf(!testDatabaseUrl())('two gateway processes on one PostgreSQL dat
     expect(await a.stop('SIGTERM')).toBe(0);
     expect((await graphql(b.url, key, READ, { n: name })).body.data.checkoutSession.state).toBe('EXPIRED');
     expect(await b.stop('SIGTERM')).toBe(0);
-  });
+  }, 120_000);
 });

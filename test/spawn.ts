@@ -14,7 +14,7 @@ export interface GatewayProcess {
 }
 
 /** Runs the gateway as users run it (`src/main.ts`), waiting until it listens. */
-export async function spawnGateway(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<GatewayProcess> {
+export async function spawnGateway(env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<GatewayProcess> {
   const child = spawn(tsx, ['src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', ...env },
