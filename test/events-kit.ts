@@ -215,7 +215,6 @@ export async function privateDatabase(label: string): Promise<{ url: string; dro
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 
 export interface ChildGateway {
   child: ChildProcess;
@@ -225,9 +224,13 @@ export interface ChildGateway {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `src/main.ts` as a separate process, as users run it; resolves once it listens. */
+/**
+ * Runs `src/main.ts` as a separate process; resolves once it listens. Node itself loads tsx
+ * (`--import tsx`) rather than the tsx launcher, which would put the gateway in a grandchild
+ * that a SIGKILL of the launcher leaves running.
+ */
 export async function spawnChildGateway(env: Record<string, string>): Promise<ChildGateway> {
-  const child = spawn(tsx, ['src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -66,6 +66,7 @@ function sendWebhookRequest(
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise<SendResult>((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (result: Omit<SendResult, 'durationMs'>) => {
       if (settled) return;
       settled = true;
@@ -92,13 +93,19 @@ function sendWebhookRequest(
       fail(new Error('unsupported scheme'));
       return;
     }
-    const request = client.request(target, {
-      method: 'POST',
-      agent: false,
-      headers: { ...headers, 'content-length': Buffer.byteLength(body).toString() },
-      lookup: guardedLookup(options.allowPrivateNetworks) as never,
-    });
-    const timer = setTimeout(() => request.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), options.timeoutMs);
+    let request: http.ClientRequest;
+    try {
+      request = client.request(target, {
+        method: 'POST',
+        agent: false,
+        headers: { ...headers, 'content-length': Buffer.byteLength(body).toString() },
+        lookup: guardedLookup(options.allowPrivateNetworks) as never,
+      });
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    timer = setTimeout(() => request.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), options.timeoutMs);
     request.on('error', fail);
     request.on('response', (response) => {
       const status = response.statusCode ?? 0;
