@@ -12,7 +12,7 @@ const CLAIM_BATCH = 8;
  * process's own retries set a timer for their due time; the poll only picks up retries
  * scheduled by other processes and deliveries whose worker died (once the lease lapses).
  */
-const POLL_MS = 2_000;
+const POLL_MS = 5_000;
 
 /** Claims due webhook deliveries and makes their attempts, several at a time. */
 export function startWebhookDelivery({ deps, logger, events, webhooks }: WorkerDeps) {
