@@ -1,0 +1,48 @@
+/**
+ * 1. Create: createCheckoutSession over HTTP against the same transaction issued directly with
+ * postgres.js, both at the same concurrency, on one account (so both queue on its event lock).
+ */
+import { CREATE_INPUT, CREATE_MUTATION, createAccount } from './client.js';
+import type { BenchContext } from './context.js';
+import { cpuMs, rssMiB } from './gateway-process.js';
+import { closedLoop, httpLoad, sampleRss, type LoadResult } from './load.js';
+import { round } from './stats.js';
+import { rawCreateCheckoutSession } from './raw-sql.js';
+
+export interface CreateFigures {
+  gateway: LoadResult;
+  baseline: LoadResult;
+  rssPeakMiB: number;
+  /** The gateway process's CPU time per successful request: steadier than req/s on a busy machine. */
+  serverCpuMsPerRequest: number;
+}
+
+export async function benchCreate(ctx: BenchContext): Promise<CreateFigures> {
+  const { options, gateway, sql } = ctx;
+  const account = await createAccount(gateway.url, ctx.adminKey, 'Bench create');
+  const load = (durationSeconds: number) =>
+    httpLoad({
+      url: `${gateway.url}/graphql`,
+      headers: { 'content-type': 'application/json', authorization: `Api-Key ${account.apiKey}` },
+      body: JSON.stringify({ query: CREATE_MUTATION, variables: { input: CREATE_INPUT } }),
+      connections: options.connections,
+      durationSeconds,
+      verifyBody: (body) => body.includes('"state":"OPEN"') && !body.includes('"errors"'),
+    });
+  const raw = (durationSeconds: number) =>
+    closedLoop(options.connections, durationSeconds, () => rawCreateCheckoutSession(sql, account.accountId, gateway.url));
+
+  ctx.log(`create: warm-up ${options.warmup}s each`);
+  if (options.warmup > 0) {
+    await raw(options.warmup);
+    await load(options.warmup);
+  }
+  ctx.log(`create: baseline (postgres.js, ${options.connections} concurrent, ${options.duration}s)`);
+  const baseline = await raw(options.duration);
+  ctx.log(`create: gateway (HTTP, ${options.connections} connections, ${options.duration}s)`);
+  const rss = sampleRss(() => rssMiB(gateway.serverPid));
+  const cpuBefore = cpuMs(gateway.serverPid);
+  const measured = await load(options.duration);
+  const serverCpuMsPerRequest = round((cpuMs(gateway.serverPid) - cpuBefore) / Math.max(1, measured.ok), 2);
+  return { gateway: measured, baseline, rssPeakMiB: rss.stop(), serverCpuMsPerRequest };
+}

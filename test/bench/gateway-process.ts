@@ -1,0 +1,152 @@
+/**
+ * The gateway as users run it: `tsx src/main.ts` in a child process of its own, on loopback,
+ * configured through the environment only. The bench talks to it over HTTP and WebSocket and
+ * reads its memory from /proc.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { sleep } from './stats.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+/** A port the kernel just handed out on loopback; free unless something grabs it first. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Resident memory of a process in MiB, from /proc/<pid>/status (VmRSS); NaN once it is gone. */
+export function rssMiB(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The first child of a process: tsx runs the program in a node child of its own. */
+export function childPidOf(pid: number): number | undefined {
+  try {
+    const [first] = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return first;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface GatewayProcess {
+  url: string;
+  port: number;
+  /** The node process that serves (tsx runs it as its child); its RSS is the gateway's. */
+  serverPid: number;
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export interface GatewayOptions {
+  databaseUrl: string;
+  adminApiKey: string;
+  env?: Record<string, string>;
+  /** Node flags for the server process, e.g. `--cpu-prof` (tsx hands them to node). */
+  nodeFlags?: string[];
+  startTimeoutMs?: number;
+}
+
+export async function startGatewayProcess(options: GatewayOptions): Promise<GatewayProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(tsx, [...(options.nodeFlags ?? []), 'src/main.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'development',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      DATABASE_URL: options.databaseUrl,
+      ADMIN_API_KEY: options.adminApiKey,
+      // The per-key limit (100/s by default) would measure the limiter, not the gateway.
+      RATE_LIMIT_PER_SECOND: '0',
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`the gateway exited with ${exitCode} before it was ready:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the gateway was not ready within the start timeout:\n${output}`);
+    }
+    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    await sleep(100);
+  }
+  // tsx runs the program in a node child of its own; that child is the server.
+  const serverPid = childPidOf(child.pid!) ?? child.pid!;
+
+  return {
+    url,
+    port,
+    serverPid,
+    output: () => output,
+    async stop(graceMs = 15_000) {
+      if (exitCode !== undefined) return exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        try {
+          process.kill(serverPid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ; 100 on every Linux the bench runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;

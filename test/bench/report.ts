@@ -1,0 +1,149 @@
+/** The results as a Markdown table (for BENCHMARKS.md and the terminal) and as JSON. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { CreateFigures } from './create.js';
+import type { FanoutFigures } from './fanout.js';
+import type { ReadFigures } from './read.js';
+import { ratio } from './stats.js';
+import type { WebhookFigures } from './webhooks.js';
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  postgres: string;
+  os: string;
+}
+
+export interface BenchResults {
+  date: string;
+  command: string;
+  machine: Machine;
+  settings: { duration: number; warmup: number; connections: number; subscribers: number; rounds: number; burst: number; poolSize: number };
+  rss: { idleMiB: number };
+  create?: CreateFigures & { ratio: number };
+  read?: ReadFigures & { ratio: number };
+  fanout?: FanoutFigures & { ratio: number };
+  webhooks?: WebhookFigures & { latencyRatio: number; throughputRatio: number };
+}
+
+const START = '<!-- bench:latest:start -->';
+const END = '<!-- bench:latest:end -->';
+
+const n = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+const pair = (a: number, b: number) => `${n(a)} / ${n(b)}`;
+const check = (ok: boolean) => (ok ? 'met' : '**missed**');
+
+export function markdownTable(results: BenchResults): string {
+  const s = results.settings;
+  const rows: string[][] = [];
+  const { create, read, fanout, webhooks } = results;
+  if (create) {
+    rows.push([
+      `Create: createCheckoutSession, req/s at ${s.connections} clients`,
+      n(create.gateway.throughput, 0),
+      n(create.baseline.throughput, 0),
+      n(create.ratio, 2),
+      `≥ 0.6: ${check(create.ratio >= 0.6)}`,
+    ]);
+    rows.push([
+      'Create: latency p50 / p99, ms',
+      pair(create.gateway.latency.p50, create.gateway.latency.p99),
+      pair(create.baseline.latency.p50, create.baseline.latency.p99),
+      n(ratio(create.baseline.latency.p99, create.gateway.latency.p99), 2),
+      `p99 < 50 ms: ${check(create.gateway.latency.p99 < 50)}`,
+    ]);
+    rows.push(['Create: gateway process CPU per request, ms', n(create.serverCpuMsPerRequest, 2), '', '', '']);
+  }
+  if (read) {
+    rows.push([
+      `Read: checkoutSessions(first: 50) + paymentIntent.state, req/s at ${s.connections} clients`,
+      n(read.gateway.throughput, 0),
+      n(read.baseline.throughput, 0),
+      n(read.ratio, 2),
+      `≥ 0.5: ${check(read.ratio >= 0.5)}`,
+    ]);
+    rows.push([
+      'Read: latency p50 / p99, ms',
+      pair(read.gateway.latency.p50, read.gateway.latency.p99),
+      pair(read.baseline.latency.p50, read.baseline.latency.p99),
+      n(ratio(read.baseline.latency.p99, read.gateway.latency.p99), 2),
+      '',
+    ]);
+    rows.push(['Read: gateway process CPU per request, ms', n(read.serverCpuMsPerRequest, 2), '', '', '']);
+  }
+  if (fanout) {
+    const g = fanout.gateway;
+    const b = fanout.baseline;
+    rows.push([
+      `Fan-out: pay commit → last of ${g.subscribers} subscribers, p50 / p99, ms (${g.lastSubscriber.count} payments)`,
+      pair(g.lastSubscriber.p50, g.lastSubscriber.p99),
+      pair(b.lastSubscriber.p50, b.lastSubscriber.p99),
+      n(fanout.ratio, 2),
+      `p99 < 250 ms: ${check(g.lastSubscriber.p99 < 250 && g.incomplete === 0)}`,
+    ]);
+    rows.push([
+      'Fan-out: pay commit → each subscriber, p50 / p99, ms',
+      pair(g.everySubscriber.p50, g.everySubscriber.p99),
+      pair(b.everySubscriber.p50, b.everySubscriber.p99),
+      n(ratio(b.everySubscriber.p99, g.everySubscriber.p99), 2),
+      g.incomplete ? `${g.incomplete} payments missed a subscriber` : '',
+    ]);
+    rows.push(['Fan-out: memory per subscriber, KiB of RSS', n(g.kibPerSubscriber), n(b.kibPerSubscriber), '', '']);
+  }
+  if (webhooks) {
+    const g = webhooks.gateway;
+    const b = webhooks.baseline;
+    rows.push([
+      `Webhooks: commit → receiver, p50 / p99, ms (${g.latency.count} payments)`,
+      pair(g.latency.p50, g.latency.p99),
+      pair(b.latency.p50, b.latency.p99),
+      n(webhooks.latencyRatio, 2),
+      `p50 < 50 ms: ${check(g.latency.p50 < 50 && g.lost === 0)}`,
+    ]);
+    rows.push([
+      `Webhooks: deliveries/s draining a burst of ${g.burst} events`,
+      `${n(g.deliveriesPerSecond, 0)}${g.burstArrived < g.burst ? ` (${g.burstArrived} arrived)` : ''}`,
+      `${n(b.deliveriesPerSecond, 0)}${b.burstArrived < b.burst ? ` (${b.burstArrived} arrived)` : ''}`,
+      n(webhooks.throughputRatio, 2),
+      `events committed at ${n(g.commitsPerSecond, 0)} / ${n(b.commitsPerSecond, 0)} per s; ${webhooks.signatureVerified ? 'signature verified' : '**signature not verified**'}`,
+    ]);
+  }
+  rows.push(['RSS at idle, MiB', n(results.rss.idleMiB), '', '', '']);
+  if (create) rows.push(['RSS peak under create, MiB', n(create.rssPeakMiB), '', '', '']);
+  if (read) rows.push(['RSS peak under read, MiB', n(read.rssPeakMiB), '', '', '']);
+  if (fanout) rows.push([`RSS peak with ${fanout.gateway.subscribers} subscribers, MiB`, n(fanout.gateway.rssPeakMiB), n(fanout.baseline.rssPeakMiB), '', '']);
+  if (webhooks) rows.push(['RSS peak under webhooks, MiB', n(webhooks.gateway.rssPeakMiB), n(webhooks.baseline.rssPeakMiB), '', '']);
+
+  const header = ['Figure', 'Gateway', 'Baseline', 'Ratio', 'Target'];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+  return lines.join('\n');
+}
+
+export function markdownReport(results: BenchResults): string {
+  const m = results.machine;
+  const s = results.settings;
+  return [
+    `Run ${results.date} with \`${results.command}\``,
+    '',
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB memory, ${m.os}, Node ${m.node}, PostgreSQL ${m.postgres}.`,
+    `Settings: ${s.duration} s measured after ${s.warmup} s warm-up per throughput run, ${s.connections} clients, ` +
+      `${s.subscribers} subscribers, ${s.rounds} timed payments, bursts of ${s.burst} events, DATABASE_POOL_SIZE=${s.poolSize} ` +
+      '(the baseline pool has the same size).',
+    '',
+    markdownTable(results),
+    '',
+    'Ratio: gateway ÷ baseline for throughput, baseline ÷ gateway for latency (1.00 = as fast as the baseline).',
+  ].join('\n');
+}
+
+/** Replaces the latest-results section of BENCHMARKS.md, leaving the rest of the file alone. */
+export function writeBenchmarksFile(path: string, results: BenchResults): void {
+  const section = `${START}\n${markdownReport(results)}\n${END}`;
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\n## Latest run\n\n';
+  const start = current.indexOf(START);
+  const end = current.indexOf(END);
+  const next =
+    start >= 0 && end > start ? `${current.slice(0, start)}${section}${current.slice(end + END.length)}` : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, next);
+}
