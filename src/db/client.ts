@@ -41,6 +41,32 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
+/**
+ * Drizzle asks postgres.js for unnamed statements, and postgres.js runs an unnamed statement
+ * with parameters in two round trips (parse and describe it, wait, then bind and execute); a
+ * named one is described once per connection and then costs one. Our SQL text is fixed (values
+ * are always parameters), so the statements per connection stay few. This client, and the
+ * transaction and savepoint clients it hands out, ask for named statements.
+ */
+function preparingStatements(client: postgres.Sql): postgres.Sql {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'unsafe') {
+        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], queryOptions?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, parameters, { ...queryOptions, prepare: true });
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        return (...args: unknown[]) => {
+          const callback = args.pop() as (inner: postgres.Sql) => unknown;
+          const open = Reflect.get(target, property, receiver) as (...rest: unknown[]) => Promise<unknown>;
+          return open(...args, (inner: postgres.Sql) => callback(preparingStatements(inner)));
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let statements = 0;
   const logger = {
@@ -55,7 +81,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       onnotice: () => {},
       connection: { application_name: 'checkout-gateway' },
     });
-    const db = drizzlePostgres(client, { schema, logger }) as unknown as Db;
+    const db = drizzlePostgres(preparingStatements(client), { schema, logger }) as unknown as Db;
     return {
       kind: 'postgres',
       db,
