@@ -5,9 +5,12 @@
 import { CREATE_INPUT, CREATE_MUTATION, createAccount } from './client.js';
 import type { BenchContext } from './context.js';
 import { cpuMs, rssMiB } from './gateway-process.js';
-import { closedLoop, httpLoad, sampleRss, type LoadResult } from './load.js';
+import { alternate, closedLoop, httpLoad, sampleRss, type LoadResult } from './load.js';
 import { round } from './stats.js';
 import { rawCreateCheckoutSession } from './raw-sql.js';
+
+/** Baseline and gateway take turns this many times, to share the machine's changing load. */
+const WINDOWS = 2;
 
 export interface CreateFigures {
   gateway: LoadResult;
@@ -37,12 +40,15 @@ export async function benchCreate(ctx: BenchContext): Promise<CreateFigures> {
     await raw(options.warmup);
     await load(options.warmup);
   }
-  ctx.log(`create: baseline (postgres.js, ${options.connections} concurrent, ${options.duration}s)`);
-  const baseline = await raw(options.duration);
-  ctx.log(`create: gateway (HTTP, ${options.connections} connections, ${options.duration}s)`);
+  ctx.log(`create: baseline (postgres.js) and gateway (HTTP), ${options.connections} clients, ${options.duration}s each in ${WINDOWS} alternating windows`);
   const rss = sampleRss(() => rssMiB(gateway.serverPid));
-  const cpuBefore = cpuMs(gateway.serverPid);
-  const measured = await load(options.duration);
-  const serverCpuMsPerRequest = round((cpuMs(gateway.serverPid) - cpuBefore) / Math.max(1, measured.ok), 2);
+  let gatewayCpu = 0;
+  const { baseline, gateway: measured } = await alternate(WINDOWS, options.duration, raw, async (seconds) => {
+    const before = cpuMs(gateway.serverPid);
+    const window = await load(seconds);
+    gatewayCpu += cpuMs(gateway.serverPid) - before;
+    return window;
+  });
+  const serverCpuMsPerRequest = round(gatewayCpu / Math.max(1, measured.ok), 2);
   return { gateway: measured, baseline, rssPeakMiB: rss.stop(), serverCpuMsPerRequest };
 }

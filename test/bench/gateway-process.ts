@@ -61,12 +61,15 @@ export interface GatewayOptions {
   /** Node flags for the server process, e.g. `--cpu-prof` (tsx hands them to node). */
   nodeFlags?: string[];
   startTimeoutMs?: number;
+  /** A checkout of the gateway to run (default: this one), e.g. an older commit to compare with. */
+  root?: string;
 }
 
 export async function startGatewayProcess(options: GatewayOptions): Promise<GatewayProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(tsx, [...(options.nodeFlags ?? []), 'src/main.ts'], {
-    cwd: root,
+  const cwd = options.root ?? root;
+  const child: ChildProcess = spawn(options.root ? `${options.root}/node_modules/.bin/tsx` : tsx, [...(options.nodeFlags ?? []), 'src/main.ts'], {
+    cwd,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

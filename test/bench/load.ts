@@ -16,6 +16,41 @@ export interface LoadResult {
   latency: LatencySummary;
 }
 
+/** One measured window: every latency sample, kept until windows are combined. */
+export interface LoadWindow {
+  samples: number[];
+  ok: number;
+  failed: number;
+  seconds: number;
+}
+
+export function combineWindows(windows: LoadWindow[]): LoadResult {
+  const samples = windows.flatMap((window) => window.samples);
+  const ok = windows.reduce((total, window) => total + window.ok, 0);
+  const failed = windows.reduce((total, window) => total + window.failed, 0);
+  const seconds = windows.reduce((total, window) => total + window.seconds, 0);
+  return { throughput: round(ok / seconds, 1), ok, failed, seconds: round(seconds, 2), latency: summarize(samples) };
+}
+
+/**
+ * Runs baseline and gateway in alternating windows (baseline, gateway, baseline, …), so that a
+ * change in the machine's load during the run falls on both sides alike.
+ */
+export async function alternate(
+  windows: number,
+  totalSeconds: number,
+  baseline: (seconds: number) => Promise<LoadWindow>,
+  gateway: (seconds: number) => Promise<LoadWindow>,
+): Promise<{ baseline: LoadResult; gateway: LoadResult }> {
+  const seconds = totalSeconds / windows;
+  const sides: { baseline: LoadWindow[]; gateway: LoadWindow[] } = { baseline: [], gateway: [] };
+  for (let i = 0; i < windows; i += 1) {
+    sides.baseline.push(await baseline(seconds));
+    sides.gateway.push(await gateway(seconds));
+  }
+  return { baseline: combineWindows(sides.baseline), gateway: combineWindows(sides.gateway) };
+}
+
 export interface HttpLoad {
   url: string;
   headers: Record<string, string>;
@@ -27,7 +62,7 @@ export interface HttpLoad {
 }
 
 /** POSTs `body` over `connections` keep-alive connections for `durationSeconds`. */
-export function httpLoad(load: HttpLoad): Promise<LoadResult> {
+export function httpLoad(load: HttpLoad): Promise<LoadWindow> {
   const samples: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -45,7 +80,7 @@ export function httpLoad(load: HttpLoad): Promise<LoadResult> {
         if (error) return reject(error);
         const failed = result.non2xx + result.errors + result.timeouts + result.mismatches;
         const ok = Math.max(0, result['2xx'] - result.mismatches);
-        resolve({ throughput: round(ok / result.duration, 1), ok, failed, seconds: round(result.duration, 2), latency: summarize(samples) });
+        resolve({ samples, ok, failed, seconds: result.duration });
       },
     );
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
@@ -55,7 +90,7 @@ export function httpLoad(load: HttpLoad): Promise<LoadResult> {
 }
 
 /** `concurrency` workers each run `operation` back to back until `durationSeconds` pass. */
-export async function closedLoop(concurrency: number, durationSeconds: number, operation: () => Promise<unknown>): Promise<LoadResult> {
+export async function closedLoop(concurrency: number, durationSeconds: number, operation: () => Promise<unknown>): Promise<LoadWindow> {
   const samples: number[] = [];
   let failed = 0;
   let firstError: unknown;
@@ -76,7 +111,7 @@ export async function closedLoop(concurrency: number, durationSeconds: number, o
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - start) / 1000;
   if (firstError) process.stderr.write(`  (baseline: ${failed} failed; first error: ${String(firstError)})\n`);
-  return { throughput: round(samples.length / seconds, 1), ok: samples.length, failed, seconds: round(seconds, 2), latency: summarize(samples) };
+  return { samples, ok: samples.length, failed, seconds };
 }
 
 /** Samples a process's RSS until stopped; the peak is what "RSS under load" reports. */

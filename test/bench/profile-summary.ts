@@ -67,6 +67,23 @@ process.stdout.write(`${file}: ${(total / 1e6).toFixed(1)} s sampled\n`);
 print('Self time by package', byPackage);
 print('Self time by function', byFunction);
 
+// `--inclusive`: time with each function anywhere on the stack (what it and its callees cost).
+if (rest.includes('--inclusive')) {
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const inclusive = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const frame = byId.get(at)!.callFrame;
+      if (!frame.url) continue;
+      seen.add(`${frame.functionName || '(anonymous)'} ${where(frame.url)}:${frame.lineNumber + 1}`);
+    }
+    for (const label of seen) inclusive.set(label, (inclusive.get(label) ?? 0) + us);
+  }
+  print('Inclusive time by function', inclusive);
+}
+
 // `--callers NAME [--depth N]`: whose calls the self time of functions named NAME comes from.
 const callersOf = rest.includes('--callers') ? rest[rest.indexOf('--callers') + 1] : undefined;
 const depth = option('--depth') ?? 6;

@@ -1,0 +1,124 @@
+/**
+ * Before/after of a change on a busy machine: runs the gateway from another checkout (A, e.g.
+ * `git archive <commit> | tar -x -C /tmp/base` with node_modules linked in) and from this one
+ * (B) side by side, each on a fresh database, and loads them in alternating windows
+ * (A B B A A B …) so that the machine's changing load falls on both alike.
+ *
+ *   npx tsx test/bench/ab.ts --base /tmp/base [--only create,read] [--duration 10] [--windows 4]
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { CREATE_INPUT, CREATE_MUTATION, createAccount, createSession } from './client.js';
+import { createBenchDatabase, type BenchDatabase } from './database.js';
+import { cpuMs, startGatewayProcess, type GatewayProcess } from './gateway-process.js';
+import { combineWindows, httpLoad, type LoadWindow } from './load.js';
+import { READ_QUERY } from './read.js';
+import { ratio, round } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    only: { type: 'string', default: 'create,read' },
+    duration: { type: 'string', default: '10' },
+    windows: { type: 'string', default: '4' },
+    connections: { type: 'string', default: '50' },
+    pool: { type: 'string' },
+    'pool-b': { type: 'string' },
+  },
+});
+if (!values.base) throw new Error('--base <directory of the checkout to compare with> is required');
+const duration = Math.min(120, Number(values.duration));
+const windows = Math.min(20, Number(values.windows));
+const connections = Number(values.connections);
+const log = (message: string) => process.stderr.write(`[ab] ${message}\n`);
+
+interface Side {
+  label: string;
+  database: BenchDatabase;
+  gateway: GatewayProcess;
+  adminKey: string;
+}
+
+async function startSide(label: string, root: string | undefined, poolSize: string | undefined): Promise<Side> {
+  const database = await createBenchDatabase();
+  const adminKey = `admin_${randomBytes(16).toString('hex')}`;
+  const gateway = await startGatewayProcess({
+    root,
+    databaseUrl: database.url,
+    adminApiKey: adminKey,
+    env: { SECRET_ENCRYPTION_KEY: randomBytes(32).toString('hex'), ...(poolSize ? { DATABASE_POOL_SIZE: poolSize } : {}) },
+  });
+  return { label, database, gateway, adminKey };
+}
+
+async function phase(name: string, sides: Side[], body: (side: Side, seconds: number) => Promise<LoadWindow>) {
+  for (const side of sides) await body(side, 2); // warm-up
+  const results = new Map(sides.map((side) => [side.label, { windows: [] as LoadWindow[], cpu: 0 }]));
+  for (let w = 0; w < windows; w += 1) {
+    const order = w % 2 === 0 ? sides : [...sides].reverse();
+    for (const side of order) {
+      const before = cpuMs(side.gateway.serverPid);
+      const window = await body(side, duration / windows);
+      const entry = results.get(side.label)!;
+      entry.windows.push(window);
+      entry.cpu += cpuMs(side.gateway.serverPid) - before;
+    }
+  }
+  const summary = sides.map((side) => {
+    const entry = results.get(side.label)!;
+    const combined = combineWindows(entry.windows);
+    return { side: side.label, ...combined, cpuMsPerRequest: round(entry.cpu / Math.max(1, combined.ok), 2) };
+  });
+  const [a, b] = summary;
+  process.stdout.write(
+    `${name}:\n` +
+      summary
+        .map((s) => `  ${s.side}: ${s.throughput} req/s, p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms, CPU ${s.cpuMsPerRequest} ms/request, failed ${s.failed}\n`)
+        .join('') +
+      `  B/A throughput ${ratio(b!.throughput, a!.throughput)}, CPU per request ${ratio(b!.cpuMsPerRequest, a!.cpuMsPerRequest)}\n`,
+  );
+}
+
+const sides: Side[] = [];
+try {
+  sides.push(await startSide('A (base)', values.base, values.pool));
+  sides.push(await startSide('B (this tree)', undefined, values['pool-b'] ?? values.pool));
+  const only = new Set(values.only!.split(','));
+  if (only.has('create')) {
+    const keys = new Map<string, string>();
+    for (const side of sides) keys.set(side.label, (await createAccount(side.gateway.url, side.adminKey, 'ab create')).apiKey);
+    await phase('create', sides, (side, seconds) =>
+      httpLoad({
+        url: `${side.gateway.url}/graphql`,
+        headers: { 'content-type': 'application/json', authorization: `Api-Key ${keys.get(side.label)}` },
+        body: JSON.stringify({ query: CREATE_MUTATION, variables: { input: CREATE_INPUT } }),
+        connections,
+        durationSeconds: seconds,
+        verifyBody: (text) => text.includes('"state":"OPEN"') && !text.includes('"errors"'),
+      }),
+    );
+  }
+  if (only.has('read')) {
+    const keys = new Map<string, string>();
+    for (const side of sides) {
+      const account = await createAccount(side.gateway.url, side.adminKey, 'ab read');
+      for (let i = 0; i < 200; i += 20) await Promise.all(Array.from({ length: 20 }, () => createSession(side.gateway.url, account.apiKey)));
+      keys.set(side.label, account.apiKey);
+    }
+    await phase('read', sides, (side, seconds) =>
+      httpLoad({
+        url: `${side.gateway.url}/graphql`,
+        headers: { 'content-type': 'application/json', authorization: `Api-Key ${keys.get(side.label)}` },
+        body: JSON.stringify({ query: READ_QUERY }),
+        connections,
+        durationSeconds: seconds,
+        verifyBody: (text) => !text.includes('"errors"') && text.split('"paymentIntent":{"state":"').length === 51,
+      }),
+    );
+  }
+} finally {
+  for (const side of sides) {
+    await side.gateway.stop();
+    await side.database.drop();
+  }
+}
