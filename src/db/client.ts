@@ -145,8 +145,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 /**
  * Serialises event writers of one account until commit, so that event sequence numbers of an
  * account commit in order; without it a reader resuming `after` an event could skip one that
- * took a lower number but committed later.
+ * took a lower number but committed later. A query to put first in the statement that takes the
+ * sequence number (a CTE it selects from), so that the lock costs no round trip of its own: the
+ * lock is held until commit, and every round trip made while holding it stalls the account.
  */
-export async function lockAccountEventLog(tx: Tx, accountId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'events:' + accountId}))`);
+export function accountEventLogLock(accountId: string) {
+  return sql`select pg_advisory_xact_lock(hashtext(${'events:' + accountId}))`;
 }

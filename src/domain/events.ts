@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { lockAccountEventLog, type Tx } from '../db/client.js';
+import { accountEventLogLock, type Tx } from '../db/client.js';
 import { newId } from './ids.js';
 
 export const EVENT_TYPES = ['checkout_session.created', 'checkout_session.paid', 'checkout_session.expired'] as const;
@@ -37,13 +37,14 @@ export async function recordEvent(
   },
 ): Promise<string> {
   const id = newId('evt');
-  await lockAccountEventLog(tx, event.accountId);
   const createTime = event.createTime.toISOString();
+  // Selecting the row from `lock` takes the account's lock before the sequence number is drawn.
   await tx.execute(sql`
-    with inserted as (
+    with lock as (${accountEventLogLock(event.accountId)}), inserted as (
       insert into event (id, account_id, type, checkout_session_id, data, create_time)
-      values (${id}, ${event.accountId}, ${event.type}, ${event.checkoutSessionId},
-              ${JSON.stringify(event.data)}::jsonb, ${createTime}::timestamptz)
+      select ${id}, ${event.accountId}, ${event.type}, ${event.checkoutSessionId},
+             ${JSON.stringify(event.data)}::jsonb, ${createTime}::timestamptz
+      from lock
       returning id, sequence
     ), deliveries as (
       insert into webhook_delivery (id, account_id, event_id, endpoint_id, state, next_attempt_time, create_time, update_time)

@@ -9,8 +9,8 @@ const EVENTS_CHANNEL = 'checkout_events';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * createCheckoutSession without an idempotency key: the session, its payment intent, the
- * per-account event lock, and the event with its webhook outbox rows and NOTIFY, in one
+ * createCheckoutSession without an idempotency key: the session, its payment intent, and the
+ * event (after the per-account event lock) with its webhook outbox rows and NOTIFY, in one
  * transaction — statement for statement what the domain function issues.
  */
 export async function rawCreateCheckoutSession(sql: Sql, accountId: string, publicUrl: string): Promise<string> {
@@ -29,7 +29,6 @@ export async function rawCreateCheckoutSession(sql: Sql, accountId: string, publ
     await tx`
       insert into payment_intent (id, account_id, checkout_session_id, state, amount, currency, create_time, update_time)
       values (${paymentIntentId}, ${accountId}, ${sessionId}, 'REQUIRES_PAYMENT_METHOD', ${'10000'}, 'GBP', ${now}, ${now})`;
-    await tx`select pg_advisory_xact_lock(hashtext(${'events:' + accountId}))`;
     const data = {
       checkout_session: {
         name: `accounts/${accountId}/checkout-sessions/${sessionId}`,
@@ -52,9 +51,10 @@ export async function rawCreateCheckoutSession(sql: Sql, accountId: string, publ
     const createTime = now.toISOString();
     const type = 'checkout_session.created';
     await tx`
-      with inserted as (
+      with lock as (select pg_advisory_xact_lock(hashtext(${'events:' + accountId}))), inserted as (
         insert into event (id, account_id, type, checkout_session_id, data, create_time)
-        values (${eventId}, ${accountId}, ${type}, ${sessionId}, ${JSON.stringify(data)}::jsonb, ${createTime}::timestamptz)
+        select ${eventId}, ${accountId}, ${type}, ${sessionId}, ${JSON.stringify(data)}::jsonb, ${createTime}::timestamptz
+        from lock
         returning id, sequence
       ), deliveries as (
         insert into webhook_delivery (id, account_id, event_id, endpoint_id, state, next_attempt_time, create_time, update_time)
