@@ -8,13 +8,13 @@ import {
   listCheckoutSessions,
   parseResourceName,
   type CheckoutSession,
-  type SessionCursor,
 } from '../domain/checkout-sessions.js';
 import { DomainError, notFound } from '../domain/errors.js';
 import { formatAmount, isLocale } from '../domain/money.js';
 import { createCheckoutSessionSchema } from '../domain/validation.js';
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
+import { checkPageSize, decodeTimeIdCursor, encodeTimeIdCursor, MAX_PAGE_SIZE } from './pagination.js';
 import { PaymentIntentRef } from './payment-intent.js';
 
 export const CheckoutSessionStateEnum = builder.enumType('CheckoutSessionState', {
@@ -125,25 +125,6 @@ const CreateCheckoutSessionInput = builder.inputType('CreateCheckoutSessionInput
   }),
 });
 
-const CURSOR_SEPARATOR = '|';
-const MAX_PAGE_SIZE = 100;
-
-function encodeCursor(session: CheckoutSession): string {
-  return Buffer.from(`${session.createTime.toISOString()}${CURSOR_SEPARATOR}${session.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined, argument: 'after' | 'before'): SessionCursor | null {
-  if (cursor === undefined) return null;
-  const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split(CURSOR_SEPARATOR);
-  const createTime = new Date(time ?? '');
-  if (!id || rest.length > 0 || Number.isNaN(createTime.getTime())) {
-    throw new DomainError('BAD_USER_INPUT', `The ${argument} cursor is not one this API returned.`, {
-      issues: [{ path: [argument], message: 'is not a cursor returned by this API' }],
-    });
-  }
-  return { createTime, id };
-}
-
 builder.queryFields((t) => ({
   checkoutSession: t.field({
     type: CheckoutSessionRef,
@@ -165,22 +146,15 @@ builder.queryFields((t) => ({
     args: { filter: t.arg({ type: CheckoutSessionFilter }) },
     resolve: (_root, args, ctx) => {
       const accountId = requireAccountId(ctx);
-      for (const size of ['first', 'last'] as const) {
-        const value = args[size];
-        if (value != null && (value < 0 || value > MAX_PAGE_SIZE)) {
-          throw new DomainError('BAD_USER_INPUT', `${size} must be between 0 and ${MAX_PAGE_SIZE}.`, {
-            issues: [{ path: [size], message: `must be between 0 and ${MAX_PAGE_SIZE}` }],
-          });
-        }
-      }
+      checkPageSize(args);
       return resolveCursorConnection(
-        { args, toCursor: encodeCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+        { args, toCursor: encodeTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
         ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
           listCheckoutSessions(ctx.deps.db, accountId, {
             limit,
             inverted,
-            after: decodeCursor(after, 'after'),
-            before: decodeCursor(before, 'before'),
+            after: decodeTimeIdCursor(after, 'after'),
+            before: decodeTimeIdCursor(before, 'before'),
             state: args.filter?.state,
             clientReferenceId: args.filter?.clientReferenceId,
           }),

@@ -1,6 +1,6 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { getCheckoutSessions, parseResourceName } from '../domain/checkout-sessions.js';
-import { DomainError, notFound } from '../domain/errors.js';
+import { notFound } from '../domain/errors.js';
 import {
   checkoutSessionAtEvent,
   EVENT_RETENTION_DAYS,
@@ -16,6 +16,7 @@ import {
 } from '../domain/event-stream.js';
 import { EVENT_TYPES, eventName, type EventType } from '../domain/events.js';
 import { builder } from './builder.js';
+import { checkPageSize, MAX_PAGE_SIZE } from './pagination.js';
 import { CheckoutSessionRef } from './checkout-session.js';
 import { requireAccountId, type GraphQLContext } from './context.js';
 
@@ -48,20 +49,6 @@ const EventFilter = builder.inputType('EventFilter', {
     checkoutSession: t.string({ description: 'Only events of this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.' }),
   }),
 });
-
-export const MAX_PAGE_SIZE = 100;
-
-/** Refuses page sizes the connection would otherwise silently cap. */
-export function checkPageSize(args: { first?: number | null; last?: number | null }): void {
-  for (const size of ['first', 'last'] as const) {
-    const value = args[size];
-    if (value != null && (value < 0 || value > MAX_PAGE_SIZE)) {
-      throw new DomainError('BAD_USER_INPUT', `${size} must be between 0 and ${MAX_PAGE_SIZE}.`, {
-        issues: [{ path: [size], message: `must be between 0 and ${MAX_PAGE_SIZE}` }],
-      });
-    }
-  }
-}
 
 /** The checkout session id behind an optional `name` argument; NOT_FOUND unless the account has it. */
 async function checkoutSessionIdOf(ctx: GraphQLContext, accountId: string, name: string | null | undefined): Promise<string | null> {

@@ -1,6 +1,6 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { parseResourceName } from '../domain/checkout-sessions.js';
-import { DomainError, notFound } from '../domain/errors.js';
+import { notFound } from '../domain/errors.js';
 import { EVENT_RETENTION_DAYS, parseEventReference } from '../domain/event-stream.js';
 import { EVENT_TYPES } from '../domain/events.js';
 import {
@@ -14,30 +14,14 @@ import {
   rotateWebhookEndpointSecret,
   updateWebhookEndpoint,
   webhookEndpointName,
-  type TimeIdCursor,
   type WebhookAttempt,
   type WebhookDelivery,
   type WebhookEndpoint,
 } from '../domain/webhooks.js';
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
-import { CheckoutSessionEventRef, checkPageSize, MAX_PAGE_SIZE } from './events.js';
-
-function encodeCursor(row: { createTime: Date; id: string }): string {
-  return Buffer.from(`${row.createTime.toISOString()}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined, argument: 'after' | 'before'): TimeIdCursor | null {
-  if (cursor === undefined) return null;
-  const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createTime = new Date(time ?? '');
-  if (!id || rest.length > 0 || Number.isNaN(createTime.getTime())) {
-    throw new DomainError('BAD_USER_INPUT', `The ${argument} cursor is not one this API returned.`, {
-      issues: [{ path: [argument], message: 'is not a cursor returned by this API' }],
-    });
-  }
-  return { createTime, id };
-}
+import { CheckoutSessionEventRef } from './events.js';
+import { checkPageSize, decodeTimeIdCursor, encodeTimeIdCursor, MAX_PAGE_SIZE } from './pagination.js';
 
 function endpointIdOf(name: string, accountId: string): string {
   return parseResourceName(name, accountId, 'webhook-endpoints', 'we');
@@ -147,13 +131,13 @@ export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEnd
         checkPageSize(args);
         const eventId = args.filter?.event == null ? null : parseEventReference(args.filter.event, accountId, 'event');
         return resolveCursorConnection(
-          { args, toCursor: encodeCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+          { args, toCursor: encodeTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
           ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
             listWebhookDeliveries(ctx.deps.db, accountId, endpoint.id, {
               limit,
               inverted,
-              after: decodeCursor(after, 'after'),
-              before: decodeCursor(before, 'before'),
+              after: decodeTimeIdCursor(after, 'after'),
+              before: decodeTimeIdCursor(before, 'before'),
               state: args.filter?.state,
               eventId,
             }),
@@ -244,9 +228,9 @@ builder.queryFields((t) => ({
       const accountId = requireAccountId(ctx);
       checkPageSize(args);
       return resolveCursorConnection(
-        { args, toCursor: encodeCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+        { args, toCursor: encodeTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
         ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
-          listWebhookEndpoints(ctx.deps.db, accountId, { limit, inverted, after: decodeCursor(after, 'after'), before: decodeCursor(before, 'before') }),
+          listWebhookEndpoints(ctx.deps.db, accountId, { limit, inverted, after: decodeTimeIdCursor(after, 'after'), before: decodeTimeIdCursor(before, 'before') }),
       );
     },
   }),

@@ -1,0 +1,41 @@
+import { DomainError } from '../domain/errors.js';
+
+/** The largest page any connection returns. */
+export const MAX_PAGE_SIZE = 100;
+
+/** Refuses page sizes the connection would otherwise silently cap. */
+export function checkPageSize(args: { first?: number | null; last?: number | null }): void {
+  for (const size of ['first', 'last'] as const) {
+    const value = args[size];
+    if (value != null && (value < 0 || value > MAX_PAGE_SIZE)) {
+      throw new DomainError('BAD_USER_INPUT', `${size} must be between 0 and ${MAX_PAGE_SIZE}.`, {
+        issues: [{ path: [size], message: `must be between 0 and ${MAX_PAGE_SIZE}` }],
+      });
+    }
+  }
+}
+
+/** A row's position in a list ordered by (createTime, id); opaque to clients. */
+export interface TimeIdPosition {
+  createTime: Date;
+  id: string;
+}
+
+const SEPARATOR = '|';
+
+export function encodeTimeIdCursor(row: TimeIdPosition): string {
+  return Buffer.from(`${row.createTime.toISOString()}${SEPARATOR}${row.id}`).toString('base64url');
+}
+
+/** Null for an absent cursor; BAD_USER_INPUT (with the argument as path) for one we did not issue. */
+export function decodeTimeIdCursor(cursor: string | undefined, argument: 'after' | 'before'): TimeIdPosition | null {
+  if (cursor === undefined) return null;
+  const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split(SEPARATOR);
+  const createTime = new Date(time ?? '');
+  if (!id || rest.length > 0 || Number.isNaN(createTime.getTime())) {
+    throw new DomainError('BAD_USER_INPUT', `The ${argument} cursor is not one this API returned.`, {
+      issues: [{ path: [argument], message: 'is not a cursor returned by this API' }],
+    });
+  }
+  return { createTime, id };
+}
