@@ -23,6 +23,16 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefi
   return result.data;
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+export const RFC3339_MESSAGE = 'must be an RFC 3339 date-time with an offset, such as 2025-11-18T16:00:00Z';
+
+/** An RFC 3339 date-time with an offset (what every surface accepts), or undefined. */
+export function parseRfc3339(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || !RFC3339.test(value)) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
 export const amountSchema = z
   .string()
   .regex(/^[1-9][0-9]{0,11}$/, 'must be a whole number of minor units from 1 to 999999999999, digits only')

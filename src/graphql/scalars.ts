@@ -1,18 +1,15 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { parseRfc3339, RFC3339_MESSAGE } from '../domain/validation.js';
 import { builder } from './builder.js';
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 function invalid(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
 function parseDateTime(value: unknown): Date {
-  if (typeof value !== 'string' || !RFC3339.test(value)) {
-    throw invalid('DateTime must be an RFC 3339 date-time with an offset, such as 2025-11-18T16:00:00Z.');
-  }
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw invalid(`"${value}" is not a valid date-time.`);
+  const date = parseRfc3339(value);
+  if (!date) throw invalid(`DateTime ${RFC3339_MESSAGE}.`);
   return date;
 }
 

@@ -10,7 +10,7 @@ import {
 } from '../domain/checkout-sessions.js';
 import { badInput, notFound, type InputIssue } from '../domain/errors.js';
 import { hasPrefix } from '../domain/ids.js';
-import { createCheckoutSessionSchema, toInputIssues, type CreateCheckoutSessionInput } from '../domain/validation.js';
+import { createCheckoutSessionSchema, parseRfc3339, RFC3339_MESSAGE, toInputIssues, type CreateCheckoutSessionInput } from '../domain/validation.js';
 import { jsonResponse, readJsonObject } from './http.js';
 
 /** What a handler gets once the route matched and the caller was let into the path's account. */
@@ -41,8 +41,6 @@ const CREATE_FIELDS = {
 type RestField = keyof typeof CREATE_FIELDS;
 const REST_NAME_OF = Object.fromEntries(Object.entries(CREATE_FIELDS).map(([rest, domain]) => [domain, rest])) as Record<string, RestField>;
 
-/** The same shape check as GraphQL's DateTime scalar: RFC 3339 with an offset. */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 function isRestField(key: string): key is RestField {
   return Object.hasOwn(CREATE_FIELDS, key);
@@ -63,9 +61,9 @@ export function parseCreateBody(body: Record<string, unknown>): CreateCheckoutSe
         message: key === 'idempotency_key' ? 'is not a body parameter; send the Idempotency-Key header' : 'is not a known parameter',
       });
     } else if (key === 'expire_time' && value != null) {
-      const date = typeof value === 'string' && RFC3339.test(value) ? new Date(value) : undefined;
-      if (date && !Number.isNaN(date.getTime())) candidate.expireTime = date;
-      else issues.push({ path: [key], message: 'must be an RFC 3339 date-time with an offset, such as 2025-11-18T16:00:00Z' });
+      const date = parseRfc3339(value);
+      if (date) candidate.expireTime = date;
+      else issues.push({ path: [key], message: RFC3339_MESSAGE });
     } else if (key === 'metadata' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
       // A null-prototype copy, as GraphQL's Metadata scalar makes: "__proto__" stays a plain key.
       candidate.metadata = Object.assign(Object.create(null) as Record<string, unknown>, value);
