@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-
 import type { Db, Executor, Tx } from '../db/client.js';
 import { checkoutSessionTable, idempotencyKeyTable, paymentIntentTable } from '../db/schema.js';
 import { DomainError, notFound } from './errors.js';
-import { recordEvent, type EventType } from './events.js';
+import { eventStatement, recordEvent, type EventType, type NewEvent } from './events.js';
 import { hasPrefix, newId } from './ids.js';
 import { idempotencyKeySchema, MAX_EXPIRE_MS, parseInput, type CreateCheckoutSessionInput } from './validation.js';
 
@@ -105,6 +105,17 @@ export function toCheckoutSessionResource(session: CheckoutSession, publicUrl: s
 
 export type CheckoutSessionResource = ReturnType<typeof toCheckoutSessionResource>;
 
+/** The event of a checkout session change; its payload carries the session as it now is. */
+function checkoutSessionEvent(deps: DomainDeps, type: EventType, session: CheckoutSession, at: Date): NewEvent {
+  return {
+    accountId: session.accountId,
+    type,
+    checkoutSessionId: session.id,
+    data: { checkout_session: toCheckoutSessionResource(session, deps.publicUrl) },
+    createTime: at,
+  };
+}
+
 /** Writes the event of a checkout session change, inside that change's transaction. */
 export async function recordCheckoutSessionEvent(
   tx: Tx,
@@ -113,13 +124,7 @@ export async function recordCheckoutSessionEvent(
   session: CheckoutSession,
   at: Date,
 ): Promise<string> {
-  return recordEvent(tx, {
-    accountId: session.accountId,
-    type,
-    checkoutSessionId: session.id,
-    data: { checkout_session: toCheckoutSessionResource(session, deps.publicUrl) },
-    createTime: at,
-  });
+  return recordEvent(tx, checkoutSessionEvent(deps, type, session, at));
 }
 
 function requestFingerprint(input: CreateCheckoutSessionInput): string {
@@ -164,69 +169,78 @@ export async function createCheckoutSession(
   const sessionId = newId('cs');
   const paymentIntentId = newId('pi');
 
-  return deps.db.transaction(async (tx) => {
-    if (key) {
-      const requestHash = requestFingerprint(input);
-      const claimed = await tx
-        .insert(idempotencyKeyTable)
-        .values({ accountId, operation: 'createCheckoutSession', key, requestHash, resourceId: sessionId, createTime: now })
-        .onConflictDoNothing()
-        .returning({ key: idempotencyKeyTable.key });
-      if (claimed.length === 0) {
-        const [earlier] = await tx
-          .select()
-          .from(idempotencyKeyTable)
-          .where(
-            and(
-              eq(idempotencyKeyTable.accountId, accountId),
-              eq(idempotencyKeyTable.operation, 'createCheckoutSession'),
-              eq(idempotencyKeyTable.key, key),
-            ),
-          );
-        if (!earlier) throw new Error('idempotency key row vanished between insert and select');
-        if (earlier.requestHash !== requestHash) {
-          throw new DomainError(
-            'IDEMPOTENCY_KEY_REUSED',
-            'This idempotency key was already used with different input; use a new key for a new request.',
-          );
-        }
-        const [row] = await tx.select().from(checkoutSessionTable).where(eq(checkoutSessionTable.id, earlier.resourceId));
-        if (!row) throw new Error('idempotency key points at a missing checkout session');
-        return { session: effectiveSession(row, now), replayed: true };
-      }
-    }
+  const expireTime = input.expireTime ?? new Date(now.getTime() + MAX_EXPIRE_MS);
+  const session: CheckoutSessionRow = {
+    id: sessionId,
+    accountId,
+    state: 'OPEN',
+    amount: input.amount,
+    currency: input.currency,
+    clientReferenceId: input.clientReferenceId ?? null,
+    successUrl: input.successUrl ?? null,
+    cancelUrl: input.cancelUrl ?? null,
+    metadata: input.metadata ?? {},
+    paymentIntentId,
+    expireTime,
+    createTime: now,
+    updateTime: now,
+  };
+  // The session, its payment intent and its event in one statement: one round trip, and the
+  // account's event lock is then held only while PostgreSQL runs it, never while a busy process
+  // gets round to sending the next statement (which would stall every create of the account).
+  const insertAll = eventStatement(
+    newId('evt'),
+    checkoutSessionEvent(deps, 'checkout_session.created', session, now),
+    // (Drizzle puts an embedded query in parentheses: `name as (insert …)`.)
+    sql`new_session as ${deps.db.insert(checkoutSessionTable).values(session)},
+        new_intent as ${deps.db.insert(paymentIntentTable).values({
+          id: paymentIntentId,
+          accountId,
+          checkoutSessionId: sessionId,
+          state: 'REQUIRES_PAYMENT_METHOD',
+          amount: input.amount,
+          currency: input.currency,
+          createTime: now,
+          updateTime: now,
+        })}`,
+  );
+  if (!key) {
+    // A single statement is a transaction of its own.
+    await deps.db.execute(insertAll);
+    return { session, replayed: false };
+  }
 
-    const expireTime = input.expireTime ?? new Date(now.getTime() + MAX_EXPIRE_MS);
-    const [session] = await tx
-      .insert(checkoutSessionTable)
-      .values({
-        id: sessionId,
-        accountId,
-        state: 'OPEN',
-        amount: input.amount,
-        currency: input.currency,
-        clientReferenceId: input.clientReferenceId ?? null,
-        successUrl: input.successUrl ?? null,
-        cancelUrl: input.cancelUrl ?? null,
-        metadata: input.metadata ?? {},
-        paymentIntentId,
-        expireTime,
-        createTime: now,
-        updateTime: now,
-      })
-      .returning();
-    await tx.insert(paymentIntentTable).values({
-      id: paymentIntentId,
-      accountId,
-      checkoutSessionId: sessionId,
-      state: 'REQUIRES_PAYMENT_METHOD',
-      amount: input.amount,
-      currency: input.currency,
-      createTime: now,
-      updateTime: now,
-    });
-    await recordCheckoutSessionEvent(tx, deps, 'checkout_session.created', session!, now);
-    return { session: session!, replayed: false };
+  return deps.db.transaction(async (tx) => {
+    const requestHash = requestFingerprint(input);
+    const claimed = await tx
+      .insert(idempotencyKeyTable)
+      .values({ accountId, operation: 'createCheckoutSession', key, requestHash, resourceId: sessionId, createTime: now })
+      .onConflictDoNothing()
+      .returning({ key: idempotencyKeyTable.key });
+    if (claimed.length === 0) {
+      const [earlier] = await tx
+        .select()
+        .from(idempotencyKeyTable)
+        .where(
+          and(
+            eq(idempotencyKeyTable.accountId, accountId),
+            eq(idempotencyKeyTable.operation, 'createCheckoutSession'),
+            eq(idempotencyKeyTable.key, key),
+          ),
+        );
+      if (!earlier) throw new Error('idempotency key row vanished between insert and select');
+      if (earlier.requestHash !== requestHash) {
+        throw new DomainError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'This idempotency key was already used with different input; use a new key for a new request.',
+        );
+      }
+      const [row] = await tx.select().from(checkoutSessionTable).where(eq(checkoutSessionTable.id, earlier.resourceId));
+      if (!row) throw new Error('idempotency key points at a missing checkout session');
+      return { session: effectiveSession(row, now), replayed: true };
+    }
+    await tx.execute(insertAll);
+    return { session, replayed: false };
   });
 }
 

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { accountEventLogLock, type Tx } from '../db/client.js';
 import { newId } from './ids.js';
 
@@ -21,26 +21,25 @@ export function eventName(accountId: string, eventId: string): string {
   return `accounts/${accountId}/events/${eventId}`;
 }
 
+/** An event about to be written. */
+export interface NewEvent {
+  accountId: string;
+  type: EventType;
+  checkoutSessionId: string | null;
+  data: Record<string, unknown>;
+  createTime: Date;
+}
+
 /**
- * Writes an event inside the transaction of the change it reports, queues its webhook
- * deliveries (the outbox) and announces it. PostgreSQL holds a NOTIFY until commit and drops
- * it on rollback, so nobody hears of a change that did not happen.
+ * The statement that writes event `id`, queues its webhook deliveries (the outbox) and
+ * announces it. `alongside`: data-modifying CTEs of the change itself (such as a new session's
+ * inserts), so that a change and its event can be one statement.
  */
-export async function recordEvent(
-  tx: Tx,
-  event: {
-    accountId: string;
-    type: EventType;
-    checkoutSessionId: string | null;
-    data: Record<string, unknown>;
-    createTime: Date;
-  },
-): Promise<string> {
-  const id = newId('evt');
+export function eventStatement(id: string, event: NewEvent, alongside?: SQL): SQL {
   const createTime = event.createTime.toISOString();
   // Selecting the row from `lock` takes the account's lock before the sequence number is drawn.
-  await tx.execute(sql`
-    with lock as (${accountEventLogLock(event.accountId)}), inserted as (
+  return sql`
+    with ${alongside ? sql`${alongside}, ` : sql.empty()}lock as (${accountEventLogLock(event.accountId)}), inserted as (
       insert into event (id, account_id, type, checkout_session_id, data, create_time)
       select ${id}, ${event.accountId}, ${event.type}, ${event.checkoutSessionId},
              ${JSON.stringify(event.data)}::jsonb, ${createTime}::timestamptz
@@ -59,6 +58,16 @@ export async function recordEvent(
       'accountId', ${event.accountId}::text, 'id', inserted.id, 'sequence', inserted.sequence::text,
       'type', ${event.type}::text, 'checkoutSessionId', ${event.checkoutSessionId}::text,
       'deliveries', (select count(*) from deliveries))::text)
-    from inserted`);
+    from inserted`;
+}
+
+/**
+ * Writes an event inside the transaction of the change it reports, queues its webhook
+ * deliveries (the outbox) and announces it. PostgreSQL holds a NOTIFY until commit and drops
+ * it on rollback, so nobody hears of a change that did not happen.
+ */
+export async function recordEvent(tx: Tx, event: NewEvent): Promise<string> {
+  const id = newId('evt');
+  await tx.execute(eventStatement(id, event));
   return id;
 }
