@@ -5,13 +5,14 @@
  * (A B B A A B …) so that the machine's changing load falls on both alike.
  *
  *   npx tsx test/bench/ab.ts --base /tmp/base [--only create,read] [--duration 10] [--windows 4]
+ *     [--pool N] [--pool-b N] [--node-flags-b=--max-semi-space-size=32]
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { CREATE_INPUT, CREATE_MUTATION, createAccount, createSession } from './client.js';
 import { createBenchDatabase, type BenchDatabase } from './database.js';
-import { cpuMs, startGatewayProcess, type GatewayProcess } from './gateway-process.js';
-import { combineWindows, httpLoad, type LoadWindow } from './load.js';
+import { cpuMs, rssMiB, startGatewayProcess, type GatewayProcess } from './gateway-process.js';
+import { combineWindows, httpLoad, sampleRss, type LoadWindow } from './load.js';
 import { READ_QUERY } from './read.js';
 import { ratio, round } from './stats.js';
 
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     pool: { type: 'string' },
     'pool-b': { type: 'string' },
+    /** Node flags for B only, e.g. "--max-semi-space-size=32", to compare runtime settings. */
+    'node-flags-b': { type: 'string' },
   },
 });
 if (!values.base) throw new Error('--base <directory of the checkout to compare with> is required');
@@ -39,11 +42,12 @@ interface Side {
   adminKey: string;
 }
 
-async function startSide(label: string, root: string | undefined, poolSize: string | undefined): Promise<Side> {
+async function startSide(label: string, root: string | undefined, poolSize: string | undefined, nodeFlags?: string): Promise<Side> {
   const database = await createBenchDatabase();
   const adminKey = `admin_${randomBytes(16).toString('hex')}`;
   const gateway = await startGatewayProcess({
     root,
+    nodeFlags: nodeFlags?.split(' ').filter(Boolean),
     databaseUrl: database.url,
     adminApiKey: adminKey,
     env: { SECRET_ENCRYPTION_KEY: randomBytes(32).toString('hex'), ...(poolSize ? { DATABASE_POOL_SIZE: poolSize } : {}) },
@@ -53,27 +57,29 @@ async function startSide(label: string, root: string | undefined, poolSize: stri
 
 async function phase(name: string, sides: Side[], body: (side: Side, seconds: number) => Promise<LoadWindow>) {
   for (const side of sides) await body(side, 2); // warm-up
-  const results = new Map(sides.map((side) => [side.label, { windows: [] as LoadWindow[], cpu: 0 }]));
+  const results = new Map(sides.map((side) => [side.label, { windows: [] as LoadWindow[], cpu: 0, rssPeakMiB: 0 }]));
   for (let w = 0; w < windows; w += 1) {
     const order = w % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {
       const before = cpuMs(side.gateway.serverPid);
+      const rss = sampleRss(() => rssMiB(side.gateway.serverPid));
       const window = await body(side, duration / windows);
       const entry = results.get(side.label)!;
       entry.windows.push(window);
       entry.cpu += cpuMs(side.gateway.serverPid) - before;
+      entry.rssPeakMiB = Math.max(entry.rssPeakMiB, rss.stop());
     }
   }
   const summary = sides.map((side) => {
     const entry = results.get(side.label)!;
     const combined = combineWindows(entry.windows);
-    return { side: side.label, ...combined, cpuMsPerRequest: round(entry.cpu / Math.max(1, combined.ok), 2) };
+    return { side: side.label, ...combined, cpuMsPerRequest: round(entry.cpu / Math.max(1, combined.ok), 2), rssPeakMiB: entry.rssPeakMiB };
   });
   const [a, b] = summary;
   process.stdout.write(
     `${name}:\n` +
       summary
-        .map((s) => `  ${s.side}: ${s.throughput} req/s, p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms, CPU ${s.cpuMsPerRequest} ms/request, failed ${s.failed}\n`)
+        .map((s) => `  ${s.side}: ${s.throughput} req/s, p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms, CPU ${s.cpuMsPerRequest} ms/request, RSS peak ${s.rssPeakMiB} MiB, failed ${s.failed}\n`)
         .join('') +
       `  B/A throughput ${ratio(b!.throughput, a!.throughput)}, CPU per request ${ratio(b!.cpuMsPerRequest, a!.cpuMsPerRequest)}\n`,
   );
@@ -82,7 +88,7 @@ async function phase(name: string, sides: Side[], body: (side: Side, seconds: nu
 const sides: Side[] = [];
 try {
   sides.push(await startSide('A (base)', values.base, values.pool));
-  sides.push(await startSide('B (this tree)', undefined, values['pool-b'] ?? values.pool));
+  sides.push(await startSide('B (this tree)', undefined, values['pool-b'] ?? values.pool, values['node-flags-b']));
   const only = new Set(values.only!.split(','));
   if (only.has('create')) {
     const keys = new Map<string, string>();
