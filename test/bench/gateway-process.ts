@@ -1,7 +1,7 @@
 /**
- * The gateway as users run it: `tsx src/main.ts` in a child process of its own, on loopback,
- * configured through the environment only. The bench talks to it over HTTP and WebSocket and
- * reads its memory from /proc.
+ * The gateway as users run it: the command of `npm start` (tsx src/main.ts) in a child process
+ * of its own, on loopback, configured through the environment only. The bench talks to it over
+ * HTTP and WebSocket and reads its memory and CPU time from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,20 @@ import { sleep } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+/**
+ * What `npm start` runs, as tsx arguments: the start script must read `tsx [node flags…]
+ * src/main.ts`, and the bench runs exactly that (without npm in between, so that the server is
+ * tsx's child and its pid is known).
+ */
+export function startScriptArguments(checkout: string): string[] {
+  const manifest = JSON.parse(readFileSync(`${checkout}/package.json`, 'utf8')) as { scripts?: { start?: string } };
+  const words = (manifest.scripts?.start ?? '').trim().split(/\s+/);
+  if (words[0] !== 'tsx' || words[words.length - 1] !== 'src/main.ts' || words.slice(1, -1).some((word) => !word.startsWith('--'))) {
+    throw new Error(`expected the start script to read "tsx [--node-flags…] src/main.ts", not "${manifest.scripts?.start}"`);
+  }
+  return words.slice(1);
+}
 
 /** A port the kernel just handed out on loopback; free unless something grabs it first. */
 export async function freePort(): Promise<number> {
@@ -68,7 +82,9 @@ export interface GatewayOptions {
 export async function startGatewayProcess(options: GatewayOptions): Promise<GatewayProcess> {
   const port = await freePort();
   const cwd = options.root ?? root;
-  const child: ChildProcess = spawn(options.root ? `${options.root}/node_modules/.bin/tsx` : tsx, [...(options.nodeFlags ?? []), 'src/main.ts'], {
+  const startArguments = startScriptArguments(cwd);
+  const script = startArguments.pop()!;
+  const child: ChildProcess = spawn(options.root ? `${options.root}/node_modules/.bin/tsx` : tsx, [...startArguments, ...(options.nodeFlags ?? []), script], {
     cwd,
     env: {
       PATH: process.env.PATH,
