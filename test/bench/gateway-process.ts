@@ -10,20 +10,22 @@ import { fileURLToPath } from 'node:url';
 import { sleep } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 /**
- * What `npm start` runs, as tsx arguments: the start script must read `tsx [node flags…]
- * src/main.ts`, and the bench runs exactly that (without npm in between, so that the server is
- * tsx's child and its pid is known).
+ * What `npm start` runs: the start script must read `[exec] tsx [flags…] src/main.ts` or
+ * `[exec] node [flags…] src/main.ts` (flags such as `--import tsx`), and the bench runs that,
+ * without npm in between, so that the serving process and its pid are known.
  */
-export function startScriptArguments(checkout: string): string[] {
+export function startCommand(checkout: string): { program: 'tsx' | 'node'; args: string[] } {
   const manifest = JSON.parse(readFileSync(`${checkout}/package.json`, 'utf8')) as { scripts?: { start?: string } };
-  const words = (manifest.scripts?.start ?? '').trim().split(/\s+/);
-  if (words[0] !== 'tsx' || words[words.length - 1] !== 'src/main.ts' || words.slice(1, -1).some((word) => !word.startsWith('--'))) {
-    throw new Error(`expected the start script to read "tsx [--node-flags…] src/main.ts", not "${manifest.scripts?.start}"`);
+  const start = manifest.scripts?.start ?? '';
+  // `exec` (the shell replacing itself) changes nothing for us.
+  const words = start.trim().replace(/^exec\s+/, '').split(/\s+/);
+  const program = words[0];
+  if ((program !== 'tsx' && program !== 'node') || words[words.length - 1] !== 'src/main.ts') {
+    throw new Error(`expected the start script to read "tsx|node [flags…] src/main.ts", not "${start}"`);
   }
-  return words.slice(1);
+  return { program, args: words.slice(1) };
 }
 
 /** A port the kernel just handed out on loopback; free unless something grabs it first. */
@@ -82,9 +84,10 @@ export interface GatewayOptions {
 export async function startGatewayProcess(options: GatewayOptions): Promise<GatewayProcess> {
   const port = await freePort();
   const cwd = options.root ?? root;
-  const startArguments = startScriptArguments(cwd);
-  const script = startArguments.pop()!;
-  const child: ChildProcess = spawn(options.root ? `${options.root}/node_modules/.bin/tsx` : tsx, [...startArguments, ...(options.nodeFlags ?? []), script], {
+  const start = startCommand(cwd);
+  const script = start.args.pop()!;
+  const program = start.program === 'node' ? process.execPath : `${cwd}/node_modules/.bin/tsx`;
+  const child: ChildProcess = spawn(program, [...start.args, ...(options.nodeFlags ?? []), script], {
     cwd,
     env: {
       PATH: process.env.PATH,
@@ -128,8 +131,9 @@ export async function startGatewayProcess(options: GatewayOptions): Promise<Gate
     if (ready) break;
     await sleep(100);
   }
-  // tsx runs the program in a node child of its own; that child is the server.
-  const serverPid = childPidOf(child.pid!) ?? child.pid!;
+  // The tsx command runs the program in a node child of its own; that child is the server.
+  // (Under `node --import tsx` the first child is esbuild's service, not the server.)
+  const serverPid = start.program === 'tsx' ? (childPidOf(child.pid!) ?? child.pid!) : child.pid!;
 
   return {
     url,
