@@ -5,18 +5,18 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createServerAdapter } from '@whatwg-node/server';
 import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { createYoga, maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
+import { createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { ApiKeyAuthenticator, countAccounts, issueDemoApiKey, type Principal } from './domain/accounts.js';
 import type { DomainDeps } from './domain/checkout-sessions.js';
-import { DomainError } from './domain/errors.js';
 import { EventHub } from './domain/event-stream.js';
 import { webhookSettingsFromConfig } from './domain/webhooks.js';
 import { RateLimiter } from './domain/rate-limit.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
+import { clientErrorCodePlugin, codeClientError, createMaskError, idempotentReplayPlugin } from './graphql/yoga-plugins.js';
 import { createHostedPages } from './hosted/routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestApi } from './rest/routes.js';
@@ -42,6 +42,12 @@ query List {
 }
 `;
 
+const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
+}
+
 export interface App {
   /** Opens the database, applies migrations and starts listening; resolves once ready. */
   start(): Promise<{ port: number; url: string }>;
@@ -51,65 +57,6 @@ export interface App {
   readonly logger: Logger;
   /** Set on an embedded database outside production: the demo account's key for this run. */
   readonly demoApiKey: string | undefined;
-}
-
-/** The innermost error behind GraphQL's wrappers (the executor may wrap more than once). */
-function rootCause(error: unknown): unknown {
-  let current = error;
-  for (let depth = 0; depth < 5; depth += 1) {
-    if (current instanceof DomainError) return current;
-    const inner = (current as { originalError?: unknown } | null)?.originalError;
-    if (!inner) return current;
-    current = inner;
-  }
-  return current;
-}
-
-/** Turns domain failures into coded GraphQL errors; everything else is masked, and logged. */
-function createMaskError(logger: Logger) {
-  return (error: unknown, message: string): Error => {
-    const located = error as Partial<GraphQLError>;
-    const cause = rootCause(error);
-    if (cause instanceof DomainError) {
-      return new GraphQLError(cause.message, {
-        nodes: located.nodes,
-        path: located.path,
-        extensions: {
-          code: cause.code,
-          ...(cause.details.issues ? { issues: cause.details.issues } : {}),
-          ...(cause.details.retryAfter !== undefined ? { retryAfter: cause.details.retryAfter } : {}),
-        },
-      });
-    }
-    // GraphQL's own errors (syntax, validation, variable coercion) are safe to show as they are.
-    if (cause instanceof GraphQLError || (cause as Error | undefined)?.name === 'GraphQLError') return cause as Error;
-    logger.error('unexpected error while executing an operation', { error: cause });
-    return new GraphQLError(yogaMaskError(error, message, false).message, {
-      nodes: located.nodes,
-      path: located.path,
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
-    });
-  };
-}
-
-/** Marks replayed idempotent results: `extensions.idempotentReplayed` and an HTTP header. */
-function idempotentReplayPlugin(): Plugin<GraphQLContext & { request?: Request }> {
-  const replayed = new WeakSet<Request>();
-  return {
-    onExecute() {
-      return {
-        onExecuteDone({ args, result, setResult }) {
-          const ctx = args.contextValue as GraphQLContext & { request?: Request };
-          if (!ctx.idempotentReplayed || Symbol.asyncIterator in result) return;
-          if (ctx.request) replayed.add(ctx.request);
-          setResult({ ...result, extensions: { ...result.extensions, idempotentReplayed: true } });
-        },
-      };
-    },
-    onResponse({ request, response }) {
-      if (replayed.has(request)) response.headers.set('Idempotent-Replayed', 'true');
-    },
-  };
 }
 
 export function buildApp(config: Config): App {
@@ -145,10 +92,16 @@ export function buildApp(config: Config): App {
     maskedErrors: { maskError: createMaskError(logger), isDev: false },
     // The self-contained GraphiQL build: it works offline and needs no CDN in the page's policy.
     renderGraphiQL,
-    graphiql: () => ({
+    graphiql: (_request, serverContext) => ({
       title: 'Checkout gateway',
       defaultQuery: GRAPHIQL_EXAMPLE,
-      headers: JSON.stringify(demoApiKey ? { Authorization: `Api-Key ${demoApiKey}` } : { Authorization: 'Api-Key sk_…' }),
+      // The demo key goes only to a browser on this machine: the server may listen on every
+      // interface, and the page needs no key to load.
+      headers: JSON.stringify(
+        demoApiKey && isLoopback((serverContext as { req?: IncomingMessage } | undefined)?.req?.socket.remoteAddress)
+          ? { Authorization: `Api-Key ${demoApiKey}` }
+          : { Authorization: 'Api-Key sk_…' },
+      ),
       shouldPersistHeaders: false,
     }),
     plugins: [
@@ -160,6 +113,7 @@ export function buildApp(config: Config): App {
         costLimit: { maxCost: 10_000 },
       }),
       idempotentReplayPlugin(),
+      clientErrorCodePlugin(),
     ],
     context: async (initial) => {
       const request = (initial as { request?: Request }).request;
@@ -198,6 +152,13 @@ export function buildApp(config: Config): App {
         res.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain' }).end('starting\n');
         return;
       }
+      // No operation of this API needs more; refusing early spares parsing a hostile body.
+      if (Number(req.headers['content-length'] ?? 0) > MAX_GRAPHQL_BODY_BYTES) {
+        const error = { message: `The request body is larger than ${MAX_GRAPHQL_BODY_BYTES} bytes.`, extensions: { code: 'BAD_USER_INPUT', issues: [{ path: [], message: 'body too large' }] } };
+        res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ errors: [error] }));
+        req.resume();
+        return;
+      }
       void yoga(req, res);
       return;
     }
@@ -232,12 +193,8 @@ export function buildApp(config: Config): App {
         {
           execute: (args: any) => args.rootValue.execute(args),
           subscribe: (args: any) => args.rootValue.subscribe(args),
-          onConnect: async (ctx) => {
-            // Refuse the connection itself when the key is wrong, rather than each operation.
-            const principal = await authenticate(ctx.connectionParams?.Authorization ?? ctx.connectionParams?.authorization);
-            if (!principal) return false;
-            return true;
-          },
+          // No check at connect time: each operation authenticates through the same context
+          // factory as HTTP, so a bad key gets the same UNAUTHENTICATED error on every transport.
           onSubscribe: async (ctx, _id, payload) => {
             const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
               ...ctx,
@@ -250,7 +207,7 @@ export function buildApp(config: Config): App {
             try {
               const document = parse(payload.query);
               const errors = validate(envelopedSchema, document);
-              if (errors.length) return errors;
+              if (errors.length) return errors.map(codeClientError);
               return {
                 schema: envelopedSchema,
                 operationName: payload.operationName,
@@ -260,7 +217,7 @@ export function buildApp(config: Config): App {
                 rootValue: { execute, subscribe },
               };
             } catch (error) {
-              if (error instanceof GraphQLError) return [error];
+              if (error instanceof GraphQLError) return [codeClientError(error)];
               throw error;
             }
           },

@@ -18,7 +18,18 @@ const generatedAdminKey = !config.adminApiKey && !config.production ? `admin_${r
 if (generatedAdminKey) config.adminApiKey = generatedAdminKey;
 
 const app = buildApp(config);
-const { url } = await app.start();
+let url: string;
+try {
+  ({ url } = await app.start());
+} catch (error) {
+  // Most often the database: unreachable, wrong credentials, or a migration that failed.
+  const detail = error instanceof Error ? `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ''}` : String(error);
+  const where = config.databaseUrl ? `the PostgreSQL server in DATABASE_URL (${new URL(config.databaseUrl).host})` : `the embedded database in ${config.dataDir}`;
+  process.stderr.write(`The gateway could not start: ${detail}\nCheck ${where}.\n`);
+  app.logger.debug('start-up failure', { error });
+  await app.stop().catch(() => {});
+  process.exit(1);
+}
 app.logger.info('checkout gateway listening', {
   url,
   graphql: `${url}/graphql`,

@@ -57,18 +57,48 @@ describe('query limits', () => {
     }
   });
 
-  it('refuses a WebSocket connection without a valid key', async () => {
+  it('answers a WebSocket operation without a valid key with UNAUTHENTICATED, as over HTTP', async () => {
     const client = createClient({
       url: gateway.url.replace('http', 'ws') + '/graphql',
       webSocketImpl: WebSocket,
       connectionParams: { Authorization: 'Api-Key sk_wrong' },
       retryAttempts: 0,
     });
-    const outcome = await new Promise<unknown>((resolve) => {
-      client.subscribe({ query: '{ account { name } }' }, { next: () => {}, error: resolve, complete: () => resolve('completed') });
+    const result = await new Promise<any>((resolve, reject) => {
+      let last: unknown;
+      client.subscribe({ query: '{ account { name } }' }, { next: (value) => (last = value), error: reject, complete: () => resolve(last) });
     });
     await client.dispose();
-    expect((outcome as { code?: number }).code).toBe(4403);
+    expect(result.errors.map((error: any) => error.extensions.code)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('errors raised before execution carry the contract\'s code', () => {
+  it('codes query-limit, syntax, validation and variable errors as BAD_USER_INPUT with a path', async () => {
+    for (const query of [deep, aliases, '{ account { name }', '{ account { nope } }']) {
+      const response = await gateway.gql(query, {}, { key });
+      expect(errorCodes(response), query).toEqual(['BAD_USER_INPUT']);
+    }
+    const wrongType = await gateway.gql(`mutation($i: CreateCheckoutSessionInput!) { createCheckoutSession(input: $i) { name } }`, { i: { amount: 100, currency: 'GBP' } }, { key });
+    expect(errorCodes(wrongType)).toEqual(['BAD_USER_INPUT']);
+    expect(wrongType.body.errors![0]!.extensions!.issues[0].path).toEqual(['i', 'amount']);
+    const missing = await gateway.gql(`mutation($i: CreateCheckoutSessionInput!) { createCheckoutSession(input: $i) { name } }`, {}, { key });
+    expect(errorCodes(missing)).toEqual(['BAD_USER_INPUT']);
+    expect(missing.body.errors![0]!.extensions!.issues[0].path).toEqual(['i']);
+  });
+
+  it('refuses an unreadable body without revealing the parser, and an over-large one before reading it', async () => {
+    const broken = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Api-Key ${key}` }, body: '{"query":' });
+    const body = (await broken.json()) as any;
+    expect(body.errors.map((error: any) => error.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    expect(JSON.stringify(body)).not.toMatch(/originalError|SyntaxError/);
+    const huge = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Api-Key ${key}` },
+      body: JSON.stringify({ query: '{ account { name } }', variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }),
+    });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as any).errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 });
 

@@ -52,9 +52,17 @@ export function parseResourceName(
       issues: [{ path: ['name'], message: `must look like accounts/acct_…/${collection}/${prefix}_…` }],
     });
   }
-  if (parts[1] !== accountId) throw notFound(collection === 'checkout-sessions' ? 'Checkout session' : 'Resource');
+  if (parts[1] !== accountId) throw notFound(RESOURCE_LABELS[collection]);
   return parts[3]!;
 }
+
+/** The words of each collection's NOT_FOUND message, the same whether the name is foreign or missing. */
+const RESOURCE_LABELS = {
+  'checkout-sessions': 'Checkout session',
+  'payment-intents': 'Payment intent',
+  events: 'Event',
+  'webhook-endpoints': 'Webhook endpoint',
+} as const;
 
 export function effectiveSession(row: CheckoutSessionRow, now = new Date()): CheckoutSession {
   if (row.state === 'OPEN' && row.expireTime.getTime() <= now.getTime()) {

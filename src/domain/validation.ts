@@ -55,16 +55,29 @@ export const httpUrlSchema = z
     }
   }, 'must be an absolute http or https URL');
 
+/**
+ * Metadata: a JSON object of at most 50 string values under keys of 1–40 characters without
+ * `[` or `]`. Checked by hand rather than with z.record, which rebuilds the object and so
+ * silently drops a "__proto__" key (a valid key here).
+ */
 export const metadataSchema = z
-  .record(
-    z
-      .string()
-      .min(1, 'keys must be 1 to 40 characters')
-      .max(40, 'keys must be 1 to 40 characters')
-      .refine((key) => !/[[\]]/.test(key), 'keys may not contain [ or ]'),
-    z.string({ error: 'values must be strings' }).max(500, 'values must be at most 500 characters'),
-  )
-  .refine((record) => Object.keys(record).length <= 50, 'at most 50 keys');
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object whose values are strings' });
+      return;
+    }
+    const entries = Object.entries(value);
+    if (entries.length > 50) ctx.addIssue({ code: 'custom', message: `at most 50 keys (got ${entries.length})` });
+    for (const [key, entry] of entries) {
+      if (key.length < 1 || key.length > 40) ctx.addIssue({ code: 'custom', path: [key], message: 'keys must be 1 to 40 characters' });
+      else if (/[[\]]/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'keys may not contain [ or ]' });
+      if (typeof entry !== 'string') ctx.addIssue({ code: 'custom', path: [key], message: 'values must be strings' });
+      else if (entry.length > 500) ctx.addIssue({ code: 'custom', path: [key], message: 'values must be at most 500 characters' });
+    }
+  })
+  // fromEntries defines own properties, so "__proto__" stays a key and never becomes a prototype.
+  .transform((value) => Object.fromEntries(Object.entries(value as Record<string, string>)));
 
 export const idempotencyKeySchema = z
   .string()
@@ -85,8 +98,7 @@ export const createCheckoutSessionSchema = z.object({
   cancelUrl: httpUrlSchema.nullish(),
   metadata: metadataSchema.nullish(),
   expireTime: z
-    .date()
-    .refine((date) => !Number.isNaN(date.getTime()), 'must be a valid date-time')
+    .date({ error: RFC3339_MESSAGE })
     .refine((date) => {
       const fromNow = date.getTime() - Date.now();
       return fromNow >= MIN_EXPIRE_MS - EXPIRE_GRACE && fromNow <= MAX_EXPIRE_MS + EXPIRE_GRACE;

@@ -11,7 +11,7 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   Scalars: {
     DateTime: { Input: Date; Output: Date };
-    Metadata: { Input: Record<string, unknown>; Output: Record<string, string> };
+    Metadata: { Input: unknown; Output: Record<string, string> };
     ID: { Input: string; Output: string };
   };
 }>({

@@ -1,5 +1,5 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
-import { parseRfc3339, RFC3339_MESSAGE } from '../domain/validation.js';
+import { parseRfc3339 } from '../domain/validation.js';
 import { builder } from './builder.js';
 
 
@@ -7,14 +7,18 @@ function invalid(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
+/**
+ * Input scalars parse leniently and leave the rules to the zod schemas of the domain: an error
+ * thrown here would stop GraphQL before validation, hiding every other problem of the input and
+ * losing the field's path. An unreadable date-time becomes an Invalid Date, which the schema
+ * reports as `must be an RFC 3339 date-time …` at its path.
+ */
 function parseDateTime(value: unknown): Date {
-  const date = parseRfc3339(value);
-  if (!date) throw invalid(`DateTime ${RFC3339_MESSAGE}.`);
-  return date;
+  return parseRfc3339(value) ?? new Date(Number.NaN);
 }
 
 builder.scalarType('DateTime', {
-  description: 'An instant as an RFC 3339 string in UTC, such as "2025-11-18T16:00:00.000Z".',
+  description: 'An instant as an RFC 3339 string with an offset, such as "2025-11-18T16:00:00.000Z" (always UTC in responses).',
   serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
@@ -39,12 +43,9 @@ function literalToJson(ast: ValueNode): unknown {
   }
 }
 
-function parseMetadata(value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid('Metadata must be a JSON object whose values are strings.');
-  }
-  // Own keys only, on a null-prototype copy: "__proto__" stays an ordinary key.
-  return Object.assign(Object.create(null) as Record<string, unknown>, value);
+/** Checked by the domain's metadataSchema (object, key and value rules, each with its path). */
+function parseMetadata(value: unknown): unknown {
+  return value;
 }
 
 builder.scalarType('Metadata', {

@@ -1,0 +1,117 @@
+import { GraphQLError } from 'graphql';
+import { maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
+import { DomainError, type InputIssue } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+import type { GraphQLContext } from './context.js';
+
+/** The innermost error behind GraphQL's wrappers (the executor may wrap more than once). */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5; depth += 1) {
+    if (current instanceof DomainError) return current;
+    const inner = (current as { originalError?: unknown } | null)?.originalError;
+    if (!inner) return current;
+    current = inner;
+  }
+  return current;
+}
+
+/** Turns domain failures into coded GraphQL errors; everything else is masked, and logged. */
+export function createMaskError(logger: Logger) {
+  return (error: unknown, message: string): Error => {
+    const located = error as Partial<GraphQLError>;
+    const cause = rootCause(error);
+    if (cause instanceof DomainError) {
+      return new GraphQLError(cause.message, {
+        nodes: located.nodes,
+        path: located.path,
+        extensions: {
+          code: cause.code,
+          ...(cause.details.issues ? { issues: cause.details.issues } : {}),
+          ...(cause.details.retryAfter !== undefined ? { retryAfter: cause.details.retryAfter } : {}),
+        },
+      });
+    }
+    // GraphQL's own errors (syntax, validation, variable coercion) are safe to show; the
+    // client-error plugin gives them the contract's code.
+    // (Keep the outer error: for a bad variable it names the variable and the path within it.)
+    if (cause instanceof GraphQLError) return error instanceof GraphQLError ? error : cause;
+    logger.error('unexpected error while executing an operation', { error: cause });
+    return new GraphQLError(yogaMaskError(error, message, false).message, {
+      nodes: located.nodes,
+      path: located.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  };
+}
+
+/** Codes that GraphQL, Yoga and graphql-armor use for what the contract calls BAD_USER_INPUT. */
+const CLIENT_ERROR_CODES = new Set([undefined, 'BAD_REQUEST', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
+
+/** Where a request-level error points: a variable's inner path when GraphQL names one. */
+function issuePath(error: GraphQLError): (string | number)[] {
+  const at = /Variable "\$[^"]+" got invalid value .*? at "([^"]+)"/s.exec(error.message);
+  if (at) {
+    return at[1]!
+      .split(/\.|\[(\d+)\]/)
+      .filter((part) => part !== undefined && part !== '')
+      .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  }
+  const variable = /Variable "\$([^"]+)"/.exec(error.message);
+  if (variable) return [variable[1]!];
+  return error.path ? [...error.path] : [];
+}
+
+/**
+ * Gives errors raised before execution (syntax, validation, variable coercion, query limits,
+ * unreadable bodies) the contract's BAD_USER_INPUT code and an issue with its path, and drops
+ * any parser detail (`originalError`) that would describe our internals.
+ */
+export function codeClientError(error: GraphQLError): GraphQLError {
+  const extensions = { ...(error.extensions ?? {}) } as Record<string, unknown>;
+  const code = extensions.code as string | undefined;
+  if (!CLIENT_ERROR_CODES.has(code) && !('originalError' in extensions)) return error;
+  delete extensions.originalError;
+  if (CLIENT_ERROR_CODES.has(code)) {
+    extensions.code = 'BAD_USER_INPUT';
+    const issues: InputIssue[] = [{ path: issuePath(error), message: error.message }];
+    extensions.issues ??= issues;
+  }
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
+}
+
+/** Applies codeClientError to every error of a single (non-streamed) HTTP result. */
+export function clientErrorCodePlugin(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      const results = Array.isArray(result) ? result : [result];
+      if (results.some((one) => !one || typeof one !== 'object' || Symbol.asyncIterator in one)) return;
+      const coded = results.map((one) => {
+        const errors = (one as { errors?: readonly GraphQLError[] }).errors;
+        if (!errors?.length) return one;
+        return { ...one, errors: errors.map(codeClientError) };
+      });
+      setResult((Array.isArray(result) ? coded : coded[0]) as typeof result);
+    },
+  };
+}
+
+/** Marks replayed idempotent results: `extensions.idempotentReplayed` and an HTTP header. */
+export function idempotentReplayPlugin(): Plugin<GraphQLContext & { request?: Request }> {
+  const replayed = new WeakSet<Request>();
+  return {
+    onExecute() {
+      return {
+        onExecuteDone({ args, result, setResult }) {
+          const ctx = args.contextValue as GraphQLContext & { request?: Request };
+          if (!ctx.idempotentReplayed || Symbol.asyncIterator in result) return;
+          if (ctx.request) replayed.add(ctx.request);
+          setResult({ ...result, extensions: { ...result.extensions, idempotentReplayed: true } });
+        },
+      };
+    },
+    onResponse({ request, response }) {
+      if (replayed.has(request)) response.headers.set('Idempotent-Replayed', 'true');
+    },
+  };
+}
