@@ -160,7 +160,10 @@ builder.queryFields((t) => ({
           }),
       );
     },
-  }),
+  },
+    { name: 'CheckoutSessionConnection' },
+    { name: 'CheckoutSessionEdge' },
+  ),
 }));
 
 builder.mutationFields((t) => ({

@@ -132,5 +132,8 @@ builder.queryFields((t) => ({
           ),
       );
     },
-  }),
+  },
+    { name: 'CheckoutSessionEventConnection' },
+    { name: 'CheckoutSessionEventEdge' },
+  ),
 }));

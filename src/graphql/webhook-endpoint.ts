@@ -143,7 +143,10 @@ export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEnd
             }),
         );
       },
-    }),
+    },
+      { name: 'WebhookDeliveryConnection' },
+      { name: 'WebhookDeliveryEdge' },
+    ),
     createTime: t.expose('createTime', { type: 'DateTime' }),
     updateTime: t.expose('updateTime', { type: 'DateTime' }),
   }),
@@ -233,7 +236,10 @@ builder.queryFields((t) => ({
           listWebhookEndpoints(ctx.deps.db, accountId, { limit, inverted, after: decodeTimeIdCursor(after, 'after'), before: decodeTimeIdCursor(before, 'before') }),
       );
     },
-  }),
+  },
+    { name: 'WebhookEndpointConnection' },
+    { name: 'WebhookEndpointEdge' },
+  ),
 }));
 
 builder.mutationFields((t) => ({
