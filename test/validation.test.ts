@@ -52,6 +52,7 @@ describe('createCheckoutSession input rules', () => {
     ['successUrl', 'javascript:alert(1)'],
     ['cancelUrl', 'https://example.com/' + 'a'.repeat(2030)],
     ['cancelUrl', 'not a url'],
+    ['successUrl', 'https://user:secret@example.com/done'],
   ])('rejects %s %j', async (field, value) => {
     expect(await issuesFor({ [field]: value })).toEqual([{ path: ['input', field], message: expect.any(String) }]);
   });

@@ -53,7 +53,9 @@ export const httpUrlSchema = z
     } catch {
       return false;
     }
-  }, 'must be an absolute http or https URL');
+  }, 'must be an absolute http or https URL')
+  // A customer is sent there: credentials in it would leak, or disguise the real host.
+  .refine((text) => !URL.canParse(text) || (new URL(text).username === '' && new URL(text).password === ''), 'must not contain a user name or password');
 
 /**
  * Metadata: a JSON object of at most 50 string values under keys of 1–40 characters without
