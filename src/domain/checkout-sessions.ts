@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Executor, Tx } from '../db/client.js';
 import { checkoutSessionTable, idempotencyKeyTable, paymentIntentTable } from '../db/schema.js';
 import { DomainError, notFound } from './errors.js';
@@ -324,13 +325,22 @@ export async function getCheckoutSession(db: Executor, accountId: string, sessio
   return row && effectiveSession(row);
 }
 
+/**
+ * `column = any($1)` with the ids as one array parameter. inArray binds a parameter per id, and
+ * building and sending a page's worth of them was a good part of a list request's CPU; the
+ * statement text is also the same for every batch size, so it is prepared once per connection.
+ */
+function idIn(column: AnyPgColumn, ids: readonly string[]): SQL {
+  return sql`${column} = any(${sql.param([...ids])}::text[])`;
+}
+
 /** Batch read for DataLoader: rows in the account among `ids`, in no particular order. */
 export async function getCheckoutSessions(db: Executor, accountId: string, ids: readonly string[]): Promise<CheckoutSession[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .select()
     .from(checkoutSessionTable)
-    .where(and(eq(checkoutSessionTable.accountId, accountId), inArray(checkoutSessionTable.id, [...ids])));
+    .where(and(eq(checkoutSessionTable.accountId, accountId), idIn(checkoutSessionTable.id, ids)));
   const now = new Date();
   return rows.map((row) => effectiveSession(row, now));
 }
@@ -342,7 +352,7 @@ export async function getPaymentIntents(db: Executor, accountId: string, ids: re
     .select({ intent: paymentIntentTable, expireTime: checkoutSessionTable.expireTime })
     .from(paymentIntentTable)
     .innerJoin(checkoutSessionTable, eq(checkoutSessionTable.id, paymentIntentTable.checkoutSessionId))
-    .where(and(eq(paymentIntentTable.accountId, accountId), inArray(paymentIntentTable.id, [...ids])));
+    .where(and(eq(paymentIntentTable.accountId, accountId), idIn(paymentIntentTable.id, ids)));
   const now = new Date();
   return rows.map((row) => effectivePaymentIntent(row.intent, row.expireTime, now));
 }
