@@ -4,7 +4,7 @@ export const PHASES = ['create', 'read', 'fanout', 'webhooks'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
-  /** Seconds of measured load per throughput run (each run also gets `warmup` seconds first). */
+  /** Seconds of measured load per side of a throughput phase (after `warmup` unmeasured seconds). */
   duration: number;
   warmup: number;
   connections: number;
@@ -23,8 +23,8 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [options]
-  --duration <s>      measured seconds per throughput run (default 5)
-  --warmup <s>        unmeasured seconds before each run (default 2)
+  --duration <s>      measured seconds per side of each throughput phase, in two windows (default 10)
+  --warmup <s>        unmeasured seconds per side before each throughput phase (default 5)
   --connections <n>   concurrent clients for create and read (default 50)
   --subscribers <n>   graphql-ws subscribers for fan-out (default 1000)
   --rounds <n>        payments timed for fan-out and for webhook latency (default 30)
@@ -71,8 +71,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   }
   return {
     // Bounded on purpose: the bench must stop by itself in minutes on a shared machine.
-    duration: positive('duration', values.duration, 5, 120),
-    warmup: values.warmup === '0' ? 0 : positive('warmup', values.warmup, 2, 60),
+    duration: positive('duration', values.duration, 10, 120),
+    warmup: values.warmup === '0' ? 0 : positive('warmup', values.warmup, 5, 60),
     connections: Math.round(positive('connections', values.connections, 50, 500)),
     subscribers: Math.round(positive('subscribers', values.subscribers, 1000, 5000)),
     rounds: Math.round(positive('rounds', values.rounds, 30, 1000)),

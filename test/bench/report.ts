@@ -127,7 +127,7 @@ export function markdownReport(results: BenchResults): string {
     `Run ${results.date} with \`${results.command}\``,
     '',
     `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB memory, ${m.os}, Node ${m.node}, PostgreSQL ${m.postgres}.`,
-    `Settings: ${s.duration} s measured after ${s.warmup} s warm-up per throughput run, ${s.connections} clients, ` +
+    `Settings: create and read measured ${s.duration} s per side in two alternating windows, after ${s.warmup} s of warm-up; ${s.connections} clients, ` +
       `${s.subscribers} subscribers, ${s.rounds} timed payments, bursts of ${s.burst} events, DATABASE_POOL_SIZE=${s.poolSize} ` +
       '(the baseline pool has the same size).',
     '',
