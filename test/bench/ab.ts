@@ -45,14 +45,19 @@ interface Side {
 async function startSide(label: string, root: string | undefined, poolSize: string | undefined, nodeFlags?: string): Promise<Side> {
   const database = await createBenchDatabase();
   const adminKey = `admin_${randomBytes(16).toString('hex')}`;
-  const gateway = await startGatewayProcess({
-    root,
-    nodeFlags: nodeFlags?.split(' ').filter(Boolean),
-    databaseUrl: database.url,
-    adminApiKey: adminKey,
-    env: { SECRET_ENCRYPTION_KEY: randomBytes(32).toString('hex'), ...(poolSize ? { DATABASE_POOL_SIZE: poolSize } : {}) },
-  });
-  return { label, database, gateway, adminKey };
+  try {
+    const gateway = await startGatewayProcess({
+      root,
+      nodeFlags: nodeFlags?.split(' ').filter(Boolean),
+      databaseUrl: database.url,
+      adminApiKey: adminKey,
+      env: { SECRET_ENCRYPTION_KEY: randomBytes(32).toString('hex'), ...(poolSize ? { DATABASE_POOL_SIZE: poolSize } : {}) },
+    });
+    return { label, database, gateway, adminKey };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
 }
 
 async function phase(name: string, sides: Side[], body: (side: Side, seconds: number) => Promise<LoadWindow>) {
