@@ -4,21 +4,11 @@
  */
 import { CREATE_INPUT, CREATE_MUTATION, createAccount } from './client.js';
 import type { BenchContext } from './context.js';
-import { cpuMs, rssMiB } from './gateway-process.js';
-import { alternate, closedLoop, httpLoad, sampleRss, type LoadResult } from './load.js';
-import { round } from './stats.js';
+import { closedLoop, httpLoad } from './load.js';
+import { measureThroughput, type ThroughputFigures } from './throughput.js';
 import { rawCreateCheckoutSession } from './raw-sql.js';
 
-/** Baseline and gateway take turns this many times, to share the machine's changing load. */
-const WINDOWS = 2;
-
-export interface CreateFigures {
-  gateway: LoadResult;
-  baseline: LoadResult;
-  rssPeakMiB: number;
-  /** The gateway process's CPU time per successful request: steadier than req/s on a busy machine. */
-  serverCpuMsPerRequest: number;
-}
+export type CreateFigures = ThroughputFigures;
 
 export async function benchCreate(ctx: BenchContext): Promise<CreateFigures> {
   const { options, gateway, sql } = ctx;
@@ -35,20 +25,5 @@ export async function benchCreate(ctx: BenchContext): Promise<CreateFigures> {
   const raw = (durationSeconds: number) =>
     closedLoop(options.connections, durationSeconds, () => rawCreateCheckoutSession(sql, account.accountId, gateway.url));
 
-  ctx.log(`create: warm-up ${options.warmup}s each`);
-  if (options.warmup > 0) {
-    await raw(options.warmup);
-    await load(options.warmup);
-  }
-  ctx.log(`create: baseline (postgres.js) and gateway (HTTP), ${options.connections} clients, ${options.duration}s each in ${WINDOWS} alternating windows`);
-  const rss = sampleRss(() => rssMiB(gateway.serverPid));
-  let gatewayCpu = 0;
-  const { baseline, gateway: measured } = await alternate(WINDOWS, options.duration, raw, async (seconds) => {
-    const before = cpuMs(gateway.serverPid);
-    const window = await load(seconds);
-    gatewayCpu += cpuMs(gateway.serverPid) - before;
-    return window;
-  });
-  const serverCpuMsPerRequest = round(gatewayCpu / Math.max(1, measured.ok), 2);
-  return { gateway: measured, baseline, rssPeakMiB: rss.stop(), serverCpuMsPerRequest };
+  return measureThroughput(ctx, 'create', raw, load);
 }

@@ -4,21 +4,11 @@
  */
 import { createAccount, createSession } from './client.js';
 import type { BenchContext } from './context.js';
-import { cpuMs, rssMiB } from './gateway-process.js';
-import { alternate, closedLoop, httpLoad, sampleRss, type LoadResult } from './load.js';
-import { round } from './stats.js';
+import { closedLoop, httpLoad } from './load.js';
+import { measureThroughput, type ThroughputFigures } from './throughput.js';
 import { rawListCheckoutSessions } from './raw-sql.js';
 
-/** Baseline and gateway take turns this many times, to share the machine's changing load. */
-const WINDOWS = 2;
-
-export interface ReadFigures {
-  gateway: LoadResult;
-  baseline: LoadResult;
-  rssPeakMiB: number;
-  /** The gateway process's CPU time per successful request: steadier than req/s on a busy machine. */
-  serverCpuMsPerRequest: number;
-}
+export type ReadFigures = ThroughputFigures;
 
 const PAGE = 50;
 /** More rows than one page, so the query really seeks into the index. */
@@ -55,20 +45,5 @@ export async function benchRead(ctx: BenchContext): Promise<ReadFigures> {
       if (rows.length !== PAGE + 1) throw new Error(`expected ${PAGE + 1} rows, got ${rows.length}`);
     });
 
-  ctx.log(`read: warm-up ${options.warmup}s each`);
-  if (options.warmup > 0) {
-    await raw(options.warmup);
-    await load(options.warmup);
-  }
-  ctx.log(`read: baseline (postgres.js) and gateway (HTTP), ${options.connections} clients, ${options.duration}s each in ${WINDOWS} alternating windows`);
-  const rss = sampleRss(() => rssMiB(gateway.serverPid));
-  let gatewayCpu = 0;
-  const { baseline, gateway: measured } = await alternate(WINDOWS, options.duration, raw, async (seconds) => {
-    const before = cpuMs(gateway.serverPid);
-    const window = await load(seconds);
-    gatewayCpu += cpuMs(gateway.serverPid) - before;
-    return window;
-  });
-  const serverCpuMsPerRequest = round(gatewayCpu / Math.max(1, measured.ok), 2);
-  return { gateway: measured, baseline, rssPeakMiB: rss.stop(), serverCpuMsPerRequest };
+  return measureThroughput(ctx, 'read', raw, load);
 }
