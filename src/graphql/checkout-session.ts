@@ -5,7 +5,7 @@ import {
   createCheckoutSession,
   expireCheckoutSession,
   getCheckoutSessions,
-  listCheckoutSessions,
+  listCheckoutSessionsWithPaymentIntents,
   parseResourceName,
   type CheckoutSession,
 } from '../domain/checkout-sessions.js';
@@ -150,13 +150,18 @@ builder.queryFields((t) => ({
       return resolveCursorConnection(
         { args, toCursor: encodeTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
         ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
-          listCheckoutSessions(ctx.deps.db, accountId, {
+          listCheckoutSessionsWithPaymentIntents(ctx.deps.db, accountId, {
             limit,
             inverted,
             after: decodeTimeIdCursor(after, 'after'),
             before: decodeTimeIdCursor(before, 'before'),
             state: args.filter?.state,
             clientReferenceId: args.filter?.clientReferenceId,
+          }).then((rows) => {
+            // Hand the joined payment intents to the loader that resolves `paymentIntent`.
+            const intents = PaymentIntentRef.getDataloader(ctx);
+            for (const { paymentIntent } of rows) intents.prime(paymentIntent.id, paymentIntent);
+            return rows.map((row) => row.session);
           }),
       );
     },
