@@ -199,6 +199,17 @@ export interface UpdateWebhookEndpointInput {
   disabled?: boolean | null;
 }
 
+/** Locks one of the account's endpoints for the rest of the transaction; NOT_FOUND otherwise. */
+async function lockAccountEndpoint(tx: Tx, accountId: string, endpointId: string): Promise<WebhookEndpoint> {
+  const [current] = await tx
+    .select()
+    .from(webhookEndpointTable)
+    .where(and(eq(webhookEndpointTable.id, endpointId), eq(webhookEndpointTable.accountId, accountId)))
+    .for('no key update');
+  if (!current) throw notFound('Webhook endpoint');
+  return current;
+}
+
 /**
  * Changes an endpoint. Disabling it abandons its pending deliveries (they can be resent);
  * enabling it forgets why it was disabled and how long it had been failing.
@@ -222,12 +233,7 @@ export async function updateWebhookEndpoint(
   );
   const now = new Date();
   return db.transaction(async (tx) => {
-    const [current] = await tx
-      .select()
-      .from(webhookEndpointTable)
-      .where(and(eq(webhookEndpointTable.id, endpointId), eq(webhookEndpointTable.accountId, accountId)))
-      .for('no key update');
-    if (!current) throw notFound('Webhook endpoint');
+    const current = await lockAccountEndpoint(tx, accountId, endpointId);
     const changes: Partial<WebhookEndpoint> = { updateTime: now };
     if (parsed.url != null) changes.url = parsed.url;
     if (parsed.enabledEvents != null) changes.enabledEvents = parsed.enabledEvents;
@@ -270,12 +276,7 @@ export async function rotateWebhookEndpointSecret(
   const now = new Date();
   const previousSecretExpireTime = new Date(now.getTime() + ROTATED_SECRET_VALID_MS);
   const endpoint = await db.transaction(async (tx) => {
-    const [current] = await tx
-      .select()
-      .from(webhookEndpointTable)
-      .where(and(eq(webhookEndpointTable.id, endpointId), eq(webhookEndpointTable.accountId, accountId)))
-      .for('no key update');
-    if (!current) throw notFound('Webhook endpoint');
+    const current = await lockAccountEndpoint(tx, accountId, endpointId);
     const kept = current.secrets
       .filter((entry) => entry.expireTime === null || Date.parse(entry.expireTime) > now.getTime())
       .map((entry) => ({ ciphertext: entry.ciphertext, expireTime: entry.expireTime ?? previousSecretExpireTime.toISOString() }));
