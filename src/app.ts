@@ -189,7 +189,7 @@ export function buildApp(config: Config): App {
 
       server = createServer(route);
       wsServer = new WebSocketServer({ server, path: '/graphql' });
-      const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal | null }>(
+      const wsCleanup = useServer(
         {
           execute: (args: any) => args.rootValue.execute(args),
           subscribe: (args: any) => args.rootValue.subscribe(args),
