@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkoutSessionTable, eventTable } from '../src/db/schema.js';
+import { openForm, submitCard } from './browser.js';
 import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
 
 let gateway: Gateway;
@@ -60,6 +61,37 @@ describe('checkoutSessions', () => {
     expect(expired.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual([created[0]]);
     const open = await gateway.ok(LIST, { first: 100, filter: { state: 'OPEN' } }, { key });
     expect(open.checkoutSessions.edges).toHaveLength(22);
+  });
+
+  it('lists every field of a session and its payment intent as a read by name shows it', async () => {
+    const { apiKey } = await gateway.createAccount('Field shop');
+    const metadata = JSON.parse('{"order": "7", "note \\"quoted\\"": "ünïcode ✓", "__proto__": "kept"}');
+    const paid = await createSession(gateway, apiKey, {
+      amount: '123456789012',
+      currency: 'JPY',
+      clientReferenceId: 'order-7',
+      successUrl: 'https://shop.example/ok',
+      cancelUrl: 'https://shop.example/back',
+      metadata,
+    });
+    await submitCard(paid.url, await openForm(paid.url));
+    const lapsed = await createSession(gateway, apiKey);
+    await lapse(lapsed.name);
+    await createSession(gateway, apiKey);
+
+    const fields = `name id state paid amount currency formattedAmount clientReferenceId successUrl cancelUrl metadata url createTime updateTime expireTime
+      paymentIntent { name id state amount currency cardBrand cardLast4 createTime updateTime lastPaymentError { code } }`;
+    const listed = (await gateway.ok(`{ checkoutSessions(first: 10) { edges { node { ${fields} } } } }`, {}, { key: apiKey })).checkoutSessions.edges.map((edge: any) => edge.node);
+    expect(listed).toHaveLength(3);
+    for (const node of listed) {
+      const read = await gateway.ok(`query($name: String!) { checkoutSession(name: $name) { ${fields} } }`, { name: node.name }, { key: apiKey });
+      expect(node).toEqual(read.checkoutSession);
+    }
+    const [, expired, complete] = listed;
+    expect(complete).toMatchObject({ state: 'COMPLETE', amount: '123456789012', paymentIntent: { state: 'SUCCEEDED', cardLast4: '4242' } });
+    expect(complete.metadata).toEqual(metadata);
+    expect(Object.keys(complete.metadata)).toContain('__proto__');
+    expect(expired).toMatchObject({ state: 'EXPIRED', paymentIntent: { state: 'CANCELED' } });
   });
 
   it('caps a page at 100 and rejects a cursor it did not issue', async () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Executor, Tx } from '../db/client.js';
+import { RowReader, selectRows } from '../db/rows.js';
 import { checkoutSessionTable, idempotencyKeyTable, paymentIntentTable } from '../db/schema.js';
 import { DomainError, notFound } from './errors.js';
 import { eventStatement, recordEvent, type EventType, type NewEvent } from './events.js';
@@ -396,15 +397,20 @@ function listOrder(options: ListCheckoutSessionsOptions) {
   return options.inverted ? [asc(t.createTime), asc(t.id)] : [desc(t.createTime), desc(t.id)];
 }
 
+const sessionReader = new RowReader(checkoutSessionTable);
+const intentReader = new RowReader(paymentIntentTable);
+
+/** A page of sessions in list order: the filters and cursor of `options` in one statement. */
+function listStatement(accountId: string, options: ListCheckoutSessionsOptions, withPaymentIntents: boolean): SQL {
+  const join = withPaymentIntents
+    ? sql`, ${intentReader.columns} from ${checkoutSessionTable} join ${paymentIntentTable} on ${eq(paymentIntentTable.id, checkoutSessionTable.paymentIntentId)}`
+    : sql` from ${checkoutSessionTable}`;
+  return sql`select ${sessionReader.columns}${join} where ${listConditions(accountId, options)} order by ${sql.join(listOrder(options), sql`, `)} limit ${options.limit}`;
+}
+
 export async function listCheckoutSessions(db: Executor, accountId: string, options: ListCheckoutSessionsOptions): Promise<CheckoutSession[]> {
-  const rows = await db
-    .select()
-    .from(checkoutSessionTable)
-    .where(listConditions(accountId, options))
-    .orderBy(...listOrder(options))
-    .limit(options.limit);
   const now = new Date();
-  return rows.map((row) => effectiveSession(row, now));
+  return selectRows(db, listStatement(accountId, options, false), (values) => effectiveSession(sessionReader.read(values), now));
 }
 
 /**
@@ -416,16 +422,10 @@ export async function listCheckoutSessionsWithPaymentIntents(
   accountId: string,
   options: ListCheckoutSessionsOptions,
 ): Promise<{ session: CheckoutSession; paymentIntent: PaymentIntent }[]> {
-  const rows = await db
-    .select({ session: checkoutSessionTable, intent: paymentIntentTable })
-    .from(checkoutSessionTable)
-    .innerJoin(paymentIntentTable, eq(paymentIntentTable.id, checkoutSessionTable.paymentIntentId))
-    .where(listConditions(accountId, options))
-    .orderBy(...listOrder(options))
-    .limit(options.limit);
   const now = new Date();
-  return rows.map((row) => ({
-    session: effectiveSession(row.session, now),
-    paymentIntent: effectivePaymentIntent(row.intent, row.session.expireTime, now),
-  }));
+  return selectRows(db, listStatement(accountId, options, true), (values) => {
+    const session = sessionReader.read(values);
+    const paymentIntent = intentReader.read(values, sessionReader.width);
+    return { session: effectiveSession(session, now), paymentIntent: effectivePaymentIntent(paymentIntent, session.expireTime, now) };
+  });
 }
