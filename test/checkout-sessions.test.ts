@@ -40,6 +40,29 @@ describe('the seed lifecycle', () => {
     expect(hours).toBeCloseTo(24, 3);
   });
 
+  it('stores every field it answers with: a read by name equals the create response', async () => {
+    const fields = `name state paid amount currency clientReferenceId successUrl cancelUrl metadata url createTime updateTime expireTime
+      paymentIntent { name state amount currency cardBrand cardLast4 createTime updateTime lastPaymentError { code } }`;
+    const input = {
+      amount: '999999999999',
+      currency: 'JPY',
+      clientReferenceId: 'ref-ünï',
+      successUrl: 'https://example.com/ok?a=1&b=2',
+      cancelUrl: 'https://example.com/back',
+      expireTime: new Date(Date.now() + 3_600_000).toISOString(),
+      metadata: JSON.parse('{"order": "7", "__proto__": "kept", "quote": "\\"x\\" ✓"}'),
+    };
+    const created = await gateway.ok(
+      `mutation($input: CreateCheckoutSessionInput!) { createCheckoutSession(input: $input) { ${fields} } }`,
+      { input },
+      { key: shop.apiKey },
+    );
+    const read = await gateway.ok(`query($name: String!) { checkoutSession(name: $name) { ${fields} } }`, { name: created.createCheckoutSession.name }, { key: shop.apiKey });
+    expect(read.checkoutSession).toEqual(created.createCheckoutSession);
+    expect(read.checkoutSession).toMatchObject({ amount: input.amount, expireTime: input.expireTime, metadata: input.metadata });
+    expect(Object.keys(read.checkoutSession.metadata)).toContain('__proto__');
+  });
+
   it('expires an OPEN session, cancels its intent, and keeps EXPIRED as it is', async () => {
     const session = await createSession(gateway, shop.apiKey);
     const expire = `mutation($name: String!) { expireCheckoutSession(name: $name) { state url paid updateTime paymentIntent { state } } }`;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { sql } from 'drizzle-orm';
+import { sql, type Placeholder } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -149,6 +149,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  * sequence number (a CTE it selects from), so that the lock costs no round trip of its own: the
  * lock is held until commit, and every round trip made while holding it stalls the account.
  */
-export function accountEventLogLock(accountId: string) {
-  return sql`select pg_advisory_xact_lock(hashtext(${'events:' + accountId}))`;
+export function accountEventLogLock(accountId: string | Placeholder) {
+  return sql`select pg_advisory_xact_lock(hashtext('events:' || ${accountId}))`;
 }

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Executor, Tx } from '../db/client.js';
-import { RowReader, selectRows } from '../db/rows.js';
+import { PreparedStatement, RowReader, RowWriter, selectRows } from '../db/rows.js';
 import { checkoutSessionTable, idempotencyKeyTable, paymentIntentTable } from '../db/schema.js';
 import { DomainError, notFound } from './errors.js';
-import { eventStatement, recordEvent, type EventType, type NewEvent } from './events.js';
+import { eventStatement, eventValues, recordEvent, type EventType, type NewEvent } from './events.js';
 import { hasPrefix, newId } from './ids.js';
 import { idempotencyKeySchema, MAX_EXPIRE_MS, parseInput, type CreateCheckoutSessionInput } from './validation.js';
 
@@ -157,6 +157,18 @@ export interface CreateResult {
   replayed: boolean;
 }
 
+const sessionWriter = new RowWriter(checkoutSessionTable, 'session_');
+const intentWriter = new RowWriter(paymentIntentTable, 'intent_');
+
+/**
+ * The session, its payment intent and its event in one statement: one round trip, and the
+ * account's event lock is then held only while PostgreSQL runs it, never while a busy process
+ * gets round to sending the next statement (which would stall every create of the account).
+ */
+const createStatement = new PreparedStatement<Record<string, unknown>>(
+  eventStatement(sql`new_session as (${sessionWriter.insert}), new_intent as (${intentWriter.insert})`),
+);
+
 /**
  * Creates a session and its payment intent, and records `checkout_session.created`, in one
  * transaction. With an idempotency key, the key row is claimed first in that same transaction:
@@ -195,28 +207,28 @@ export async function createCheckoutSession(
     createTime: now,
     updateTime: now,
   };
-  // The session, its payment intent and its event in one statement: one round trip, and the
-  // account's event lock is then held only while PostgreSQL runs it, never while a busy process
-  // gets round to sending the next statement (which would stall every create of the account).
-  const insertAll = eventStatement(
-    newId('evt'),
-    checkoutSessionEvent(deps, 'checkout_session.created', session, now),
-    // (Drizzle puts an embedded query in parentheses: `name as (insert …)`.)
-    sql`new_session as ${deps.db.insert(checkoutSessionTable).values(session)},
-        new_intent as ${deps.db.insert(paymentIntentTable).values({
-          id: paymentIntentId,
-          accountId,
-          checkoutSessionId: sessionId,
-          state: 'REQUIRES_PAYMENT_METHOD',
-          amount: input.amount,
-          currency: input.currency,
-          createTime: now,
-          updateTime: now,
-        })}`,
-  );
+  const intent: PaymentIntentRow = {
+    id: paymentIntentId,
+    accountId,
+    checkoutSessionId: sessionId,
+    state: 'REQUIRES_PAYMENT_METHOD',
+    amount: input.amount,
+    currency: input.currency,
+    cardBrand: null,
+    cardLast4: null,
+    lastErrorCode: null,
+    lastErrorMessage: null,
+    createTime: now,
+    updateTime: now,
+  };
+  const values = {
+    ...sessionWriter.values(session),
+    ...intentWriter.values(intent),
+    ...eventValues(newId('evt'), checkoutSessionEvent(deps, 'checkout_session.created', session, now)),
+  };
   if (!key) {
     // A single statement is a transaction of its own.
-    await deps.db.execute(insertAll);
+    await createStatement.run(deps.db, values);
     return { session, replayed: false };
   }
 
@@ -249,7 +261,7 @@ export async function createCheckoutSession(
       if (!row) throw new Error('idempotency key points at a missing checkout session');
       return { session: effectiveSession(row, now), replayed: true };
     }
-    await tx.execute(insertAll);
+    await createStatement.run(tx, values);
     return { session, replayed: false };
   });
 }

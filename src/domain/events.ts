@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { accountEventLogLock, type Tx } from '../db/client.js';
+import { PreparedStatement } from '../db/rows.js';
 import { newId } from './ids.js';
 
 export const EVENT_TYPES = ['checkout_session.created', 'checkout_session.paid', 'checkout_session.expired'] as const;
@@ -31,35 +32,50 @@ export interface NewEvent {
 }
 
 /**
- * The statement that writes event `id`, queues its webhook deliveries (the outbox) and
- * announces it. `alongside`: data-modifying CTEs of the change itself (such as a new session's
- * inserts), so that a change and its event can be one statement.
+ * The statement that writes an event, queues its webhook deliveries (the outbox) and announces
+ * it, as a template whose values `eventValues` binds. `alongside`: data-modifying CTEs of the
+ * change itself (such as a new session's inserts), so that a change and its event can be one
+ * statement.
  */
-export function eventStatement(id: string, event: NewEvent, alongside?: SQL): SQL {
-  const createTime = event.createTime.toISOString();
+export function eventStatement(alongside?: SQL): SQL {
+  const p = (name: keyof ReturnType<typeof eventValues>) => sql.placeholder(name);
   // Selecting the row from `lock` takes the account's lock before the sequence number is drawn.
   return sql`
-    with ${alongside ? sql`${alongside}, ` : sql.empty()}lock as (${accountEventLogLock(event.accountId)}), inserted as (
+    with ${alongside ? sql`${alongside}, ` : sql.empty()}lock as (${accountEventLogLock(p('eventAccountId'))}), inserted as (
       insert into event (id, account_id, type, checkout_session_id, data, create_time)
-      select ${id}, ${event.accountId}, ${event.type}, ${event.checkoutSessionId},
-             ${JSON.stringify(event.data)}::jsonb, ${createTime}::timestamptz
+      select ${p('eventId')}, ${p('eventAccountId')}, ${p('eventType')}, ${p('eventCheckoutSessionId')},
+             ${p('eventData')}::jsonb, ${p('eventCreateTime')}::timestamptz
       from lock
       returning id, sequence
     ), deliveries as (
       insert into webhook_delivery (id, account_id, event_id, endpoint_id, state, next_attempt_time, create_time, update_time)
       select 'whd_' || replace(gen_random_uuid()::text, '-', ''), endpoint.account_id, inserted.id, endpoint.id,
-             'PENDING', ${createTime}::timestamptz, ${createTime}::timestamptz, ${createTime}::timestamptz
+             'PENDING', ${p('eventCreateTime')}::timestamptz, ${p('eventCreateTime')}::timestamptz, ${p('eventCreateTime')}::timestamptz
       from inserted, webhook_endpoint endpoint
-      where endpoint.account_id = ${event.accountId} and not endpoint.disabled
-        and (${event.type} = any(endpoint.enabled_events) or '*' = any(endpoint.enabled_events))
+      where endpoint.account_id = ${p('eventAccountId')} and not endpoint.disabled
+        and (${p('eventType')} = any(endpoint.enabled_events) or '*' = any(endpoint.enabled_events))
       returning 1
     )
     select pg_notify(${EVENTS_CHANNEL}, json_build_object(
-      'accountId', ${event.accountId}::text, 'id', inserted.id, 'sequence', inserted.sequence::text,
-      'type', ${event.type}::text, 'checkoutSessionId', ${event.checkoutSessionId}::text,
+      'accountId', ${p('eventAccountId')}::text, 'id', inserted.id, 'sequence', inserted.sequence::text,
+      'type', ${p('eventType')}::text, 'checkoutSessionId', ${p('eventCheckoutSessionId')}::text,
       'deliveries', (select count(*) from deliveries))::text)
     from inserted`;
 }
+
+/** The values of eventStatement's placeholders for event `id`. */
+export function eventValues(id: string, event: NewEvent) {
+  return {
+    eventId: id,
+    eventAccountId: event.accountId,
+    eventType: event.type,
+    eventCheckoutSessionId: event.checkoutSessionId,
+    eventData: JSON.stringify(event.data),
+    eventCreateTime: event.createTime.toISOString(),
+  };
+}
+
+const recordEventStatement = new PreparedStatement<ReturnType<typeof eventValues>>(eventStatement());
 
 /**
  * Writes an event inside the transaction of the change it reports, queues its webhook
@@ -68,6 +84,6 @@ export function eventStatement(id: string, event: NewEvent, alongside?: SQL): SQ
  */
 export async function recordEvent(tx: Tx, event: NewEvent): Promise<string> {
   const id = newId('evt');
-  await tx.execute(eventStatement(id, event));
+  await recordEventStatement.run(tx, eventValues(id, event));
   return id;
 }
