@@ -58,6 +58,8 @@ const environmentSchema = z.object({
     }),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Server processes sharing the port (node:cluster); more than one needs PostgreSQL. */
+  WEB_CONCURRENCY: z.coerce.number({ error: 'must be a whole number from 1 to 64' }).int().min(1).max(64).default(1),
   /** Requests a second per API key and process (0 turns the limit off), and the burst allowed. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
@@ -80,6 +82,7 @@ export interface Config {
   webhookAllowPrivateNetworks: boolean;
   webhookTimeoutMs: number;
   databasePoolSize: number;
+  webConcurrency: number;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -105,6 +108,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   if (production && !e.ADMIN_API_KEY) problems.push('ADMIN_API_KEY: required in production');
   if (production && !e.SECRET_ENCRYPTION_KEY) problems.push('SECRET_ENCRYPTION_KEY: required in production');
+  if (e.WEB_CONCURRENCY > 1 && !e.DATABASE_URL) {
+    problems.push('WEB_CONCURRENCY: more than one process needs DATABASE_URL (the embedded database belongs to one process)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     production,
@@ -121,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : !production,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    webConcurrency: e.WEB_CONCURRENCY,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.RATE_LIMIT_BURST,
     logLevel: e.LOG_LEVEL,

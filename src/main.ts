@@ -1,8 +1,9 @@
-import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import cluster from 'node:cluster';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { randomToken } from './domain/ids.js';
+import { createLogger } from './logger.js';
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
@@ -13,50 +14,118 @@ try {
   throw error;
 }
 
-// The contract's default: without ADMIN_API_KEY, outside production, a key for this run only.
-const generatedAdminKey = !config.adminApiKey && !config.production ? `admin_${randomToken(32)}` : undefined;
-if (generatedAdminKey) config.adminApiKey = generatedAdminKey;
-
-const app = buildApp(config);
-let url: string;
-try {
-  ({ url } = await app.start());
-} catch (error) {
-  // Most often the database: unreachable, wrong credentials, or a migration that failed.
-  const detail = error instanceof Error ? `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ''}` : String(error);
-  const where = config.databaseUrl ? `the PostgreSQL server in DATABASE_URL (${new URL(config.databaseUrl).host})` : `the embedded database in ${config.dataDir}`;
-  process.stderr.write(`The gateway could not start: ${detail}\nCheck ${where}.\n`);
-  app.logger.debug('start-up failure', { error });
-  await app.stop().catch(() => {});
-  process.exit(1);
-}
-app.logger.info('checkout gateway listening', {
-  url,
-  graphql: `${url}/graphql`,
-  database: app.database.kind === 'postgres' ? 'postgres (DATABASE_URL)' : `embedded PGlite in ${config.dataDir ?? 'memory'}`,
-});
-if (app.demoApiKey) {
-  // Printed on purpose: a development convenience on the embedded database only, never in production.
-  process.stdout.write(
-    `\nDemo account API key (shown once, already filled into GraphiQL at ${url}/graphql):\n\n  ${app.demoApiKey}\n\n`,
-  );
-}
-if (generatedAdminKey) {
-  process.stdout.write(`Platform key for createAccount (ADMIN_API_KEY was not set; valid for this run only):\n\n  ${generatedAdminKey}\n\n`);
+function printAdminKey(key: string) {
+  process.stdout.write(`Platform key for createAccount (ADMIN_API_KEY was not set; valid for this run only):\n\n  ${key}\n\n`);
 }
 
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    app.logger.info('shutting down', { signal });
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
+/** Serves HTTP and WebSocket in this process: alone, or as one worker of a cluster. */
+async function serve(config: Config) {
+  // Loaded here, not at the top: a cluster's primary serves nothing and need not hold the app.
+  const { buildApp } = await import('./app.js');
+  // The contract's default: without ADMIN_API_KEY, outside production, a key for this run only.
+  // (Workers of a cluster are handed the one their primary made, in ADMIN_API_KEY.)
+  const generatedAdminKey = !config.adminApiKey && !config.production ? `admin_${randomToken(32)}` : undefined;
+  if (generatedAdminKey) config.adminApiKey = generatedAdminKey;
+
+  const app = buildApp(config);
+  let url: string;
+  try {
+    ({ url } = await app.start());
+  } catch (error) {
+    // Most often the database: unreachable, wrong credentials, or a migration that failed.
+    const detail = error instanceof Error ? `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ''}` : String(error);
+    const where = config.databaseUrl ? `the PostgreSQL server in DATABASE_URL (${new URL(config.databaseUrl).host})` : `the embedded database in ${config.dataDir}`;
+    process.stderr.write(`The gateway could not start: ${detail}\nCheck ${where}.\n`);
+    app.logger.debug('start-up failure', { error });
+    await app.stop().catch(() => {});
+    process.exit(1);
+  }
+  const listening = {
+    url,
+    graphql: `${url}/graphql`,
+    database: app.database.kind === 'postgres' ? 'postgres (DATABASE_URL)' : `embedded PGlite in ${config.dataDir ?? 'memory'}`,
+  };
+  // A cluster's primary announces the address once for all its workers.
+  if (cluster.isWorker) app.logger.debug('worker listening', { ...listening, pid: process.pid });
+  else app.logger.info('checkout gateway listening', listening);
+  if (app.demoApiKey) {
+    // Printed on purpose: a development convenience on the embedded database only, never in production.
+    process.stdout.write(
+      `\nDemo account API key (shown once, already filled into GraphiQL at ${url}/graphql):\n\n  ${app.demoApiKey}\n\n`,
     );
-  });
+  }
+  if (generatedAdminKey) printAdminKey(generatedAdminKey);
+
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      app.logger.info('shutting down', { signal, ...(cluster.isWorker ? { pid: process.pid } : {}) });
+      app.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          app.logger.error('shutdown failed', { error });
+          process.exit(1);
+        },
+      );
+    });
+  }
 }
+
+/**
+ * WEB_CONCURRENCY > 1: this process only supervises that many workers, which share the port
+ * (node:cluster hands each new connection to one of them) and the PostgreSQL database. Every
+ * worker is a whole gateway: its own pool, LISTEN connection and background workers, all of
+ * which already run safely side by side in several processes. A worker that dies after start-up
+ * is replaced; one that cannot start stops the whole gateway with its own message.
+ */
+function supervise(config: Config) {
+  const logger = createLogger(config.logLevel);
+  const generatedAdminKey = !config.adminApiKey && !config.production ? `admin_${randomToken(32)}` : undefined;
+  const env = generatedAdminKey ? { ADMIN_API_KEY: generatedAdminKey } : {};
+  let stopping = false;
+  let started = false;
+  let exitCode = 0;
+
+  const stopAll = (code: number) => {
+    stopping = true;
+    exitCode = code;
+    const workers = Object.values(cluster.workers ?? {});
+    if (workers.length === 0) process.exit(exitCode);
+    for (const worker of workers) worker?.process.kill('SIGTERM');
+  };
+
+  cluster.on('listening', (_worker, address) => {
+    if (started) return;
+    started = true;
+    const host = address.address === '0.0.0.0' || address.address === '::' || !address.address ? 'localhost' : address.address;
+    const url = `http://${host}:${address.port}`;
+    logger.info('checkout gateway listening', { url, graphql: `${url}/graphql`, database: 'postgres (DATABASE_URL)', processes: config.webConcurrency });
+    if (generatedAdminKey) printAdminKey(generatedAdminKey);
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
+      return;
+    }
+    if (!started) {
+      // It could not start (its message is already on stderr): the others would fail alike.
+      stopAll(code || 1);
+      return;
+    }
+    logger.error('a server process exited; starting another', { pid: worker.process.pid, code, signal });
+    cluster.fork(env);
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      logger.info('shutting down', { signal, processes: Object.keys(cluster.workers ?? {}).length });
+      stopAll(0);
+    });
+  }
+  for (let i = 0; i < config.webConcurrency; i += 1) cluster.fork(env);
+}
+
+if (config.webConcurrency > 1 && cluster.isPrimary) supervise(config);
+else await serve(config);

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -88,5 +89,83 @@ describe.skipIf(!testDatabaseUrl())('two gateway processes on one PostgreSQL dat
     expect(await a.stop('SIGTERM')).toBe(0);
     expect((await graphql(b.url, key, READ, { n: name })).body.data.checkoutSession.state).toBe('EXPIRED');
     expect(await b.stop('SIGTERM')).toBe(0);
+  }, 120_000);
+});
+
+/** Pids of a process's children, from /proc (Linux). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A GraphQL POST on a connection of its own, so that the cluster hands each to a worker afresh. */
+function postOnNewConnection(url: string, key: string, query: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ query });
+    const request = httpRequest(
+      `${url}/graphql`,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Api-Key ${key}` } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+describe('npm start with WEB_CONCURRENCY', () => {
+  it('refuses more than one process on the embedded database', async () => {
+    await expect(spawnGateway({ WEB_CONCURRENCY: '2' }, 15_000)).rejects.toThrow(/WEB_CONCURRENCY: more than one process needs DATABASE_URL/);
+  });
+
+  it.skipIf(!testDatabaseUrl())('serves from two processes on one port, replaces one that dies, and stops them all on SIGTERM', async () => {
+    const gateway = await start({ DATABASE_URL: testDatabaseUrl(), WEB_CONCURRENCY: '2' });
+    // One announcement and one generated platform key, which every worker accepts.
+    expect(gateway.output().match(/checkout gateway listening/g)).toHaveLength(1);
+    const keys = [...gateway.output().matchAll(/Platform key for createAccount[^\n]*\n\n {2}(\S+)/g)].map((match) => match[1]!);
+    expect(keys).toHaveLength(1);
+
+    // tsx runs main.ts in a node child: the cluster's primary, whose children are the workers.
+    const [primary] = childrenOf(gateway.child.pid!);
+    const workers = childrenOf(primary!);
+    expect(workers).toHaveLength(2);
+
+    const createAccount = `mutation { createAccount(input: { displayName: "Cluster" }) { account { name } } }`;
+    const created = await Promise.all(Array.from({ length: 8 }, () => postOnNewConnection(gateway.url, keys[0]!, createAccount)));
+    expect(created.map((response) => [response.status, Boolean(response.body.data?.createAccount.account.name)])).toEqual(Array(8).fill([200, true]));
+
+    // A worker killed outright is replaced, and the gateway serves on. (A connection handed to
+    // it in the instant it died is lost with it, as with any crashed server.)
+    process.kill(workers[0]!, 'SIGKILL');
+    let replaced: number[] = [];
+    for (let i = 0; i < 200 && !(replaced.length === 2 && !replaced.includes(workers[0]!)); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      replaced = childrenOf(primary!);
+    }
+    expect(replaced).toHaveLength(2);
+    expect(replaced).toContain(workers[1]);
+    expect(replaced).not.toContain(workers[0]);
+    expect(gateway.output()).toContain('a server process exited; starting another');
+    const after = await Promise.all(Array.from({ length: 8 }, () => postOnNewConnection(gateway.url, keys[0]!, createAccount)));
+    expect(after.map((response) => response.status)).toEqual(Array(8).fill(200));
+
+    expect(await gateway.stop('SIGTERM')).toBe(0);
+    expect([primary!, ...replaced].filter(alive)).toEqual([]);
   }, 120_000);
 });
