@@ -41,12 +41,44 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resident memory of a process in MiB, from /proc/<pid>/status (VmRSS); NaN once it is gone. */
-export function rssMiB(pid: number): number {
+function processRssMiB(pid: number): number {
   try {
     const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : Number.NaN;
+    return match ? Number(match[1]) / 1024 : Number.NaN;
   } catch {
     return Number.NaN;
+  }
+}
+
+/**
+ * The server: the node process `pid` and, when it is a cluster's primary (WEB_CONCURRENCY > 1),
+ * its node workers. Other children (tsx's esbuild service) are left out, as they always were.
+ */
+export function serverProcesses(pid: number): number[] {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i += 1) {
+    for (const child of childPidsOf(pids[i]!)) {
+      try {
+        if (readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'node') pids.push(child);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return pids;
+}
+
+/** Resident memory of the server (all its processes) in MiB; NaN once it is gone. */
+export function rssMiB(pid: number): number {
+  const total = serverProcesses(pid).reduce((sum, one) => sum + processRssMiB(one), 0);
+  return Math.round(total * 10) / 10;
+}
+
+function childPidsOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 
@@ -158,14 +190,31 @@ export async function startGatewayProcess(options: GatewayOptions): Promise<Gate
   };
 }
 
-/** CPU time (user + system) a process has used so far, in milliseconds, from /proc/<pid>/stat. */
+/** CPU time (user + system) the server (all its processes) has used so far, in milliseconds. */
 export function cpuMs(pid: number): number {
+  return serverProcesses(pid).reduce((sum, one) => sum + processCpuMs(one), 0);
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds, from /proc/<pid>/stat. */
+function processCpuMs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may contain spaces) start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
     return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU time all cores have spent busy so far (everything but idle and iowait), in milliseconds, from /proc/stat. */
+export function machineBusyMs(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already in user)
+    const busy = fields[0]! + fields[1]! + fields[2]! + fields[5]! + fields[6]! + fields[7]!;
+    return (busy * 1000) / CLOCK_TICKS_PER_SECOND;
   } catch {
     return Number.NaN;
   }

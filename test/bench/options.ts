@@ -15,6 +15,8 @@ export interface BenchOptions {
   burst: number;
   /** DATABASE_POOL_SIZE of the gateway and size of the baseline's pool. */
   poolSize: number;
+  /** WEB_CONCURRENCY of the gateway: server processes sharing its port. */
+  workers: number;
   phases: Set<Phase>;
   json: boolean;
   write: boolean;
@@ -30,6 +32,8 @@ const USAGE = `npm run bench -- [options]
   --rounds <n>        payments timed for fan-out and for webhook latency (default 30)
   --burst <n>         events queued at once for webhook deliveries/s (default 1000)
   --pool <n>          DATABASE_POOL_SIZE of the gateway, and the baseline's pool (default 10)
+  --workers <n>       WEB_CONCURRENCY of the gateway (default 1, as npm start); the pool is split
+                      between them, so that the gateway holds --pool connections in all
   --only <list>       comma list of phases: ${PHASES.join(',')}
   --cpu-prof <dir>    write the gateway's CPU profile (node --cpu-prof) into <dir>
   --json              print the results as JSON on stdout
@@ -53,6 +57,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       rounds: { type: 'string' },
       burst: { type: 'string' },
       pool: { type: 'string' },
+      workers: { type: 'string' },
       only: { type: 'string' },
       'cpu-prof': { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -78,6 +83,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     rounds: Math.round(positive('rounds', values.rounds, 30, 1000)),
     burst: Math.round(positive('burst', values.burst, 1000, 20_000)),
     poolSize: Math.round(positive('pool', values.pool, 10, 200)),
+    workers: Math.round(positive('workers', values.workers, 1, 16)),
     phases: new Set((only as Phase[] | undefined) ?? PHASES),
     json: values.json ?? false,
     write: !values['no-write'],

@@ -19,7 +19,7 @@ export interface BenchResults {
   date: string;
   command: string;
   machine: Machine;
-  settings: { duration: number; warmup: number; connections: number; subscribers: number; rounds: number; burst: number; poolSize: number };
+  settings: { duration: number; warmup: number; connections: number; subscribers: number; rounds: number; burst: number; poolSize: number; workers: number };
   rss: { idleMiB: number };
   create?: CreateFigures & { ratio: number };
   read?: ReadFigures & { ratio: number };
@@ -54,6 +54,14 @@ export function markdownTable(results: BenchResults): string {
       `p99 < 50 ms: ${check(create.gateway.latency.p99 < 50)}`,
     ]);
     rows.push(['Create: gateway process CPU per request, ms', n(create.serverCpuMsPerRequest, 2), '', '', '']);
+    rows.push([
+      'Create: machine CPU per request (all processes), ms',
+      n(create.machineCpuMsPerRequest.gateway, 2),
+      n(create.machineCpuMsPerRequest.baseline, 2),
+      n(ratio(create.machineCpuMsPerRequest.baseline, create.machineCpuMsPerRequest.gateway), 2),
+      '',
+    ]);
+    rows.push(['Create: of which the load generator, ms', n(create.loadCpuMsPerRequest.gateway, 2), n(create.loadCpuMsPerRequest.baseline, 2), '', '']);
   }
   if (read) {
     rows.push([
@@ -71,6 +79,14 @@ export function markdownTable(results: BenchResults): string {
       '',
     ]);
     rows.push(['Read: gateway process CPU per request, ms', n(read.serverCpuMsPerRequest, 2), '', '', '']);
+    rows.push([
+      'Read: machine CPU per request (all processes), ms',
+      n(read.machineCpuMsPerRequest.gateway, 2),
+      n(read.machineCpuMsPerRequest.baseline, 2),
+      n(ratio(read.machineCpuMsPerRequest.baseline, read.machineCpuMsPerRequest.gateway), 2),
+      '',
+    ]);
+    rows.push(['Read: of which the load generator, ms', n(read.loadCpuMsPerRequest.gateway, 2), n(read.loadCpuMsPerRequest.baseline, 2), '', '']);
   }
   if (fanout) {
     const g = fanout.gateway;
@@ -128,8 +144,10 @@ export function markdownReport(results: BenchResults): string {
     '',
     `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB memory, ${m.os}, Node ${m.node}, PostgreSQL ${m.postgres}.`,
     `Settings: create and read measured ${s.duration} s per side in two alternating windows, after ${s.warmup} s of warm-up; ${s.connections} clients, ` +
-      `${s.subscribers} subscribers, ${s.rounds} timed payments, bursts of ${s.burst} events, DATABASE_POOL_SIZE=${s.poolSize} ` +
-      '(the baseline pool has the same size).',
+      `${s.subscribers} subscribers, ${s.rounds} timed payments, bursts of ${s.burst} events, ` +
+      (s.workers > 1
+        ? `WEB_CONCURRENCY=${s.workers} with DATABASE_POOL_SIZE=${Math.ceil(s.poolSize / s.workers)} each (the baseline pool has ${s.poolSize} connections).`
+        : `DATABASE_POOL_SIZE=${s.poolSize} (the baseline pool has the same size).`),
     '',
     markdownTable(results),
     '',

@@ -56,7 +56,13 @@ try {
   gateway = await startGatewayProcess({
     databaseUrl: database.url,
     adminApiKey: adminKey,
-    env: { DATABASE_POOL_SIZE: String(options.poolSize), SECRET_ENCRYPTION_KEY: randomBytes(32).toString('hex') },
+    env: {
+      // With several workers each gets its share of the pool: the gateway holds as many
+      // connections in all as the baseline does.
+      DATABASE_POOL_SIZE: String(Math.ceil(options.poolSize / options.workers)),
+      WEB_CONCURRENCY: String(options.workers),
+      SECRET_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    },
     nodeFlags: options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] : undefined,
   });
   log(`gateway ${gateway.url} (pid ${gateway.serverPid})`);
@@ -85,6 +91,7 @@ try {
       rounds: options.rounds,
       burst: options.burst,
       poolSize: options.poolSize,
+      workers: options.workers,
     },
     rss: { idleMiB },
   };
