@@ -88,6 +88,8 @@ export function buildApp(config: Config): App {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // Bodies are limited before Yoga sees them (route() below), by their Content-Length.
+    maxRequestBodySize: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger), isDev: false },
     // The self-contained GraphiQL build: it works offline and needs no CDN in the page's policy.
@@ -146,6 +148,12 @@ export function buildApp(config: Config): App {
     return response ?? new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain' } });
   });
 
+  function refuseBody(res: ServerResponse, req: IncomingMessage, status: number, message: string, issue: string) {
+    const error = { message, extensions: { code: 'BAD_USER_INPUT', issues: [{ path: [], message: issue }] } };
+    res.writeHead(status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ errors: [error] }));
+    req.resume();
+  }
+
   function route(req: IncomingMessage, res: ServerResponse) {
     const path = req.url ?? '/';
     if (path === '/graphql' || path.startsWith('/graphql?') || path.startsWith('/graphql/')) {
@@ -155,9 +163,13 @@ export function buildApp(config: Config): App {
       }
       // No operation of this API needs more; refusing early spares parsing a hostile body.
       if (Number(req.headers['content-length'] ?? 0) > MAX_GRAPHQL_BODY_BYTES) {
-        const error = { message: `The request body is larger than ${MAX_GRAPHQL_BODY_BYTES} bytes.`, extensions: { code: 'BAD_USER_INPUT', issues: [{ path: [], message: 'body too large' }] } };
-        res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ errors: [error] }));
-        req.resume();
+        refuseBody(res, req, 413, `The request body is larger than ${MAX_GRAPHQL_BODY_BYTES} bytes.`, 'body too large');
+        return;
+      }
+      // A body must state its length, which Node's parser then holds it to: the limit above is
+      // then the whole check, and Yoga need not count every body's bytes through a stream.
+      if (req.headers['transfer-encoding'] !== undefined) {
+        refuseBody(res, req, 411, 'Send the request body with a Content-Length header; chunked bodies are not accepted.', 'Content-Length required');
         return;
       }
       void yoga(req, res);

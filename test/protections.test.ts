@@ -99,6 +99,23 @@ describe('errors raised before execution carry the contract\'s code', () => {
     });
     expect(huge.status).toBe(413);
     expect(((await huge.json()) as any).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+
+    // A chunked body has no length to check up front: refused, however small or large.
+    const chunks = [JSON.stringify({ query: '{ account { name } }', variables: { pad: '' } }).slice(0, -2), 'x'.repeat(64 * 1024), '"}}'];
+    const chunked = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Api-Key ${key}` },
+      body: new ReadableStream({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(411);
+    const refused = (await chunked.json()) as any;
+    expect(refused.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', issues: [{ path: [], message: 'Content-Length required' }] });
   });
 });
 
