@@ -7,6 +7,7 @@ import { checkoutSessionTable, idempotencyKeyTable, paymentIntentTable } from '.
 import { DomainError, notFound } from './errors.js';
 import { eventStatement, eventValues, recordEvent, type EventType, type NewEvent } from './events.js';
 import { hasPrefix, newId } from './ids.js';
+import { formatInstant } from './time.js';
 import { idempotencyKeySchema, MAX_EXPIRE_MS, parseInput, type CreateCheckoutSessionInput } from './validation.js';
 
 export type CheckoutSessionState = 'OPEN' | 'COMPLETE' | 'EXPIRED';
@@ -107,9 +108,9 @@ export function toCheckoutSessionResource(session: CheckoutSession, publicUrl: s
     success_url: session.successUrl,
     cancel_url: session.cancelUrl,
     metadata: session.metadata,
-    expire_time: session.expireTime.toISOString(),
-    create_time: session.createTime.toISOString(),
-    update_time: session.updateTime.toISOString(),
+    expire_time: formatInstant(session.expireTime),
+    create_time: formatInstant(session.createTime),
+    update_time: formatInstant(session.updateTime),
   };
 }
 

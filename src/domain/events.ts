@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { accountEventLogLock, type Tx } from '../db/client.js';
 import { PreparedStatement } from '../db/rows.js';
 import { newId } from './ids.js';
+import { formatInstant } from './time.js';
 
 export const EVENT_TYPES = ['checkout_session.created', 'checkout_session.paid', 'checkout_session.expired'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -71,7 +72,7 @@ export function eventValues(id: string, event: NewEvent) {
     eventType: event.type,
     eventCheckoutSessionId: event.checkoutSessionId,
     eventData: JSON.stringify(event.data),
-    eventCreateTime: event.createTime.toISOString(),
+    eventCreateTime: formatInstant(event.createTime),
   };
 }
 

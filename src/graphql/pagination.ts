@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.js';
+import { formatInstant } from '../domain/time.js';
 
 /** The largest page any connection returns. */
 export const MAX_PAGE_SIZE = 100;
@@ -24,7 +25,7 @@ export interface TimeIdPosition {
 const SEPARATOR = '|';
 
 export function encodeTimeIdCursor(row: TimeIdPosition): string {
-  return Buffer.from(`${row.createTime.toISOString()}${SEPARATOR}${row.id}`).toString('base64url');
+  return Buffer.from(`${formatInstant(row.createTime)}${SEPARATOR}${row.id}`).toString('base64url');
 }
 
 /** Null for an absent cursor; BAD_USER_INPUT (with the argument as path) for one we did not issue. */

@@ -1,4 +1,5 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { formatInstant } from '../domain/time.js';
 import { parseRfc3339 } from '../domain/validation.js';
 import { builder } from './builder.js';
 
@@ -19,7 +20,7 @@ function parseDateTime(value: unknown): Date {
 
 builder.scalarType('DateTime', {
   description: 'An instant as an RFC 3339 string with an offset, such as "2025-11-18T16:00:00.000Z" (always UTC in responses).',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
+  serialize: (value) => formatInstant(value instanceof Date ? value : new Date(String(value))),
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
 });
