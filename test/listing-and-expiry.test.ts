@@ -53,6 +53,26 @@ describe('checkoutSessions', () => {
     expect(pages).toBe(3);
     expect(seen).toEqual(expected);
 
+    // Backwards from the end: last/before gives the same sessions in the same order.
+    const BACK = `query($last: Int, $before: String, $filter: CheckoutSessionFilter) {
+      checkoutSessions(last: $last, before: $before, filter: $filter) {
+        edges { node { name } }
+        pageInfo { hasPreviousPage startCursor }
+      }
+    }`;
+    const backwards: string[][] = [];
+    let before: string | undefined;
+    for (;;) {
+      const data = await gateway.ok(BACK, { last: 10, before }, { key });
+      backwards.unshift(data.checkoutSessions.edges.map((edge: any) => edge.node.name));
+      if (!data.checkoutSessions.pageInfo.hasPreviousPage) break;
+      before = data.checkoutSessions.pageInfo.startCursor;
+    }
+    expect(backwards.map((page) => page.length)).toEqual([3, 10, 10]);
+    expect(backwards.flat()).toEqual(expected);
+    const lastOdd = await gateway.ok(BACK, { last: 3, filter: { clientReferenceId: 'odd' } }, { key });
+    expect(lastOdd.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual(expected.filter((name) => created.indexOf(name) % 2 === 1).slice(-3));
+
     const odd = await gateway.ok(LIST, { first: 100, filter: { clientReferenceId: 'odd' } }, { key });
     expect(odd.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual(expected.filter((name) => created.indexOf(name) % 2 === 1));
 

@@ -59,26 +59,10 @@ export class RowReader<T extends Table> {
 const dialect = new PgDialect();
 
 /**
- * Runs a hand-written select through the session of `db` (a transaction's too), asking the
- * driver for rows as arrays of values, the form drizzle's query builder also reads: both
- * postgres.js and PGlite build them more cheaply than objects keyed by column name.
- */
-export async function selectRows<R>(db: Executor, query: SQL, mapRow: (values: readonly unknown[]) => R): Promise<R[]> {
-  const prepared = db._.session.prepareQuery<{ execute: R[]; all: unknown; values: unknown }>(
-    dialect.sqlToQuery(query),
-    undefined,
-    undefined,
-    true,
-    (rows) => (rows as unknown[][]).map(mapRow),
-  );
-  return prepared.execute();
-}
-
-/**
- * A statement whose text drizzle builds once, when the module loads, from a template with
- * `sql.placeholder`s; each run only binds the values (drizzle's prepared queries, run through
- * the session of `db` so that a transaction's works too). For the create path, where building
- * the statement with the query builder cost more CPU than the rest of the request.
+ * A statement whose text drizzle builds once, from a template with `sql.placeholder`s; each run
+ * only binds the values (drizzle's prepared queries, run through the session of `db` so that a
+ * transaction's works too). For the create and list paths, where building the statement with
+ * the query builder cost more CPU than the rest of the request.
  */
 export class PreparedStatement<V extends Record<string, unknown>> {
   private readonly query: Query;
@@ -89,6 +73,22 @@ export class PreparedStatement<V extends Record<string, unknown>> {
 
   async run(db: Executor, values: V): Promise<void> {
     await db._.session.prepareQuery(this.query, undefined, undefined, false).execute(values);
+  }
+
+  /**
+   * Runs a select and maps each row, asking the driver for rows as arrays of values (as
+   * drizzle's query builder does: both postgres.js and PGlite build those more cheaply than
+   * objects keyed by column name).
+   */
+  async rows<R>(db: Executor, values: V, mapRow: (values: readonly unknown[]) => R): Promise<R[]> {
+    const prepared = db._.session.prepareQuery<{ execute: R[]; all: unknown; values: unknown }>(
+      this.query,
+      undefined,
+      undefined,
+      true,
+      (rows) => (rows as unknown[][]).map(mapRow),
+    );
+    return prepared.execute(values);
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Executor, Tx } from '../db/client.js';
-import { PreparedStatement, RowReader, RowWriter, selectRows } from '../db/rows.js';
+import { PreparedStatement, RowReader, RowWriter } from '../db/rows.js';
 import { checkoutSessionTable, idempotencyKeyTable, paymentIntentTable } from '../db/schema.js';
 import { DomainError, notFound } from './errors.js';
 import { eventStatement, eventValues, recordEvent, type EventType, type NewEvent } from './events.js';
@@ -388,42 +388,67 @@ export interface SessionCursor {
   id: string;
 }
 
-/** Newest first, keyset-paginated on (createTime, id), so a page costs one indexed statement. */
-function listConditions(accountId: string, options: ListCheckoutSessionsOptions): SQL {
-  const t = checkoutSessionTable;
-  const conditions: SQL[] = [eq(t.accountId, accountId)];
-  if (options.state) conditions.push(effectiveStateIs(options.state));
-  if (options.clientReferenceId != null) conditions.push(eq(t.clientReferenceId, options.clientReferenceId));
-  if (options.after) {
-    const { createTime, id } = options.after;
-    conditions.push(or(lt(t.createTime, createTime), and(eq(t.createTime, createTime), lt(t.id, id)))!);
-  }
-  if (options.before) {
-    const { createTime, id } = options.before;
-    conditions.push(or(gt(t.createTime, createTime), and(eq(t.createTime, createTime), gt(t.id, id)))!);
-  }
-  return and(...conditions)!;
+/** The values a list statement binds; each statement uses those of its shape. */
+interface ListValues extends Record<string, unknown> {
+  accountId: string;
+  clientReferenceId: string | null;
+  afterTime: string | null;
+  afterId: string | null;
+  beforeTime: string | null;
+  beforeId: string | null;
+  limit: number;
 }
 
-function listOrder(options: ListCheckoutSessionsOptions) {
+/**
+ * Newest first, keyset-paginated on (createTime, id), so a page costs one indexed statement.
+ * Built once per shape (which filters, which cursor, which direction: at most 128 shapes), with
+ * placeholders for the values: building it anew for each page was a tenth of a page's CPU.
+ */
+function listTemplate(options: ListCheckoutSessionsOptions, withPaymentIntents: boolean): SQL {
   const t = checkoutSessionTable;
-  return options.inverted ? [asc(t.createTime), asc(t.id)] : [desc(t.createTime), desc(t.id)];
+  const p = (name: Exclude<keyof ListValues, number>) => sql.placeholder(name);
+  const conditions: SQL[] = [eq(t.accountId, p('accountId'))];
+  if (options.state) conditions.push(effectiveStateIs(options.state));
+  if (options.clientReferenceId != null) conditions.push(eq(t.clientReferenceId, p('clientReferenceId')));
+  if (options.after) conditions.push(or(lt(t.createTime, p('afterTime')), and(eq(t.createTime, p('afterTime')), lt(t.id, p('afterId'))))!);
+  if (options.before) conditions.push(or(gt(t.createTime, p('beforeTime')), and(eq(t.createTime, p('beforeTime')), gt(t.id, p('beforeId'))))!);
+  const order = options.inverted ? [asc(t.createTime), asc(t.id)] : [desc(t.createTime), desc(t.id)];
+  const from = withPaymentIntents
+    ? sql`, ${intentReader.columns} from ${checkoutSessionTable} join ${paymentIntentTable} on ${eq(paymentIntentTable.id, checkoutSessionTable.paymentIntentId)}`
+    : sql` from ${checkoutSessionTable}`;
+  return sql`select ${sessionReader.columns}${from} where ${and(...conditions)} order by ${sql.join(order, sql`, `)} limit ${p('limit')}`;
 }
 
 const sessionReader = new RowReader(checkoutSessionTable);
 const intentReader = new RowReader(paymentIntentTable);
+const listStatements = new Map<string, PreparedStatement<ListValues>>();
 
 /** A page of sessions in list order: the filters and cursor of `options` in one statement. */
-function listStatement(accountId: string, options: ListCheckoutSessionsOptions, withPaymentIntents: boolean): SQL {
-  const join = withPaymentIntents
-    ? sql`, ${intentReader.columns} from ${checkoutSessionTable} join ${paymentIntentTable} on ${eq(paymentIntentTable.id, checkoutSessionTable.paymentIntentId)}`
-    : sql` from ${checkoutSessionTable}`;
-  return sql`select ${sessionReader.columns}${join} where ${listConditions(accountId, options)} order by ${sql.join(listOrder(options), sql`, `)} limit ${options.limit}`;
+function listStatement(options: ListCheckoutSessionsOptions, withPaymentIntents: boolean): PreparedStatement<ListValues> {
+  const shape = `${withPaymentIntents}|${options.state ?? ''}|${options.clientReferenceId != null}|${!!options.after}|${!!options.before}|${!!options.inverted}`;
+  let statement = listStatements.get(shape);
+  if (!statement) {
+    statement = new PreparedStatement(listTemplate(options, withPaymentIntents));
+    listStatements.set(shape, statement);
+  }
+  return statement;
+}
+
+function listValues(accountId: string, options: ListCheckoutSessionsOptions): ListValues {
+  return {
+    accountId,
+    clientReferenceId: options.clientReferenceId ?? null,
+    afterTime: options.after ? formatInstant(options.after.createTime) : null,
+    afterId: options.after?.id ?? null,
+    beforeTime: options.before ? formatInstant(options.before.createTime) : null,
+    beforeId: options.before?.id ?? null,
+    limit: options.limit,
+  };
 }
 
 export async function listCheckoutSessions(db: Executor, accountId: string, options: ListCheckoutSessionsOptions): Promise<CheckoutSession[]> {
   const now = new Date();
-  return selectRows(db, listStatement(accountId, options, false), (values) => effectiveSession(sessionReader.read(values), now));
+  return listStatement(options, false).rows(db, listValues(accountId, options), (values) => effectiveSession(sessionReader.read(values), now));
 }
 
 /**
@@ -436,7 +461,7 @@ export async function listCheckoutSessionsWithPaymentIntents(
   options: ListCheckoutSessionsOptions,
 ): Promise<{ session: CheckoutSession; paymentIntent: PaymentIntent }[]> {
   const now = new Date();
-  return selectRows(db, listStatement(accountId, options, true), (values) => {
+  return listStatement(options, true).rows(db, listValues(accountId, options), (values) => {
     const session = sessionReader.read(values);
     const paymentIntent = intentReader.read(values, sessionReader.width);
     return { session: effectiveSession(session, now), paymentIntent: effectivePaymentIntent(paymentIntent, session.expireTime, now) };
