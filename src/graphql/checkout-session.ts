@@ -8,6 +8,7 @@ import {
   listCheckoutSessionsWithPaymentIntents,
   parseResourceName,
   type CheckoutSession,
+  type PaymentIntent,
 } from '../domain/checkout-sessions.js';
 import { DomainError, notFound } from '../domain/errors.js';
 import { formatAmount, isLocale } from '../domain/money.js';
@@ -25,6 +26,12 @@ export const CheckoutSessionStateEnum = builder.enumType('CheckoutSessionState',
     EXPIRED: { description: 'The session expired, or was expired, without payment; its URL no longer works.' },
   } as const,
 });
+
+/**
+ * Payment intents read in the same statement as their sessions (a page of checkoutSessions),
+ * for `paymentIntent` to return without a loader round: a page lists fifty of them.
+ */
+const joinedIntents = new WeakMap<CheckoutSession, PaymentIntent>();
 
 export const CheckoutSessionRef = builder.loadableNode('CheckoutSession', {
   description: 'A request for one payment of a fixed amount, paid by the customer on the hosted page behind `url`.',
@@ -72,7 +79,8 @@ export const CheckoutSessionRef = builder.loadableNode('CheckoutSession', {
     paymentIntent: t.field({
       type: PaymentIntentRef,
       description: 'The payment intent created with this session.',
-      resolve: (s) => s.paymentIntentId,
+      // An id goes through the loader; an intent read with its session is used as it is.
+      resolve: (s) => joinedIntents.get(s) ?? s.paymentIntentId,
     }),
     paid: t.boolean({ description: 'True once the payment has succeeded.', resolve: (s) => s.state === 'COMPLETE' }),
     successUrl: t.exposeString('successUrl', {
@@ -157,12 +165,12 @@ builder.queryFields((t) => ({
             before: decodeTimeIdCursor(before, 'before'),
             state: args.filter?.state,
             clientReferenceId: args.filter?.clientReferenceId,
-          }).then((rows) => {
-            // Hand the joined payment intents to the loader that resolves `paymentIntent`.
-            const intents = PaymentIntentRef.getDataloader(ctx);
-            for (const { paymentIntent } of rows) intents.prime(paymentIntent.id, paymentIntent);
-            return rows.map((row) => row.session);
-          }),
+          }).then((rows) =>
+            rows.map(({ session, paymentIntent }) => {
+              joinedIntents.set(session, paymentIntent);
+              return session;
+            }),
+          ),
       );
     },
   },
