@@ -28,10 +28,11 @@ export const CheckoutSessionStateEnum = builder.enumType('CheckoutSessionState',
 });
 
 /**
- * Payment intents read in the same statement as their sessions (a page of checkoutSessions),
- * for `paymentIntent` to return without a loader round: a page lists fifty of them.
+ * On a session read with its payment intent in one statement (a page of checkoutSessions): the
+ * intent, for `paymentIntent` to return without a loader round (a page lists fifty of them).
  */
-const joinedIntents = new WeakMap<CheckoutSession, PaymentIntent>();
+const JOINED_INTENT = Symbol('joined payment intent');
+type ListedSession = CheckoutSession & { [JOINED_INTENT]?: PaymentIntent };
 
 export const CheckoutSessionRef = builder.loadableNode('CheckoutSession', {
   description: 'A request for one payment of a fixed amount, paid by the customer on the hosted page behind `url`.',
@@ -80,7 +81,7 @@ export const CheckoutSessionRef = builder.loadableNode('CheckoutSession', {
       type: PaymentIntentRef,
       description: 'The payment intent created with this session.',
       // An id goes through the loader; an intent read with its session is used as it is.
-      resolve: (s) => joinedIntents.get(s) ?? s.paymentIntentId,
+      resolve: (s: ListedSession) => s[JOINED_INTENT] ?? s.paymentIntentId,
     }),
     paid: t.boolean({ description: 'True once the payment has succeeded.', resolve: (s) => s.state === 'COMPLETE' }),
     successUrl: t.exposeString('successUrl', {
@@ -166,10 +167,7 @@ builder.queryFields((t) => ({
             state: args.filter?.state,
             clientReferenceId: args.filter?.clientReferenceId,
           }).then((rows) =>
-            rows.map(({ session, paymentIntent }) => {
-              joinedIntents.set(session, paymentIntent);
-              return session;
-            }),
+            rows.map(({ session, paymentIntent }): ListedSession => Object.assign(session, { [JOINED_INTENT]: paymentIntent })),
           ),
       );
     },
