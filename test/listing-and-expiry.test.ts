@@ -53,6 +53,12 @@ describe('checkoutSessions', () => {
     expect(pages).toBe(3);
     expect(seen).toEqual(expected);
 
+    // Every edge's cursor is a place to continue from, and the last one is the page's endCursor.
+    const firstPage = (await gateway.ok(LIST, { first: 10 }, { key })).checkoutSessions;
+    expect(firstPage.edges.at(-1).cursor).toBe(firstPage.pageInfo.endCursor);
+    const fromMiddle = await gateway.ok(LIST, { first: 3, after: firstPage.edges[4].cursor }, { key });
+    expect(fromMiddle.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual(expected.slice(5, 8));
+
     // Backwards from the end: last/before gives the same sessions in the same order.
     const BACK = `query($last: Int, $before: String, $filter: CheckoutSessionFilter) {
       checkoutSessions(last: $last, before: $before, filter: $filter) {

@@ -15,7 +15,7 @@ import { formatAmount, isLocale } from '../domain/money.js';
 import { createCheckoutSessionSchema } from '../domain/validation.js';
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
-import { checkPageSize, decodeTimeIdCursor, encodeTimeIdCursor, MAX_PAGE_SIZE } from './pagination.js';
+import { checkPageSize, decodeTimeIdCursor, lazyTimeIdCursor, MAX_PAGE_SIZE } from './pagination.js';
 import { PaymentIntentRef } from './payment-intent.js';
 
 export const CheckoutSessionStateEnum = builder.enumType('CheckoutSessionState', {
@@ -157,7 +157,7 @@ builder.queryFields((t) => ({
       const accountId = requireAccountId(ctx);
       checkPageSize(args);
       return resolveCursorConnection(
-        { args, toCursor: encodeTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+        { args, toCursor: lazyTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
         ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
           listCheckoutSessionsWithPaymentIntents(ctx.deps.db, accountId, {
             limit,

@@ -28,6 +28,33 @@ export function encodeTimeIdCursor(row: TimeIdPosition): string {
   return Buffer.from(`${formatInstant(row.createTime)}${SEPARATOR}${row.id}`).toString('base64url');
 }
 
+/**
+ * A row's cursor, encoded only if the response includes it: GraphQL's String type serializes
+ * an object through its `valueOf`. Most list queries ask for `pageInfo.endCursor` and no edge's
+ * cursor, and encoding fifty of them was 3% of a page's CPU.
+ */
+class LazyCursor {
+  constructor(private readonly row: TimeIdPosition) {}
+
+  valueOf(): string {
+    return encodeTimeIdCursor(this.row);
+  }
+
+  toString(): string {
+    return this.valueOf();
+  }
+
+  toJSON(): string {
+    return this.valueOf();
+  }
+}
+
+/** `toCursor` for Pothos' resolveCursorConnection: the cursor, encoded when serialized. */
+export function lazyTimeIdCursor(row: TimeIdPosition): string {
+  // Typed as the string it serializes to; nothing reads it before serialization.
+  return new LazyCursor(row) as unknown as string;
+}
+
 /** Null for an absent cursor; BAD_USER_INPUT (with the argument as path) for one we did not issue. */
 export function decodeTimeIdCursor(cursor: string | undefined, argument: 'after' | 'before'): TimeIdPosition | null {
   if (cursor === undefined) return null;

@@ -21,7 +21,7 @@ import {
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
 import { CheckoutSessionEventRef } from './events.js';
-import { checkPageSize, decodeTimeIdCursor, encodeTimeIdCursor, MAX_PAGE_SIZE } from './pagination.js';
+import { checkPageSize, decodeTimeIdCursor, lazyTimeIdCursor, MAX_PAGE_SIZE } from './pagination.js';
 
 function endpointIdOf(name: string, accountId: string): string {
   return parseResourceName(name, accountId, 'webhook-endpoints', 'we');
@@ -131,7 +131,7 @@ export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEnd
         checkPageSize(args);
         const eventId = args.filter?.event == null ? null : parseEventReference(args.filter.event, accountId, 'event');
         return resolveCursorConnection(
-          { args, toCursor: encodeTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+          { args, toCursor: lazyTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
           ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
             listWebhookDeliveries(ctx.deps.db, accountId, endpoint.id, {
               limit,
@@ -231,7 +231,7 @@ builder.queryFields((t) => ({
       const accountId = requireAccountId(ctx);
       checkPageSize(args);
       return resolveCursorConnection(
-        { args, toCursor: encodeTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+        { args, toCursor: lazyTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
         ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
           listWebhookEndpoints(ctx.deps.db, accountId, { limit, inverted, after: decodeTimeIdCursor(after, 'after'), before: decodeTimeIdCursor(before, 'before') }),
       );
