@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatInstant, parsePostgresTimestamptz } from '../src/domain/time.js';
+import { parsePostgresTimestamptz } from '../src/db/timestamps.js';
+import { formatInstant } from '../src/domain/time.js';
 
 describe('instants as text', () => {
   it('formats every instant exactly as toISOString does', () => {

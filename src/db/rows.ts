@@ -1,7 +1,7 @@
 import { Column, getTableColumns, getTableName, sql, type InferSelectModel, type Query, type SQL, type Table } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { parsePostgresTimestamptz } from '../domain/time.js';
 import type { Executor } from './client.js';
+import { parsePostgresTimestamptz } from './timestamps.js';
 
 interface ColumnReader {
   key: string;
