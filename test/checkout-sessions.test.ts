@@ -63,6 +63,34 @@ describe('the seed lifecycle', () => {
     expect(Object.keys(read.checkoutSession.metadata)).toContain('__proto__');
   });
 
+  it('runs the operation a request names from a document of several, every time', async () => {
+    const { apiKey } = await gateway.createAccount('Two operations');
+    // As GraphiQL sends its example: the whole document, and the name of the operation to run.
+    const document = `mutation Create { createCheckoutSession(input: { amount: "100", currency: "GBP" }) { name } }
+      query List { checkoutSessions(first: 10) { edges { node { name } } } }`;
+    const run = async (operationName: string) => {
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Api-Key ${apiKey}` },
+        body: JSON.stringify({ query: document, operationName }),
+      });
+      return ((await response.json()) as any).data;
+    };
+    const created = await run('Create');
+    expect(Object.keys(created)).toEqual(['createCheckoutSession']);
+    for (let i = 0; i < 3; i += 1) {
+      const listed = await run('List');
+      expect(listed.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual([created.createCheckoutSession.name]);
+    }
+    const again = await run('Create');
+    expect(again.createCheckoutSession.name).not.toBe(created.createCheckoutSession.name);
+    // A GET may run the query, never the mutation beside it.
+    const viaGet = await fetch(`${gateway.url}/graphql?${new URLSearchParams({ query: document, operationName: 'List' })}`, {
+      headers: { authorization: `Api-Key ${apiKey}`, accept: 'application/json' },
+    });
+    expect(((await viaGet.json()) as any).data.checkoutSessions.edges).toHaveLength(2);
+  });
+
   it('expires an OPEN session, cancels its intent, and keeps EXPIRED as it is', async () => {
     const session = await createSession(gateway, shop.apiKey);
     const expire = `mutation($name: String!) { expireCheckoutSession(name: $name) { state url paid updateTime paymentIntent { state } } }`;

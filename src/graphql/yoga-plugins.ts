@@ -1,4 +1,4 @@
-import { getOperationAST, getVariableValues, GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
 import { DomainError, type InputIssue } from '../domain/errors.js';
@@ -122,6 +122,13 @@ export function idempotentReplayPlugin(): Plugin<GraphQLContext & { request?: Re
  * graphql-js executor re-walks the document for every object of every response). graphql-jit
  * coerces variables too, but its errors name the wrong variable and lose the inner path, so
  * variables are first checked by graphql-js: a bad one gets the same error as without jit.
+ *
+ * Only for documents of one operation, sent with an API key. The plugin keeps one compiled
+ * operation per parsed document, whatever operation a later request names, and Yoga hands the
+ * same parsed document to every request with the same text: from a document of several
+ * operations (GraphiQL's example), the first one run would run again for every later request.
+ * And a caller without a key, who gets no further than UNAUTHENTICATED and no rate limit, should
+ * not make the server compile code for each new document it sends.
  */
 export function compiledExecutionPlugins(): Plugin[] {
   const variableErrors = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: unknown) => {
@@ -139,5 +146,8 @@ export function compiledExecutionPlugins(): Plugin[] {
       if (errors) setResultAndStopExecution({ errors });
     },
   };
-  return [checkVariables, useGraphQlJit() as Plugin];
+  const compileWhen = (args: { document: DocumentNode; contextValue?: unknown }) =>
+    (args.contextValue as Partial<GraphQLContext>).principal != null &&
+    args.document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length === 1;
+  return [checkVariables, useGraphQlJit({}, { enableIf: compileWhen }) as Plugin];
 }
