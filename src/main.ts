@@ -78,25 +78,40 @@ async function serve(config: Config) {
  * (node:cluster hands each new connection to one of them) and the PostgreSQL database. Every
  * worker is a whole gateway: its own pool, LISTEN connection and background workers, all of
  * which already run safely side by side in several processes. A worker that dies after start-up
- * is replaced; one that cannot start stops the whole gateway with its own message.
+ * is replaced; replacements that cannot start are retried after 1, 2, 4, 8 s, and a fifth
+ * failure in a row stops the gateway. A worker that cannot start at first stops the whole
+ * gateway with its own message. The gateway's exit code is 1 if any worker's was.
  */
 function supervise(config: Config) {
   const logger = createLogger(config.logLevel);
   const generatedAdminKey = !config.adminApiKey && !config.production ? `admin_${randomToken(32)}` : undefined;
   const env = generatedAdminKey ? { ADMIN_API_KEY: generatedAdminKey } : {};
+  const MAX_FAILED_RESTARTS = 5;
+  const live = new Set<number>();
+  const listened = new Set<number>();
   let stopping = false;
   let started = false;
+  let failedRestarts = 0;
   let exitCode = 0;
+  const restarts = new Set<NodeJS.Timeout>();
 
+  const fork = () => {
+    if (!stopping) live.add(cluster.fork(env).id);
+  };
+  const exitWhenAllGone = () => {
+    if (live.size === 0) process.exit(exitCode);
+  };
   const stopAll = (code: number) => {
     stopping = true;
-    exitCode = code;
-    const workers = Object.values(cluster.workers ?? {});
-    if (workers.length === 0) process.exit(exitCode);
-    for (const worker of workers) worker?.process.kill('SIGTERM');
+    exitCode ||= code;
+    for (const timer of restarts) clearTimeout(timer);
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    exitWhenAllGone();
   };
 
-  cluster.on('listening', (_worker, address) => {
+  cluster.on('listening', (worker, address) => {
+    listened.add(worker.id);
+    failedRestarts = 0;
     if (started) return;
     started = true;
     const host = address.address === '0.0.0.0' || address.address === '::' || !address.address ? 'localhost' : address.address;
@@ -105,8 +120,11 @@ function supervise(config: Config) {
     if (generatedAdminKey) printAdminKey(generatedAdminKey);
   });
   cluster.on('exit', (worker, code, signal) => {
+    live.delete(worker.id);
+    const wasListening = listened.delete(worker.id);
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
+      if (code) exitCode = 1;
+      exitWhenAllGone();
       return;
     }
     if (!started) {
@@ -114,17 +132,28 @@ function supervise(config: Config) {
       stopAll(code || 1);
       return;
     }
-    logger.error('a server process exited; starting another', { pid: worker.process.pid, code, signal });
-    cluster.fork(env);
+    if (!wasListening) failedRestarts += 1;
+    if (failedRestarts >= MAX_FAILED_RESTARTS) {
+      logger.error('server processes keep failing to start; stopping', { failures: failedRestarts });
+      stopAll(code || 1);
+      return;
+    }
+    const delayMs = failedRestarts === 0 ? 0 : 1000 * 2 ** (failedRestarts - 1);
+    logger.error('a server process exited; starting another', { pid: worker.process.pid, code, signal, inMs: delayMs });
+    const timer = setTimeout(() => {
+      restarts.delete(timer);
+      fork();
+    }, delayMs);
+    restarts.add(timer);
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) return;
-      logger.info('shutting down', { signal, processes: Object.keys(cluster.workers ?? {}).length });
+      logger.info('shutting down', { signal, processes: live.size });
       stopAll(0);
     });
   }
-  for (let i = 0; i < config.webConcurrency; i += 1) cluster.fork(env);
+  for (let i = 0; i < config.webConcurrency; i += 1) fork();
 }
 
 if (config.webConcurrency > 1 && cluster.isPrimary) supervise(config);

@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { privateDatabase } from './events-kit.js';
 import { graphql, spawnGateway, type GatewayProcess } from './spawn.js';
 import { testDatabaseUrl } from './testkit.js';
 
@@ -168,4 +169,22 @@ describe('npm start with WEB_CONCURRENCY', () => {
     expect(await gateway.stop('SIGTERM')).toBe(0);
     expect([primary!, ...replaced].filter(alive)).toEqual([]);
   }, 120_000);
+
+  it.skipIf(!testDatabaseUrl())('stops, exiting 1, when replacements keep failing to start, instead of restarting them forever', async () => {
+    const database = (await privateDatabase('cluster_crash'))!;
+    const gateway = await start({ DATABASE_URL: database.url, WEB_CONCURRENCY: '2', ADMIN_API_KEY: 'admin_cluster_crash_test_key_1' });
+    const [primary] = childrenOf(gateway.child.pid!);
+    const [first] = childrenOf(primary!);
+    // The database goes away: every replacement now fails at start.
+    await database.drop();
+    process.kill(first!, 'SIGKILL');
+    // (SIGCONT changes nothing: this only waits for the gateway to exit by itself.)
+    const code = await Promise.race([gateway.stop('SIGCONT'), new Promise((resolve) => setTimeout(() => resolve('still running'), 60_000))]);
+    expect(code).toBe(1);
+    const output = gateway.output();
+    expect(output.match(/a server process exited; starting another/g)?.length).toBe(5);
+    expect(output).toContain('server processes keep failing to start; stopping');
+    expect(output).toMatch(/"inMs":1000[\s\S]*"inMs":2000[\s\S]*"inMs":4000[\s\S]*"inMs":8000/);
+    expect([primary!, ...childrenOf(primary!)].filter(alive)).toEqual([]);
+  }, 90_000);
 });
