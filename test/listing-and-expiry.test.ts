@@ -126,6 +126,11 @@ describe('checkoutSessions', () => {
     expect(response.body.errors![0]!.extensions!.issues).toEqual([{ path: ['first'], message: expect.any(String) }]);
     expect(errorCodes(await gateway.gql(LIST, { first: -1 }, { key }))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await gateway.gql(LIST, { first: 5, after: 'not-a-cursor' }, { key }))).toEqual(['BAD_USER_INPUT']);
+    // A forged cursor at a time PostgreSQL cannot hold is the caller's mistake, not a server error.
+    const farFuture = Buffer.from(`+275760-09-13T00:00:00.000Z|cs_${'x'.repeat(24)}`).toString('base64url');
+    const forged = await gateway.gql(LIST, { first: 5, after: farFuture }, { key });
+    expect(errorCodes(forged)).toEqual(['BAD_USER_INPUT']);
+    expect(forged.body.errors![0]!.extensions!.issues).toEqual([{ path: ['after'], message: expect.any(String) }]);
   });
 
   it('lists 100 sessions with their payment intents in a fixed, small number of statements', async () => {

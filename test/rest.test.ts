@@ -578,6 +578,11 @@ describe('list', () => {
     const switched = await get(`page_size=1&client_reference_id=b&page_token=${token}`);
     expectError(switched, 400, 'BAD_USER_INPUT');
     expect(switched.body.error.details).toEqual([{ path: ['page_token'], message: expect.stringMatching(/other filters/) }]);
+    // A forged token at a time PostgreSQL cannot hold is refused like any token we did not issue.
+    const forged = Buffer.from(JSON.stringify(['+275760-09-13T00:00:00.000Z', `cs_${'x'.repeat(24)}`, null, null])).toString('base64url');
+    const far = await get(`page_token=${forged}`);
+    expectError(far, 400, 'BAD_USER_INPUT');
+    expect(far.body.error.details.map((issue: { path: string[] }) => issue.path[0])).toEqual(['page_token']);
     // page_size 0 means the default, as AIP-158 asks.
     expect((await get('page_size=0')).body.checkout_sessions).toHaveLength(7);
   });

@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import { formatInstant } from '../domain/time.js';
+import { formatInstant, isFourDigitYear } from '../domain/time.js';
 
 /** The largest page any connection returns. */
 export const MAX_PAGE_SIZE = 100;
@@ -60,7 +60,7 @@ export function decodeTimeIdCursor(cursor: string | undefined, argument: 'after'
   if (cursor === undefined) return null;
   const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split(SEPARATOR);
   const createTime = new Date(time ?? '');
-  if (!id || rest.length > 0 || Number.isNaN(createTime.getTime())) {
+  if (!id || rest.length > 0 || !isFourDigitYear(createTime)) {
     throw new DomainError('BAD_USER_INPUT', `The ${argument} cursor is not one this API returned.`, {
       issues: [{ path: [argument], message: 'is not a cursor returned by this API' }],
     });

@@ -10,6 +10,7 @@ import {
 } from '../domain/checkout-sessions.js';
 import { badInput, notFound, type InputIssue } from '../domain/errors.js';
 import { hasPrefix } from '../domain/ids.js';
+import { isFourDigitYear } from '../domain/time.js';
 import { createCheckoutSessionSchema, parseRfc3339, RFC3339_MESSAGE, toInputIssues, type CreateCheckoutSessionInput } from '../domain/validation.js';
 import { jsonResponse, readJsonObject } from './http.js';
 
@@ -135,7 +136,7 @@ function decodePageToken(text: string): PageToken | undefined {
   try {
     const [time, id, state, clientReferenceId] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
     const createTime = new Date(typeof time === 'string' ? time : NaN);
-    if (Number.isNaN(createTime.getTime()) || typeof id !== 'string' || !hasPrefix(id, 'cs')) return undefined;
+    if (!isFourDigitYear(createTime) || typeof id !== 'string' || !hasPrefix(id, 'cs')) return undefined;
     if (state !== null && !STATES.includes(state as CheckoutSessionState)) return undefined;
     if (clientReferenceId !== null && typeof clientReferenceId !== 'string') return undefined;
     return { createTime, id, state: state as CheckoutSessionState | null, clientReferenceId };
