@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { CreateFigures } from './create.js';
 import type { FanoutFigures } from './fanout.js';
 import type { ReadFigures } from './read.js';
+import type { ThroughputFigures } from './throughput.js';
 import { ratio } from './stats.js';
 import type { WebhookFigures } from './webhooks.js';
 
@@ -37,6 +38,18 @@ const check = (ok: boolean) => (ok ? 'met' : '**missed**');
 export function markdownTable(results: BenchResults): string {
   const s = results.settings;
   const rows: string[][] = [];
+  /** The CPU rows of a throughput phase: the gateway's process, the machine, the load generator. */
+  const cpuRows = (phase: string, figures: ThroughputFigures): string[][] => [
+    [`${phase}: gateway process CPU per request, ms`, n(figures.serverCpuMsPerRequest, 2), '', '', ''],
+    [
+      `${phase}: machine CPU per request (all processes), ms`,
+      n(figures.machineCpuMsPerRequest.gateway, 2),
+      n(figures.machineCpuMsPerRequest.baseline, 2),
+      n(ratio(figures.machineCpuMsPerRequest.baseline, figures.machineCpuMsPerRequest.gateway), 2),
+      '',
+    ],
+    [`${phase}: of which the load generator, ms`, n(figures.loadCpuMsPerRequest.gateway, 2), n(figures.loadCpuMsPerRequest.baseline, 2), '', ''],
+  ];
   const { create, read, fanout, webhooks } = results;
   if (create) {
     rows.push([
@@ -53,15 +66,7 @@ export function markdownTable(results: BenchResults): string {
       n(ratio(create.baseline.latency.p99, create.gateway.latency.p99), 2),
       `p99 < 50 ms: ${check(create.gateway.latency.p99 < 50)}`,
     ]);
-    rows.push(['Create: gateway process CPU per request, ms', n(create.serverCpuMsPerRequest, 2), '', '', '']);
-    rows.push([
-      'Create: machine CPU per request (all processes), ms',
-      n(create.machineCpuMsPerRequest.gateway, 2),
-      n(create.machineCpuMsPerRequest.baseline, 2),
-      n(ratio(create.machineCpuMsPerRequest.baseline, create.machineCpuMsPerRequest.gateway), 2),
-      '',
-    ]);
-    rows.push(['Create: of which the load generator, ms', n(create.loadCpuMsPerRequest.gateway, 2), n(create.loadCpuMsPerRequest.baseline, 2), '', '']);
+    rows.push(...cpuRows('Create', create));
   }
   if (read) {
     rows.push([
@@ -78,15 +83,7 @@ export function markdownTable(results: BenchResults): string {
       n(ratio(read.baseline.latency.p99, read.gateway.latency.p99), 2),
       '',
     ]);
-    rows.push(['Read: gateway process CPU per request, ms', n(read.serverCpuMsPerRequest, 2), '', '', '']);
-    rows.push([
-      'Read: machine CPU per request (all processes), ms',
-      n(read.machineCpuMsPerRequest.gateway, 2),
-      n(read.machineCpuMsPerRequest.baseline, 2),
-      n(ratio(read.machineCpuMsPerRequest.baseline, read.machineCpuMsPerRequest.gateway), 2),
-      '',
-    ]);
-    rows.push(['Read: of which the load generator, ms', n(read.loadCpuMsPerRequest.gateway, 2), n(read.loadCpuMsPerRequest.baseline, 2), '', '']);
+    rows.push(...cpuRows('Read', read));
   }
   if (fanout) {
     const g = fanout.gateway;
