@@ -1,4 +1,3 @@
-import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import {
   checkoutSessionName,
   checkoutSessionUrl,
@@ -15,7 +14,7 @@ import { formatAmount, isLocale } from '../domain/money.js';
 import { createCheckoutSessionSchema } from '../domain/validation.js';
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
-import { checkPageSize, decodeTimeIdCursor, lazyTimeIdCursor, MAX_PAGE_SIZE } from './pagination.js';
+import { resolveTimeIdConnection } from './pagination.js';
 import { PaymentIntentRef } from './payment-intent.js';
 
 export const CheckoutSessionStateEnum = builder.enumType('CheckoutSessionState', {
@@ -155,20 +154,14 @@ builder.queryFields((t) => ({
     args: { filter: t.arg({ type: CheckoutSessionFilter }) },
     resolve: (_root, args, ctx) => {
       const accountId = requireAccountId(ctx);
-      checkPageSize(args);
-      return resolveCursorConnection(
-        { args, toCursor: lazyTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
-        ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
-          listCheckoutSessionsWithPaymentIntents(ctx.deps.db, accountId, {
-            limit,
-            inverted,
-            after: decodeTimeIdCursor(after, 'after'),
-            before: decodeTimeIdCursor(before, 'before'),
-            state: args.filter?.state,
-            clientReferenceId: args.filter?.clientReferenceId,
-          }).then((rows) =>
-            rows.map(({ session, paymentIntent }): ListedSession => Object.assign(session, { [JOINED_INTENT]: paymentIntent })),
-          ),
+      return resolveTimeIdConnection(args, (page) =>
+        listCheckoutSessionsWithPaymentIntents(ctx.deps.db, accountId, {
+          ...page,
+          state: args.filter?.state,
+          clientReferenceId: args.filter?.clientReferenceId,
+        }).then((rows) =>
+          rows.map(({ session, paymentIntent }): ListedSession => Object.assign(session, { [JOINED_INTENT]: paymentIntent })),
+        ),
       );
     },
   },

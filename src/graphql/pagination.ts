@@ -1,3 +1,4 @@
+import { resolveCursorConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
 import { DomainError } from '../domain/errors.js';
 import { formatInstant, isFourDigitYear } from '../domain/time.js';
 
@@ -50,13 +51,13 @@ class LazyCursor {
 }
 
 /** `toCursor` for Pothos' resolveCursorConnection: the cursor, encoded when serialized. */
-export function lazyTimeIdCursor(row: TimeIdPosition): string {
+function lazyTimeIdCursor(row: TimeIdPosition): string {
   // Typed as the string it serializes to; nothing reads it before serialization.
   return new LazyCursor(row) as unknown as string;
 }
 
 /** Null for an absent cursor; BAD_USER_INPUT (with the argument as path) for one we did not issue. */
-export function decodeTimeIdCursor(cursor: string | undefined, argument: 'after' | 'before'): TimeIdPosition | null {
+function decodeTimeIdCursor(cursor: string | undefined, argument: 'after' | 'before'): TimeIdPosition | null {
   if (cursor === undefined) return null;
   const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split(SEPARATOR);
   const createTime = new Date(time ?? '');
@@ -66,4 +67,25 @@ export function decodeTimeIdCursor(cursor: string | undefined, argument: 'after'
     });
   }
   return { createTime, id };
+}
+
+/** What a list keyset-paginated on (createTime, id) is asked for: one page, from a position. */
+export interface TimeIdPage {
+  limit: number;
+  /** Oldest first (paging backwards with last/before); the connection turns the page round. */
+  inverted: boolean;
+  after: TimeIdPosition | null;
+  before: TimeIdPosition | null;
+}
+
+/**
+ * A Relay connection over a list ordered by (createTime, id), newest first: refuses a page size
+ * it would otherwise cap, decodes the cursors (BAD_USER_INPUT at `after` or `before` for one we
+ * did not issue), and hands `load` the page to read.
+ */
+export function resolveTimeIdConnection<T extends TimeIdPosition>(args: DefaultConnectionArguments, load: (page: TimeIdPage) => Promise<T[]>) {
+  checkPageSize(args);
+  return resolveCursorConnection<Promise<T[]>>({ args, toCursor: lazyTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE }, ({ before, after, limit, inverted }) =>
+    load({ limit, inverted, after: decodeTimeIdCursor(after, 'after'), before: decodeTimeIdCursor(before, 'before') }),
+  );
 }

@@ -1,4 +1,3 @@
-import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { parseResourceName } from '../domain/checkout-sessions.js';
 import { notFound } from '../domain/errors.js';
 import { EVENT_RETENTION_DAYS, parseEventReference } from '../domain/event-stream.js';
@@ -21,7 +20,7 @@ import {
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
 import { CheckoutSessionEventRef } from './events.js';
-import { checkPageSize, decodeTimeIdCursor, lazyTimeIdCursor, MAX_PAGE_SIZE } from './pagination.js';
+import { resolveTimeIdConnection } from './pagination.js';
 
 function endpointIdOf(name: string, accountId: string): string {
   return parseResourceName(name, accountId, 'webhook-endpoints', 'we');
@@ -128,19 +127,12 @@ export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEnd
       args: { filter: t.arg({ type: DeliveryFilter }) },
       resolve: (endpoint, args, ctx) => {
         const accountId = requireAccountId(ctx);
-        checkPageSize(args);
-        const eventId = args.filter?.event == null ? null : parseEventReference(args.filter.event, accountId, 'event');
-        return resolveCursorConnection(
-          { args, toCursor: lazyTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
-          ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
-            listWebhookDeliveries(ctx.deps.db, accountId, endpoint.id, {
-              limit,
-              inverted,
-              after: decodeTimeIdCursor(after, 'after'),
-              before: decodeTimeIdCursor(before, 'before'),
-              state: args.filter?.state,
-              eventId,
-            }),
+        return resolveTimeIdConnection(args, (page) =>
+          listWebhookDeliveries(ctx.deps.db, accountId, endpoint.id, {
+            ...page,
+            state: args.filter?.state,
+            eventId: args.filter?.event == null ? null : parseEventReference(args.filter.event, accountId, 'event'),
+          }),
         );
       },
     },
@@ -229,12 +221,7 @@ builder.queryFields((t) => ({
     description: 'The account\'s webhook endpoints, newest first.',
     resolve: (_root, args, ctx) => {
       const accountId = requireAccountId(ctx);
-      checkPageSize(args);
-      return resolveCursorConnection(
-        { args, toCursor: lazyTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
-        ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
-          listWebhookEndpoints(ctx.deps.db, accountId, { limit, inverted, after: decodeTimeIdCursor(after, 'after'), before: decodeTimeIdCursor(before, 'before') }),
-      );
+      return resolveTimeIdConnection(args, (page) => listWebhookEndpoints(ctx.deps.db, accountId, page));
     },
   },
     { name: 'WebhookEndpointConnection' },
