@@ -241,15 +241,18 @@ export function buildApp(config: Config): App {
         await wsCleanup.dispose();
       };
 
+      // Everything a request needs is up before the port opens, and `ready` is set in the same
+      // tick as the port is known: in a cluster the primary hands connections to a worker as
+      // soon as it listens, and none of them should meet a 503 "starting".
+      await eventHub.start(database);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.port, config.host, () => resolve());
       });
       const port = (server.address() as AddressInfo).port;
       deps.publicUrl = publicUrlFor(port);
-      await eventHub.start(database);
-      workers = startWorkers({ deps, database, config, logger, events: eventHub, webhooks: webhookSettings });
       ready = true;
+      workers = startWorkers({ deps, database, config, logger, events: eventHub, webhooks: webhookSettings });
       return { port, url: `http://localhost:${port}` };
     },
     async stop() {

@@ -122,7 +122,13 @@ function postOnNewConnection(url: string, key: string, query: string): Promise<{
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+        response.on('end', () => {
+          try {
+            resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) });
+          } catch {
+            reject(new Error(`${response.statusCode} with a body that is not JSON: ${text}`));
+          }
+        });
       },
     );
     request.on('error', reject);
