@@ -136,13 +136,23 @@ function postOnNewConnection(url: string, key: string, query: string): Promise<{
   });
 }
 
+/** Waits until the gateway has printed `pattern` `count` times (workers log "worker listening" at debug level). */
+async function printed(gateway: GatewayProcess, pattern: RegExp, count: number, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((gateway.output().match(pattern)?.length ?? 0) < count) {
+    if (Date.now() > deadline) throw new Error(`expected ${count} × ${pattern}, got:\n${gateway.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('npm start with WEB_CONCURRENCY', () => {
   it('refuses more than one process on the embedded database', async () => {
     await expect(spawnGateway({ WEB_CONCURRENCY: '2' }, 15_000)).rejects.toThrow(/WEB_CONCURRENCY: more than one process needs DATABASE_URL/);
   });
 
   it.skipIf(!testDatabaseUrl())('serves from two processes on one port, replaces one that dies, and stops them all on SIGTERM', async () => {
-    const gateway = await start({ DATABASE_URL: testDatabaseUrl(), WEB_CONCURRENCY: '2' });
+    const gateway = await start({ DATABASE_URL: testDatabaseUrl(), WEB_CONCURRENCY: '2', DATABASE_POOL_SIZE: '3', LOG_LEVEL: 'debug' });
+    await printed(gateway, /"worker listening"/g, 2);
     // One announcement and one generated platform key, which every worker accepts.
     expect(gateway.output().match(/checkout gateway listening/g)).toHaveLength(1);
     const keys = [...gateway.output().matchAll(/Platform key for createAccount[^\n]*\n\n {2}(\S+)/g)].map((match) => match[1]!);
@@ -169,6 +179,7 @@ describe('npm start with WEB_CONCURRENCY', () => {
     expect(replaced).toContain(workers[1]);
     expect(replaced).not.toContain(workers[0]);
     expect(gateway.output()).toContain('a server process exited; starting another');
+    await printed(gateway, /"worker listening"/g, 3);
     const after = await Promise.all(Array.from({ length: 8 }, () => postOnNewConnection(gateway.url, keys[0]!, createAccount)));
     expect(after.map((response) => response.status)).toEqual(Array(8).fill(200));
 
@@ -178,7 +189,8 @@ describe('npm start with WEB_CONCURRENCY', () => {
 
   it.skipIf(!testDatabaseUrl())('stops, exiting 1, when replacements keep failing to start, instead of restarting them forever', async () => {
     const database = (await privateDatabase('cluster_crash'))!;
-    const gateway = await start({ DATABASE_URL: database.url, WEB_CONCURRENCY: '2', ADMIN_API_KEY: 'admin_cluster_crash_test_key_1' });
+    const gateway = await start({ DATABASE_URL: database.url, WEB_CONCURRENCY: '2', ADMIN_API_KEY: 'admin_cluster_crash_test_key_1', DATABASE_POOL_SIZE: '3', LOG_LEVEL: 'debug' });
+    await printed(gateway, /"worker listening"/g, 2);
     const [primary] = childrenOf(gateway.child.pid!);
     const [first] = childrenOf(primary!);
     // The database goes away: every replacement now fails at start.
