@@ -447,6 +447,8 @@ export class EventStream implements AsyncIterableIterator<EventRecord> {
   }
 }
 
+const MAX_SEQUENCE = 2n ** 63n - 1n;
+
 export function eventSequenceCursor(event: EventRecord): string {
   return Buffer.from(`evt|${event.sequence.toString()}`).toString('base64url');
 }
@@ -454,7 +456,8 @@ export function eventSequenceCursor(event: EventRecord): string {
 export function parseEventSequenceCursor(cursor: string | undefined, argument: 'after' | 'before'): bigint | null {
   if (cursor === undefined) return null;
   const match = /^evt\|(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) {
+  // A sequence is a bigint column: a larger number would fail the query instead of the cursor.
+  if (!match || BigInt(match[1]!) > MAX_SEQUENCE) {
     throw new DomainError('BAD_USER_INPUT', `The ${argument} cursor is not one this API returned.`, {
       issues: [{ path: [argument], message: 'is not a cursor returned by this API' }],
     });

@@ -62,16 +62,30 @@ function ipv4FromGroups(high: number, low: number): string {
   return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
 }
 
-/** The IPv4 address carried inside an IPv6 one (mapped, NAT64, 6to4), if any. */
-function embeddedIPv4(address: string): string | undefined {
+/**
+ * The IPv4 addresses an IPv6 address carries, and whether its range is itself non-public.
+ * Every form that ends up at an IPv4 host counts: the deprecated IPv4-compatible ::/96
+ * (`[::127.0.0.1]`), mapped ::ffff:0:0/96, SIIT's ::ffff:0:0:0/96 (`[::ffff:0:127.0.0.1]`),
+ * NAT64 (64:ff9b::/96 and the local-use 64:ff9b:1::/48), 6to4 (2002::/16) and Teredo
+ * (2001::/32, whose client address is stored inverted).
+ */
+function embeddedIPv4(address: string): { inner: string[]; nonPublicRange: boolean } | undefined {
   const g = ipv6Groups(address);
   if (!g) return undefined;
   const zeros = (from: number, to: number) => g.slice(from, to).every((group) => group === 0);
-  if (zeros(0, 5) && g[5] === 0xffff) return ipv4FromGroups(g[6]!, g[7]!); // ::ffff:a.b.c.d
-  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return ipv4FromGroups(g[6]!, g[7]!); // 64:ff9b::/96
-  if (g[0] === 0x2002) return ipv4FromGroups(g[1]!, g[2]!); // 6to4
+  const last32 = ipv4FromGroups(g[6]!, g[7]!);
+  // :: and ::1 are the unspecified and loopback addresses themselves, in NON_PUBLIC.
+  if (zeros(0, 6) && (g[6] !== 0 || g[7]! > 1)) return { inner: [last32], nonPublicRange: true };
+  if (zeros(0, 5) && g[5] === 0xffff) return { inner: [last32], nonPublicRange: false };
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return { inner: [last32], nonPublicRange: true };
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return { inner: [last32], nonPublicRange: false };
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return { inner: [last32], nonPublicRange: true };
+  if (g[0] === 0x2002) return { inner: [ipv4FromGroups(g[1]!, g[2]!)], nonPublicRange: false };
+  if (g[0] === 0x2001 && g[1] === 0) return { inner: [ipv4FromGroups(g[6]! ^ 0xffff, g[7]! ^ 0xffff), ipv4FromGroups(g[2]!, g[3]!)], nonPublicRange: false };
   return undefined;
 }
+
+const RANK: Record<AddressClass, number> = { public: 0, private: 1, metadata: 2 };
 
 export type AddressClass = 'public' | 'private' | 'metadata';
 
@@ -80,8 +94,13 @@ export function classifyAddress(address: string): AddressClass {
   const bare = address.replace(/^\[|\]$/g, '');
   const version = isIP(bare);
   if (version === 0) return 'private';
-  const inner = version === 6 ? embeddedIPv4(bare) : undefined;
-  if (inner) return classifyAddress(inner);
+  const embedded = version === 6 ? embeddedIPv4(bare) : undefined;
+  if (embedded) {
+    // The most restricted of what it carries: a metadata address stays one in any disguise.
+    const classes = embedded.inner.map(classifyAddress);
+    if (embedded.nonPublicRange) classes.push('private');
+    return classes.reduce((worst, kind) => (RANK[kind] > RANK[worst] ? kind : worst), 'public');
+  }
   const normalised = version === 6 ? (ipv6Groups(bare) ?? []).map((group) => group.toString(16)).join(':') : bare;
   if (METADATA_ADDRESSES.has(bare) || (version === 6 && normalised === 'fd00:ec2:0:0:0:0:0:254')) return 'metadata';
   return NON_PUBLIC.check(bare, isIPv4(bare) ? 'ipv4' : 'ipv6') ? 'private' : 'public';

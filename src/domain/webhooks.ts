@@ -17,7 +17,7 @@ import { EVENT_TYPES, EVENTS_CHANNEL } from './events.js';
 import { newId } from './ids.js';
 import { decryptSecret, encryptSecret, resolveSecretKey } from './secrets.js';
 import { webhookUrlProblem } from './webhook-addresses.js';
-import { parseInput } from './validation.js';
+import { normaliseHttpUrl, parseInput } from './validation.js';
 
 export type WebhookEndpoint = typeof webhookEndpointTable.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveryTable.$inferSelect;
@@ -94,9 +94,15 @@ function urlSchema(settings: WebhookSettings) {
   return z
     .string()
     .max(2048, 'must be at most 2048 characters')
-    .superRefine((text, ctx) => {
-      const problem = webhookUrlProblem(text, settings.allowPrivateNetworks);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    .transform((text, ctx) => {
+      // Stored normalised, by the rule of every URL we accept (validation.ts).
+      const { href, problem: formProblem } = normaliseHttpUrl(text);
+      const problem = formProblem ?? webhookUrlProblem(href!, settings.allowPrivateNetworks);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      return href!;
     });
 }
 

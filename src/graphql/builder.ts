@@ -3,7 +3,7 @@ import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { badInput, notFound } from '../domain/errors.js';
-import { toInputIssues } from '../domain/validation.js';
+import { textProblem, toInputIssues } from '../domain/validation.js';
 import { requireAccountId, type GraphQLContext } from './context.js';
 
 export const builder = new SchemaBuilder<{
@@ -25,6 +25,9 @@ export const builder = new SchemaBuilder<{
     decodeGlobalID: (globalID) => {
       const [typename, id, ...rest] = Buffer.from(globalID, 'base64').toString('utf8').split(':');
       if (!typename || !id || rest.length > 0 || !/^[A-Za-z]+$/.test(typename)) throw notFound('Node');
+      // Text the database cannot hold is no id at all: refused, where a lookup would fail with 500.
+      const problem = textProblem(id);
+      if (problem) throw badInput([{ path: ['id'], message: `is not an id returned by this API: its decoded id ${problem}` }]);
       return { typename, id };
     },
     nodeQueryOptions: {

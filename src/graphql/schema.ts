@@ -6,5 +6,6 @@ import './checkout-session.js';
 import './events.js';
 import './webhook-endpoint.js';
 import { builder } from './builder.js';
+import { withCheckedArguments } from './resolver-arguments.js';
 
-export const schema = builder.toSchema({ sortSchema: true });
+export const schema = withCheckedArguments(builder.toSchema({ sortSchema: true }));

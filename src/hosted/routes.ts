@@ -8,6 +8,7 @@ import {
   type CardInput,
   type HostedCheckout,
   type PaymentProcessor,
+  type PayResult,
 } from '../domain/payments.js';
 import type { Logger } from '../logger.js';
 import { FIELDS, renderCheckoutPage, renderExpiredPage, renderMessagePage, renderPaidPage, type CheckoutView, type FieldKey, type FormState } from './pages.js';
@@ -117,20 +118,9 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
       securityCode: form.get(FIELDS.securityCode.name),
       nameOnCard: values.nameOnCard,
     };
+    let result: PayResult;
     try {
-      const result = await payCheckoutSession(paymentDeps(), checkout.session.id, card);
-      const fields = { checkoutSessionId: result.session.id, accountId: result.session.accountId };
-      switch (result.outcome) {
-        case 'succeeded':
-          logger.info('checkout session paid', fields);
-          return redirect(successRedirectUrl(result.session) ?? `/checkout/success?${SESSION_PARAM}=${encodeURIComponent(result.session.id)}`);
-        case 'declined':
-          logger.info('card declined', { ...fields, declineCode: result.declineCode });
-          return formPage(request, 402, { ...checkout, session: result.session }, { values, alert: result.message });
-        case 'already_paid':
-        case 'expired':
-          return closedPage({ ...checkout, session: result.session }, 409)!;
-      }
+      result = await payCheckoutSession(paymentDeps(), checkout.session.id, card);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'BAD_USER_INPUT') {
         const fieldErrors: Partial<Record<FieldKey, string>> = {};
@@ -143,11 +133,62 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
       if (error instanceof DomainError && error.code === 'NOT_FOUND') return notFoundPage();
       // Only the error goes to the log: the card never leaves this function.
       logger.error('hosted checkout payment failed', { checkoutSessionId: checkout.session.id, error });
+      return failedPaymentPage(request, checkout, values);
+    }
+
+    const fields = { checkoutSessionId: result.session.id, accountId: result.session.accountId };
+    switch (result.outcome) {
+      case 'succeeded':
+        logger.info('checkout session paid', fields);
+        return paidResponse({ ...checkout, session: result.session });
+      case 'declined':
+        logger.info('card declined', { ...fields, declineCode: result.declineCode });
+        return formPage(request, 402, { ...checkout, session: result.session }, { values, alert: result.message });
+      case 'already_paid':
+      case 'expired':
+        return closedPage({ ...checkout, session: result.session }, 409)!;
+    }
+  }
+
+  /**
+   * After the payment committed: the customer is sent on to successUrl, and if no redirect can
+   * be built from it (a URL stored before URLs were normalised, say), shown the hosted success
+   * page. Nothing here may fall through to an error page: a customer who paid once was told
+   * "you have not been charged" because the Location header could not be set.
+   */
+  function paidResponse(checkout: HostedCheckout): Response {
+    const target = successRedirectUrl(checkout.session);
+    if (target !== null) {
+      try {
+        return redirect(new URL(target).href);
+      } catch (error) {
+        getDeps().logger.warn('successUrl cannot be sent as a redirect; showing the hosted success page', { checkoutSessionId: checkout.session.id, error });
+      }
+    }
+    return redirect(`/checkout/success?${SESSION_PARAM}=${encodeURIComponent(checkout.session.id)}`);
+  }
+
+  /**
+   * The payment failed with an unexpected error. Whether it committed is read back first: an
+   * error can come after the commit (its answer lost with the connection), and a customer whose
+   * session is paid must never read "you have not been charged".
+   */
+  async function failedPaymentPage(request: Request, checkout: HostedCheckout, values: FormState['values']): Promise<Response> {
+    let now: HostedCheckout | undefined;
+    try {
+      now = await getHostedCheckout(getDeps().deps.db, checkout.session.id);
+    } catch {
       return formPage(request, 503, checkout, {
         values,
-        alert: 'We could not take the payment just now, and you have not been charged. Please try again.',
+        alert: 'We could not confirm your payment just now. Reload this page in a minute to see whether it went through before you try again.',
       });
     }
+    if (now?.session.state === 'COMPLETE') return paidResponse(now);
+    if (now?.session.state === 'EXPIRED') return closedPage(now, 409)!;
+    return formPage(request, 503, now ?? checkout, {
+      values,
+      alert: 'We could not take the payment just now, and you have not been charged. Please try again.',
+    });
   }
 
   return async (request) => {

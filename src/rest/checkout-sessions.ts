@@ -11,7 +11,7 @@ import {
 import { badInput, notFound, type InputIssue } from '../domain/errors.js';
 import { hasPrefix } from '../domain/ids.js';
 import { isFourDigitYear } from '../domain/time.js';
-import { createCheckoutSessionSchema, parseRfc3339, RFC3339_MESSAGE, toInputIssues, type CreateCheckoutSessionInput } from '../domain/validation.js';
+import { createCheckoutSessionSchema, parseRfc3339, textProblem, RFC3339_MESSAGE, toInputIssues, type CreateCheckoutSessionInput } from '../domain/validation.js';
 import { jsonResponse, readJsonObject } from './http.js';
 
 /** What a handler gets once the route matched and the caller was let into the path's account. */
@@ -138,7 +138,7 @@ function decodePageToken(text: string): PageToken | undefined {
     const createTime = new Date(typeof time === 'string' ? time : NaN);
     if (!isFourDigitYear(createTime) || typeof id !== 'string' || !hasPrefix(id, 'cs')) return undefined;
     if (state !== null && !STATES.includes(state as CheckoutSessionState)) return undefined;
-    if (clientReferenceId !== null && typeof clientReferenceId !== 'string') return undefined;
+    if (clientReferenceId !== null && (typeof clientReferenceId !== 'string' || textProblem(clientReferenceId))) return undefined;
     return { createTime, id, state: state as CheckoutSessionState | null, clientReferenceId };
   } catch {
     return undefined;

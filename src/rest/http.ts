@@ -1,4 +1,5 @@
 import { DomainError, type ErrorCode, type InputIssue } from '../domain/errors.js';
+import { assertWellFormedText } from '../domain/validation.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -129,6 +130,8 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
       issues: [{ path: [], message: 'must be a JSON object' }],
     });
   }
+  // Text the database cannot hold (NUL, lone surrogates from `\ud800` escapes), anywhere in the body.
+  assertWellFormedText(value);
   return value as Record<string, unknown>;
 }
 

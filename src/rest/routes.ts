@@ -1,6 +1,7 @@
 import type { Principal } from '../domain/accounts.js';
 import type { DomainDeps } from '../domain/checkout-sessions.js';
-import { DomainError, notFound } from '../domain/errors.js';
+import { badInput, DomainError, notFound } from '../domain/errors.js';
+import { illFormedTextIssues } from '../domain/validation.js';
 import type { Logger } from '../logger.js';
 import { createSession, expireSession, getSession, listSessions, type AccountRequest } from './checkout-sessions.js';
 import { errorResponse, HttpError, jsonResponse } from './http.js';
@@ -63,6 +64,20 @@ function requireAccount(principal: Principal | null, accountId: string): string 
   return principal.accountId;
 }
 
+/**
+ * Path segments and query parameters PostgreSQL could not store (NUL, decoded from `%00`) are
+ * refused with their parameter's name, as bodies are (readJsonObject), rather than reaching a
+ * statement and failing with 500.
+ */
+function refuseIllFormedText(route: Route, url: URL): void {
+  const issues = [
+    ...illFormedTextIssues(route.accountId, ['account']),
+    ...(route.sessionId === undefined ? [] : illFormedTextIssues(route.sessionId, ['checkout_session'])),
+    ...[...url.searchParams].flatMap(([key, value]) => illFormedTextIssues({ [key]: value })),
+  ];
+  if (issues.length > 0) throw badInput(issues);
+}
+
 /** The seed's REST surface under /v1; null for paths that are not its own. */
 export function createRestApi(getDeps: () => RestApiDeps): (request: Request) => Promise<Response | null> {
   return async (request) => {
@@ -79,6 +94,7 @@ export function createRestApi(getDeps: () => RestApiDeps): (request: Request) =>
       if (!route) throw new DomainError('NOT_FOUND', `No such resource: ${request.method} ${url.pathname}.`);
       const handler = route.methods[request.method];
       if (!handler) throw methodNotAllowed(request.method, Object.keys(route.methods));
+      refuseIllFormedText(route, url);
       const accountId = requireAccount(await authenticate(request.headers.get('authorization')), route.accountId);
       return await handler({ request, url, deps, accountId, sessionId: route.sessionId });
     } catch (error) {
