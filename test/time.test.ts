@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePostgresTimestamptz } from '../src/db/timestamps.js';
 import { formatInstant } from '../src/domain/time.js';
+import { parseRfc3339 } from '../src/domain/validation.js';
 
 describe('instants as text', () => {
   it('formats every instant exactly as toISOString does', () => {
@@ -24,5 +25,33 @@ describe('instants as text', () => {
     for (const text of ['2026-11-25 19:13:18.123+00 BC', 'infinity', '-infinity', '12026-11-25 19:13:18+00', '0099-01-01 00:00:00+00', '2026-11-25T19:13:18Z', '2026-11-25 19:13:18+00:00:30', '']) {
       expect(parsePostgresTimestamptz(text), text).toBeUndefined();
     }
+  });
+});
+
+describe('RFC 3339 input', () => {
+  it.each([
+    '2026-11-31T12:00:00Z', // November has 30 days
+    '2027-02-29T12:00:00Z', // not a leap year
+    '2100-02-29T12:00:00Z', // divisible by 100, not by 400
+    '2026-04-31T00:00:00Z',
+    '2026-13-01T00:00:00Z',
+    '2026-00-10T00:00:00Z',
+    '2026-01-00T00:00:00Z',
+    '2026-01-01T12:60:00Z',
+    '2026-01-01T24:00:00Z',
+    '2026-01-01T12:00:60Z',
+    '2026-01-01T12:00:00+24:00',
+    '2026-01-01T12:00:00+01:60',
+  ])('refuses the impossible %s', (text) => {
+    expect(parseRfc3339(text)).toBeUndefined();
+  });
+
+  it.each([
+    ['2028-02-29T12:00:00Z', '2028-02-29T12:00:00.000Z'],
+    ['2000-02-29T23:59:59.999+01:00', '2000-02-29T22:59:59.999Z'],
+    ['2026-12-31T23:59:59-23:59', '2027-01-01T23:58:59.000Z'],
+    ['2026-11-30t00:00:00z', '2026-11-30T00:00:00.000Z'],
+  ])('reads %s as %s', (text, iso) => {
+    expect(parseRfc3339(text)?.toISOString()).toBe(iso);
   });
 });

@@ -3,10 +3,11 @@ import { CREATE_SESSION, createSession, errorCodes, startGateway, type Gateway }
 
 let gateway: Gateway;
 let key: string;
+let accountId: string;
 
 beforeAll(async () => {
   gateway = await startGateway();
-  ({ apiKey: key } = await gateway.createAccount('Validation shop'));
+  ({ apiKey: key, accountId } = await gateway.createAccount('Validation shop'));
 });
 afterAll(() => gateway?.stop());
 
@@ -131,5 +132,114 @@ describe('createCheckoutSession input rules', () => {
     // The key was not stored: a valid request with it creates a session rather than failing as reused.
     const session = await createSession(gateway, key, { amount: '500', idempotencyKey: 'bad-input-key' });
     expect(session.amount).toBe('500');
+  });
+});
+
+describe('URLs are stored as what new URL(x).href gives, or refused', () => {
+  it.each([
+    ['an IDN host', 'https://bücher.example/danke', 'https://xn--bcher-kva.example/danke'],
+    ['€ and an emoji in the path', 'https://shop.example/€/🎉?cs={CHECKOUT_SESSION_ID}', 'https://shop.example/%E2%82%AC/%F0%9F%8E%89?cs={CHECKOUT_SESSION_ID}'],
+    ['a non-Latin query', 'https://shop.example/done?name=Zoë', 'https://shop.example/done?name=Zo%C3%AB'],
+    ['an upper-case scheme and host, no path', 'HTTPS://Shop.Example', 'https://shop.example/'],
+    ['a placeholder in the path', 'https://shop.example/{CHECKOUT_SESSION_ID}/done', 'https://shop.example/%7BCHECKOUT_SESSION_ID%7D/done'],
+  ])('normalises %s', async (_label, written, stored) => {
+    const session = await createSession(gateway, key, { successUrl: written, cancelUrl: written });
+    expect(session).toMatchObject({ successUrl: stored, cancelUrl: stored });
+    const read = await gateway.ok(`query($n: String!) { checkoutSession(name: $n) { successUrl cancelUrl } }`, { n: session.name }, { key });
+    expect(read.checkoutSession).toEqual({ successUrl: stored, cancelUrl: stored });
+  });
+
+  it.each([
+    ['a space', 'https://shop.example/a b'],
+    ['a leading space', ' https://shop.example/'],
+    ['a tab', 'https://shop.example/a\tb'],
+    ['CR/LF', 'https://shop.example/done\r\nSet-Cookie: x=1'],
+    ['a line feed in the host', 'https://shop.\nexample/'],
+    ['DEL', 'https://shop.example/\u007f'],
+    ['no // authority', 'https:shop.example/done'],
+    ['a single slash', 'https:/shop.example/done'],
+    ['backslashes', 'https:\\\\shop.example\\done'],
+    ['no host', 'https:///done'],
+  ])('refuses %s, with the path', async (_label, url) => {
+    expect(await issuesFor({ successUrl: url, cancelUrl: url })).toEqual([
+      { path: ['input', 'successUrl'], message: expect.any(String) },
+      { path: ['input', 'cancelUrl'], message: expect.any(String) },
+    ]);
+  });
+
+  it('refuses a URL that only passes 2048 characters once percent-encoded', async () => {
+    const url = 'https://shop.example/' + '€'.repeat(700);
+    expect(await issuesFor({ successUrl: url })).toEqual([{ path: ['input', 'successUrl'], message: expect.stringContaining('2048') }]);
+  });
+
+  it('normalises and refuses the same way over REST, with the body\'s own names', async () => {
+    const post = (body: Record<string, unknown>) =>
+      fetch(`${gateway.url}/v1/accounts/${accountId}/checkout-sessions`, {
+        method: 'POST',
+        headers: { authorization: `Api-Key ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: '100', currency: 'GBP', ...body }),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as any }));
+    const created = await post({ success_url: 'https://bücher.example/€', cancel_url: 'https://shop.example/🎉' });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    expect(created.body).toMatchObject({ success_url: 'https://xn--bcher-kva.example/%E2%82%AC', cancel_url: 'https://shop.example/%F0%9F%8E%89' });
+    const refused = await post({ success_url: 'https://shop.example/a b', cancel_url: 'https:shop.example' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([
+      { path: ['success_url'], message: expect.any(String) },
+      { path: ['cancel_url'], message: expect.any(String) },
+    ]);
+  });
+
+  it('stores webhook endpoint URLs normalised and refuses the same forms', async () => {
+    const CREATE = `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { webhookEndpoint { name url } } }`;
+    const created = await gateway.ok(CREATE, { input: { url: 'http://Bücher.localhost:9/hooks/€', enabledEvents: ['*'] } }, { key });
+    expect(created.createWebhookEndpoint.webhookEndpoint.url).toBe('http://xn--bcher-kva.localhost:9/hooks/%E2%82%AC');
+    for (const url of ['http://127.0.0.1:9/a b', 'http:127.0.0.1:9/hooks', 'http://127.0.0.1:9/\r\n']) {
+      const response = await gateway.gql(CREATE, { input: { url, enabledEvents: ['*'] } }, { key });
+      expect(response.body.errors?.[0]?.extensions?.issues, url).toEqual([{ path: ['input', 'url'], message: expect.any(String) }]);
+    }
+    const updated = await gateway.ok(
+      `mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { url } }`,
+      { input: { name: created.createWebhookEndpoint.webhookEndpoint.name, url: 'http://127.0.0.1:9/Zoë' } },
+      { key },
+    );
+    expect(updated.updateWebhookEndpoint.url).toBe('http://127.0.0.1:9/Zo%C3%AB');
+  });
+});
+
+describe('metadata written inline', () => {
+  it('keeps a "__proto__" key, as variables and REST do', async () => {
+    const data = await gateway.ok(
+      `mutation { createCheckoutSession(input: { amount: "1", currency: "GBP", metadata: { __proto__: "x", constructor: "y", b: "z" } }) { name metadata } }`,
+      {},
+      { key },
+    );
+    expect(JSON.stringify(data.createCheckoutSession.metadata)).toBe('{"__proto__":"x","constructor":"y","b":"z"}');
+    const read = await gateway.ok(`query($n: String!) { checkoutSession(name: $n) { metadata } }`, { n: data.createCheckoutSession.name }, { key });
+    expect(Object.keys(read.checkoutSession.metadata).sort()).toEqual(['__proto__', 'b', 'constructor']);
+  });
+});
+
+describe('impossible instants', () => {
+  /** `date` as RFC 3339 text in UTC with one field replaced, e.g. the minutes by "60". */
+  function withField(date: Date, field: 'hour' | 'minute' | 'second', value: string): string {
+    const text = date.toISOString().replace(/\.\d+Z$/, 'Z');
+    const at = { hour: 11, minute: 14, second: 17 }[field];
+    return text.slice(0, at) + value + text.slice(at + 2);
+  }
+
+  it('refuses minute 60, second 60 and hour 24 rather than rolling over, on GraphQL and REST', async () => {
+    // Two hours ahead, so that rolling over would land inside the allowed window.
+    const soon = new Date(Date.now() + 2 * 60 * 60_000);
+    for (const expireTime of [withField(soon, 'minute', '60'), withField(soon, 'second', '60'), withField(new Date(Date.now() + 60 * 60_000), 'hour', '24')]) {
+      expect(await issuesFor({ expireTime }), expireTime).toEqual([{ path: ['input', 'expireTime'], message: expect.stringContaining('RFC 3339') }]);
+      const response = await fetch(`${gateway.url}/v1/accounts/${accountId}/checkout-sessions`, {
+        method: 'POST',
+        headers: { authorization: `Api-Key ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: '100', currency: 'GBP', expire_time: expireTime }),
+      });
+      expect(response.status, expireTime).toBe(400);
+      expect(((await response.json()) as any).error.details).toEqual([{ path: ['expire_time'], message: expect.stringContaining('RFC 3339') }]);
+    }
   });
 });

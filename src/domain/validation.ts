@@ -105,15 +105,18 @@ const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * The normalised form of an absolute http(s) URL, or the reason it is refused. The rule: an
- * absolute URL written with its `//` authority (`https:example.com` is refused, though a
- * browser would guess), with no whitespace or control characters, and no credentials. What is
- * stored and returned is `new URL(text).href`: host in punycode, path and query percent-encoded,
- * so the URL is always a valid HTTP header value — the hosted page sends it as `Location` after
- * the payment committed, where an invalid value once told a paying customer they were not charged.
+ * absolute URL written with its `//` authority (`https:example.com` and `https:///example.com`
+ * are refused, though a browser would guess), with no whitespace, control characters or
+ * backslashes. What is stored and returned is `new URL(text).href`: host in punycode, path and
+ * query percent-encoded, so the URL is always a valid HTTP header value. (The hosted page sends it
+ * as `Location` after the payment committed; an invalid one told a paying customer they were
+ * not charged.)
  */
 export function normaliseHttpUrl(text: string): { href: string; problem?: undefined } | { href?: undefined; problem: string } {
   if (WHITESPACE_OR_CONTROL.test(text)) return { problem: 'must not contain spaces or control characters (percent-encode them)' };
-  if (!/^https?:\/\//i.test(text)) return { problem: 'must be an absolute http or https URL, such as https://example.com/done' };
+  // WHATWG URL reads `\` as `/` and skips extra slashes (`https:///x` is https://x/): refused, not guessed.
+  if (text.includes('\\')) return { problem: 'must not contain backslashes (percent-encode them as %5C)' };
+  if (!/^https?:\/\/[^/?#]/i.test(text)) return { problem: 'must be an absolute http or https URL, such as https://example.com/done' };
   let url: URL;
   try {
     url = new URL(text);
