@@ -108,6 +108,23 @@ describe.skipIf(skipBrowserTests)('the hosted page in Chromium', () => {
     expect(await page.locator('form').count()).toBe(0);
   });
 
+  it('pays and lands on a successUrl with an IDN host, € and an emoji in it', async () => {
+    // *.localhost resolves to this machine in Chromium, so an IDN host can reach the merchant.
+    const port = new URL(merchant.url).port;
+    const session = await createSession(gateway, shop.apiKey, { successUrl: `http://bücher.localhost:${port}/danke/€/🎉?session={CHECKOUT_SESSION_ID}` });
+    const sessionId = session.name.split('/').pop();
+    const landing = `http://xn--bcher-kva.localhost:${port}/danke/%E2%82%AC/%F0%9F%8E%89?session=${sessionId}`;
+    expect(session.successUrl).toBe(`http://xn--bcher-kva.localhost:${port}/danke/%E2%82%AC/%F0%9F%8E%89?session={CHECKOUT_SESSION_ID}`);
+    const { page, problems } = await newPage();
+    await page.goto(session.url);
+    await fillCard(page, GOOD_CARD);
+    await Promise.all([page.waitForURL(landing), page.getByRole('button', { name: 'Pay £100.00' }).click()]);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(`Merchant page /danke/%E2%82%AC/%F0%9F%8E%89?session=${sessionId}`);
+    expect(await page.getByText('not been charged').count()).toBe(0);
+    expect((await checkoutState(session.name)).state).toBe('COMPLETE');
+    expect(problems).toEqual([]);
+  });
+
   it('shows a decline beside the form, then pays with another card, using the keyboard only', async () => {
     const session = await createSession(gateway, shop.apiKey);
     const { page, problems } = await newPage();

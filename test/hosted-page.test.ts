@@ -167,6 +167,60 @@ describe('paying', () => {
     expect(success.html).not.toContain('<form');
   });
 
+  it('sends the customer on to a successUrl with an IDN host, € and an emoji, as its normalised form', async () => {
+    const session = await createSession(gateway, shop.apiKey, { successUrl: 'https://bücher.example/danke/€/🎉?cs={CHECKOUT_SESSION_ID}&name=Zoë' });
+    const response = await submitCard(session.url, await openForm(session.url));
+    expect(response.status, await response.clone().text()).toBe(303);
+    expect(response.headers.get('location')).toBe(`https://xn--bcher-kva.example/danke/%E2%82%AC/%F0%9F%8E%89?cs=${idOf(session)}&name=Zo%C3%AB`);
+    expect((await sessionState(session.name)).state).toBe('COMPLETE');
+  });
+
+  it('once paid, says paid even when the stored successUrl cannot be sent as a redirect', async () => {
+    // URLs stored before they were normalised: one a redirect can be built from once
+    // normalised, one from which none can (a space in the host), one with CR/LF.
+    for (const [stored, expected] of [
+      ['https://bücher.example/€?cs={CHECKOUT_SESSION_ID}', (id: string) => `https://xn--bcher-kva.example/%E2%82%AC?cs=${id}`],
+      ['https://shop example/€', (id: string) => `/checkout/success?s_checkout_session=${id}`],
+      ['https://shop.example/done\r\nSet-Cookie: a=b', (id: string) => `https://shop.example/doneSet-Cookie:%20a=b`],
+    ] as const) {
+      const session = await createSession(gateway, shop.apiKey);
+      await gateway.app.database.db.update(checkoutSessionTable).set({ successUrl: stored }).where(eq(checkoutSessionTable.id, idOf(session)));
+      const response = await submitCard(session.url, await openForm(session.url));
+      const body = await response.text();
+      expect(response.status, `${stored}: ${body}`).toBe(303);
+      expect(response.headers.get('location'), stored).toBe(expected(idOf(session)));
+      expect(body).not.toContain('not been charged');
+      expect((await sessionState(session.name)).state).toBe('COMPLETE');
+    }
+  });
+
+  it('once committed, says paid even when an error follows the commit', async () => {
+    const session = await createSession(gateway, shop.apiKey, { successUrl: 'https://shop.example/thanks' });
+    const form = await openForm(session.url);
+    // The real database, with the fault a connection lost on COMMIT's answer gives: the
+    // payment's transaction committed, the caller sees an error. (Only the payment's: the
+    // expiry sweep runs transactions of its own meanwhile.)
+    const db = gateway.app.database.db;
+    const transaction = db.transaction;
+    let faults = 0;
+    db.transaction = (async (...args: Parameters<typeof transaction>) => {
+      const result = (await transaction.apply(db, args)) as { outcome?: string };
+      if (result?.outcome === 'succeeded' && faults++ === 0) throw new Error('connection lost after commit');
+      return result;
+    }) as typeof transaction;
+    try {
+      const response = await submitCard(session.url, form);
+      const body = await response.text();
+      expect(faults).toBe(1);
+      expect(response.status, body).toBe(303);
+      expect(response.headers.get('location')).toBe('https://shop.example/thanks');
+      expect(body).not.toContain('not been charged');
+    } finally {
+      db.transaction = transaction;
+    }
+    expect((await sessionState(session.name)).state).toBe('COMPLETE');
+  });
+
   it('shows a decline beside the form, keeps the session OPEN, and takes another card afterwards', async () => {
     const session = await createSession(gateway, shop.apiKey, { successUrl: 'https://shop.example/thanks' });
     const form = await openForm(session.url);

@@ -33,6 +33,20 @@ describe('which addresses a webhook may reach', () => {
     ['169.254.169.254', 'metadata'],
     ['::ffff:169.254.169.254', 'metadata'],
     ['fd00:ec2::254', 'metadata'],
+    // IPv4 carried inside IPv6, in every form that reaches an IPv4 host.
+    ['::127.0.0.1', 'private'], // IPv4-compatible (deprecated ::/96)
+    ['::7f00:1', 'private'],
+    ['::8.8.8.8', 'private'], // the whole deprecated range is unroutable
+    ['::169.254.169.254', 'metadata'],
+    ['::ffff:0:127.0.0.1', 'private'], // SIIT ::ffff:0:0/96
+    ['::ffff:0:169.254.169.254', 'metadata'],
+    ['::ffff:0:8.8.8.8', 'private'],
+    ['64:ff9b::169.254.169.254', 'metadata'],
+    ['64:ff9b:1::a00:1', 'private'], // local-use NAT64
+    ['2002:a9fe:a9fe::1', 'metadata'], // 6to4 of 169.254.169.254
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', 'private'], // Teredo, client 127.0.0.1 (stored inverted)
+    ['2001:0:4136:e378:8000:63bf:f7f7:f7f7', 'public'], // Teredo, client 8.8.8.8
+    ['::ffff:8.8.8.8', 'public'],
     ['not-an-address', 'private'],
   ])('%s is %s', (address, expected) => {
     expect(classifyAddress(address)).toBe(expected);
@@ -50,6 +64,20 @@ describe('which addresses a webhook may reach', () => {
     expect(webhookUrlProblem('http://127.0.0.1:8080/', true)).toBeUndefined();
     // Metadata services stay out of reach even where private networks are allowed.
     expect(webhookUrlProblem('http://169.254.169.254/latest', true)).toMatch(/metadata/);
+  });
+
+  it('refuses at creation exactly the literal addresses that delivery refuses', async () => {
+    const port = new URL(receiver.url).port;
+    for (const allowPrivateNetworks of [false, true]) {
+      for (const host of ['[::127.0.0.1]', '[::ffff:0:127.0.0.1]', '[::ffff:127.0.0.1]', '[::169.254.169.254]', '[::ffff:0:a9fe:a9fe]', '[64:ff9b:1::1]', '127.0.0.1', '[::1]']) {
+        const url = `http://${host}:${port}/hook`;
+        const created = webhookUrlProblem(url, allowPrivateNetworks);
+        const delivered = await sendWebhook({ url, body: '{}', headers: {} }, { timeoutMs: 2_000, allowPrivateNetworks });
+        const deliveryRefused = /loopback, private/.test(delivered.error ?? '');
+        expect(created !== undefined, `${url} (private networks ${allowPrivateNetworks ? 'allowed' : 'refused'}): ${created} / ${delivered.error}`).toBe(deliveryRefused);
+        if (!allowPrivateNetworks) expect(created, url).toMatch(/loopback, private/);
+      }
+    }
   });
 
   it('refuses private URLs when creating an endpoint where private networks are not allowed', async () => {
