@@ -1,7 +1,7 @@
 import { resolveCursorConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
 import { DomainError } from '../domain/errors.js';
 import { formatInstant, isFourDigitYear } from '../domain/time.js';
-import { textProblem } from '../domain/validation.js';
+import { parseRfc3339, textProblem } from '../domain/validation.js';
 
 /** The largest page any connection returns. */
 export const MAX_PAGE_SIZE = 100;
@@ -61,7 +61,7 @@ function lazyTimeIdCursor(row: TimeIdPosition): string {
 function decodeTimeIdCursor(cursor: string | undefined, argument: 'after' | 'before'): TimeIdPosition | null {
   if (cursor === undefined) return null;
   const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split(SEPARATOR);
-  const createTime = new Date(time ?? '');
+  const createTime = parseRfc3339(time) ?? new Date(Number.NaN);
   if (!id || textProblem(id) || rest.length > 0 || !isFourDigitYear(createTime)) {
     throw new DomainError('BAD_USER_INPUT', `The ${argument} cursor is not one this API returned.`, {
       issues: [{ path: [argument], message: 'is not a cursor returned by this API' }],

@@ -135,7 +135,7 @@ function encodePageToken(token: PageToken): string {
 function decodePageToken(text: string): PageToken | undefined {
   try {
     const [time, id, state, clientReferenceId] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    const createTime = new Date(typeof time === 'string' ? time : NaN);
+    const createTime = parseRfc3339(time) ?? new Date(Number.NaN);
     if (!isFourDigitYear(createTime) || typeof id !== 'string' || !hasPrefix(id, 'cs')) return undefined;
     if (state !== null && !STATES.includes(state as CheckoutSessionState)) return undefined;
     if (clientReferenceId !== null && (typeof clientReferenceId !== 'string' || textProblem(clientReferenceId))) return undefined;
