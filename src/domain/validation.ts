@@ -113,10 +113,10 @@ const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/;
  * not charged.)
  */
 export function normaliseHttpUrl(text: string): { href: string; problem?: undefined } | { href?: undefined; problem: string } {
+  // WHATWG URL skips extra slashes (`https:///x` is https://x/) and reads `\` as `/`: refused, not guessed.
+  if (!/^https?:\/\/[^/?#\\]/i.test(text)) return { problem: 'must be an absolute http or https URL, such as https://example.com/done' };
   if (WHITESPACE_OR_CONTROL.test(text)) return { problem: 'must not contain spaces or control characters (percent-encode them)' };
-  // WHATWG URL reads `\` as `/` and skips extra slashes (`https:///x` is https://x/): refused, not guessed.
   if (text.includes('\\')) return { problem: 'must not contain backslashes (percent-encode them as %5C)' };
-  if (!/^https?:\/\/[^/?#]/i.test(text)) return { problem: 'must be an absolute http or https URL, such as https://example.com/done' };
   let url: URL;
   try {
     url = new URL(text);
