@@ -7,7 +7,6 @@
  * filter or direction cannot escape this test.
  */
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database, type Db } from '../src/db/client.js';
 import type { PreparedStatement } from '../src/db/rows.js';
@@ -23,6 +22,7 @@ import {
 } from '../src/domain/webhooks.js';
 import { BIG_ACCOUNT, BIG_ENDPOINT, seedStatements, sessionId } from './large-account.js';
 import { explain, formatPlan, planProblems } from './plans.js';
+import { ownDatabase, type OwnDatabase } from './own-database.js';
 import { testDatabaseUrl } from './testkit.js';
 
 const onPostgres = testDatabaseUrl() !== '';
@@ -34,24 +34,12 @@ const MAX_ROWS = 4 * PAGE;
 
 let database: Database;
 let db: Db;
-let dropDatabase: (() => Promise<void>) | undefined;
+let own: OwnDatabase;
 
 beforeAll(async () => {
-  let databaseUrl: string | undefined;
-  if (onPostgres) {
-    // A database of its own: other files' sweeps and rows must not change these plans mid-test.
-    const base = new URL(testDatabaseUrl());
-    const name = `${base.pathname.slice(1)}_plans`;
-    const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    base.pathname = `/${name}`;
-    databaseUrl = base.toString();
-    dropDatabase = async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
-  }
-  database = await openDatabase({ databaseUrl, dataDir: null, poolSize: 2 });
+  // A database of its own: other files' sweeps and rows must not change these plans mid-test.
+  own = await ownDatabase('plans');
+  database = await openDatabase({ databaseUrl: own.databaseUrl, dataDir: null, poolSize: 2 });
   db = database.db;
   await database.migrate();
   const started = performance.now();
@@ -65,7 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await database?.close();
-  await dropDatabase?.();
+  await own?.drop();
 });
 
 async function one(query: string): Promise<Record<string, any>> {

@@ -535,21 +535,3 @@ export function parseEventSequenceCursor(cursor: string | undefined, argument: '
   }
   return BigInt(match[1]!);
 }
-
-/** Deletes events older than the retention, `limit` at a time (deliveries and attempts cascade). */
-export async function pruneEvents(db: Db, limit = 1000, retentionDays = EVENT_RETENTION_DAYS): Promise<number> {
-  const deleted = await db
-    .delete(eventTable)
-    .where(
-      inArray(
-        eventTable.id,
-        db
-          .select({ id: eventTable.id })
-          .from(eventTable)
-          .where(sql`${eventTable.createTime} < now() - make_interval(days => ${retentionDays})`)
-          .limit(limit),
-      ),
-    )
-    .returning({ id: eventTable.id });
-  return deleted.length;
-}
