@@ -1,4 +1,4 @@
-import { getOperationAST, getVariableValues, GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, Kind, OperationTypeNode, type DocumentNode } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
 import { DomainError, type InputIssue } from '../domain/errors.js';
@@ -118,10 +118,15 @@ export function idempotentReplayPlugin(): Plugin<GraphQLContext & { request?: Re
 }
 
 /**
- * Executes with graphql-jit, which compiles each operation once into plain functions (the
- * graphql-js executor re-walks the document for every object of every response). graphql-jit
- * coerces variables too, but its errors name the wrong variable and lose the inner path, so
- * variables are first checked by graphql-js: a bad one gets the same error as without jit.
+ * Executes queries and mutations with graphql-jit, which compiles each operation once into plain
+ * functions (the graphql-js executor re-walks the document for every object of every response).
+ * graphql-jit coerces variables too, but its errors name the wrong variable and lose the inner
+ * path, so variables are first checked by graphql-js: a bad one gets the same error as without jit.
+ *
+ * Never for subscriptions: graphql-jit 0.8 calls the subscription field's `subscribe` with the
+ * operation's variables as its arguments, so inline arguments and variables of other names were
+ * ignored. Subscriptions run on graphql-js; each event is one small object, where compiling
+ * gains little.
  *
  * Only for documents of one operation, sent with an API key. The plugin keeps one compiled
  * operation per parsed document, whatever operation a later request names, and Yoga hands the
@@ -131,23 +136,19 @@ export function idempotentReplayPlugin(): Plugin<GraphQLContext & { request?: Re
  * not make the server compile code for each new document it sends.
  */
 export function compiledExecutionPlugins(): Plugin[] {
-  const variableErrors = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: unknown) => {
-    const definitions = getOperationAST(document, operationName)?.variableDefinitions;
-    if (!definitions?.length) return undefined;
-    return getVariableValues(schema, definitions, (variables ?? {}) as Record<string, unknown>).errors;
+  const compileWhen = (args: { document: DocumentNode; contextValue?: unknown }) => {
+    if ((args.contextValue as Partial<GraphQLContext>).principal == null) return false;
+    const operations = args.document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+    return operations.length === 1 && operations[0]!.operation !== OperationTypeNode.SUBSCRIPTION;
   };
   const checkVariables: Plugin = {
     onExecute({ args, setResultAndStopExecution }) {
-      const errors = variableErrors(args.schema, args.document, args.operationName, args.variableValues);
-      if (errors) setResultAndStopExecution({ errors });
-    },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      const errors = variableErrors(args.schema, args.document, args.operationName, args.variableValues);
+      if (!compileWhen(args)) return;
+      const definitions = getOperationAST(args.document, args.operationName)?.variableDefinitions;
+      if (!definitions?.length) return;
+      const { errors } = getVariableValues(args.schema, definitions, (args.variableValues ?? {}) as Record<string, unknown>);
       if (errors) setResultAndStopExecution({ errors });
     },
   };
-  const compileWhen = (args: { document: DocumentNode; contextValue?: unknown }) =>
-    (args.contextValue as Partial<GraphQLContext>).principal != null &&
-    args.document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length === 1;
   return [checkVariables, useGraphQlJit({}, { enableIf: compileWhen }) as Plugin];
 }
