@@ -16,7 +16,7 @@ import { webhookSettingsFromConfig } from './domain/webhooks.js';
 import { RateLimiter } from './domain/rate-limit.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
-import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, createMaskError, idempotentReplayPlugin } from './graphql/yoga-plugins.js';
+import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, createMaskError, idempotentReplayPlugin, rateLimitStatusPlugin } from './graphql/yoga-plugins.js';
 import { createHostedPages } from './hosted/routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestApi } from './rest/routes.js';
@@ -124,6 +124,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       }),
       idempotentReplayPlugin(),
       clientErrorCodePlugin(),
+      rateLimitStatusPlugin(),
       ...(options.executor === 'graphql-js' ? [] : compiledExecutionPlugins()),
     ],
     context: async (initial) => {

@@ -102,6 +102,34 @@ export function clientErrorCodePlugin(): Plugin {
   };
 }
 
+/**
+ * A spent rate limit as the GraphQL-over-HTTP spec and REST answer it: status 429 with
+ * `Retry-After` for `application/graphql-response+json`; the legacy `application/json` keeps
+ * status 200 (Yoga skips a `spec` status there) but gets the header too. Yoga reads
+ * `extensions.http` for the response and leaves it out of the body.
+ */
+export function rateLimitStatusPlugin(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || !result || typeof result !== 'object' || Symbol.asyncIterator in result) return;
+      const errors = (result as { errors?: readonly GraphQLError[] }).errors;
+      if (!errors?.some((error) => error.extensions?.code === 'RATE_LIMITED')) return;
+      const withStatus = errors.map((error) => {
+        if (error.extensions?.code !== 'RATE_LIMITED') return error;
+        const seconds = Math.max(1, Math.ceil(Number(error.extensions.retryAfter) || 1));
+        return new GraphQLError(error.message, {
+          nodes: error.nodes,
+          source: error.source,
+          positions: error.positions,
+          path: error.path,
+          extensions: { ...error.extensions, http: { status: 429, spec: true, headers: { 'retry-after': String(seconds) } } },
+        });
+      });
+      setResult({ ...result, errors: withStatus } as typeof result);
+    },
+  };
+}
+
 /** Marks replayed idempotent results: `extensions.idempotentReplayed` and an HTTP header. */
 export function idempotentReplayPlugin(): Plugin<GraphQLContext & { request?: Request }> {
   const replayed = new WeakSet<Request>();
