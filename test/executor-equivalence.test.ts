@@ -342,6 +342,8 @@ function handWritten(): Operation[] {
     { label: 'unknown field', query: `{ account { name colour } }` },
     { label: 'non-null error nulls the parent', query: `{ account { name } events(filter: { types: ["nope"] }) { edges { cursor } } }` },
     { label: 'errors in list items', query: `{ checkoutSessions(first: 5) { edges { node { name formattedAmount(locale: "not a locale!") } } } }` },
+    { label: 'errors on CRLF lines', query: `query {\r\n  account { name }\r\n  # ☃ 🎉 ünïcödé\r\n  a: checkoutSession(name: "x") { name }\r\n    b: event(name: "y") { id }\r\n}` },
+    { label: 'errors on CR lines', query: `query {\r  account { name }\r\r  # 🎉\r    a: checkoutSession(name: "x") { name }\r}` },
     { label: 'several errors at once', query: `{ a: checkoutSession(name: "x") { name } b: event(name: "y") { id } c: paymentIntent(name: "${f.foreign.paymentIntent.name}") { id } account { name } }` },
   ];
 }

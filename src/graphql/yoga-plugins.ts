@@ -204,8 +204,9 @@ function locateCompiledErrors(): Plugin {
       return {
         onExecuteDone({ result, setResult }) {
           if (Symbol.asyncIterator in result || !result.errors?.some((error) => !error.positions && error.locations?.length)) return;
+          // Lines end as GraphQL's lexer ends them: CRLF, LF or CR alone.
           const lineStarts = [0];
-          for (let index = source.body.indexOf('\n'); index >= 0; index = source.body.indexOf('\n', index + 1)) lineStarts.push(index + 1);
+          for (const end of source.body.matchAll(/\r\n|[\n\r]/g)) lineStarts.push(end.index + end[0].length);
           const errors = result.errors.map((error) => {
             if (error.positions || !error.locations?.length) return error;
             return new GraphQLError(error.message, {
