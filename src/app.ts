@@ -16,7 +16,7 @@ import { webhookSettingsFromConfig } from './domain/webhooks.js';
 import { RateLimiter } from './domain/rate-limit.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
-import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, createMaskError, idempotentReplayPlugin } from './graphql/yoga-plugins.js';
+import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, createMaskError, idempotentReplayPlugin, rateLimitStatusPlugin } from './graphql/yoga-plugins.js';
 import { createHostedPages } from './hosted/routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestApi } from './rest/routes.js';
@@ -59,7 +59,15 @@ export interface App {
   readonly demoApiKey: string | undefined;
 }
 
-export function buildApp(config: Config): App {
+/** Choices for tests, not for deployments: the differential test runs both executors on one database. */
+export interface AppOptions {
+  /** 'jit' (the default) compiles operations where that gives the same results; 'graphql-js' never does. */
+  executor?: 'jit' | 'graphql-js';
+  /** An open database to use instead of opening one; the app leaves it open when it stops. */
+  database?: Database;
+}
+
+export function buildApp(config: Config, options: AppOptions = {}): App {
   const logger = createLogger(config.logLevel);
   let database: Database | undefined;
   let authenticator: ApiKeyAuthenticator | undefined;
@@ -116,7 +124,8 @@ export function buildApp(config: Config): App {
       }),
       idempotentReplayPlugin(),
       clientErrorCodePlugin(),
-      ...compiledExecutionPlugins(),
+      rateLimitStatusPlugin(),
+      ...(options.executor === 'graphql-js' ? [] : compiledExecutionPlugins()),
     ],
     context: async (initial) => {
       const request = (initial as { request?: Request }).request;
@@ -188,7 +197,7 @@ export function buildApp(config: Config): App {
       return demoApiKey;
     },
     async start() {
-      database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+      database = options.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
       await database.migrate();
       deps.db = database.db;
       authenticator = new ApiKeyAuthenticator(database.db, config.adminApiKey);
@@ -269,7 +278,7 @@ export function buildApp(config: Config): App {
       await closed;
       clearInterval(idleTimer);
       await yoga.dispose();
-      await database?.close();
+      if (!options.database) await database?.close();
     },
   };
 }

@@ -17,3 +17,22 @@ it('answers RATE_LIMITED with retryAfter once a key spends its burst, without to
   expect(limited[0]!.body.errors![0]!.extensions!.retryAfter).toBeGreaterThanOrEqual(1);
   expect(errorCodes(await gateway.gql(`{ account { name } }`, {}, { key: calm.apiKey }))).toEqual([]);
 });
+
+it('answers a spent key over HTTP with 429 and Retry-After (GraphQL over HTTP), and Retry-After on application/json', async () => {
+  const busy = await gateway.createAccount('Busy over HTTP');
+  const spend = () => Promise.all(Array.from({ length: 4 }, () => gateway.gql(`{ account { name } }`, {}, { key: busy.apiKey })));
+  await spend();
+  const modern = await gateway.gql(`{ account { name } }`, {}, { key: busy.apiKey, headers: { accept: 'application/graphql-response+json' } });
+  expect(errorCodes(modern)).toEqual(['RATE_LIMITED']);
+  expect(modern.status).toBe(429);
+  expect(modern.headers.get('content-type')).toContain('application/graphql-response+json');
+  const retryAfter = modern.body.errors![0]!.extensions!.retryAfter;
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(modern.headers.get('retry-after')).toBe(String(retryAfter));
+  expect(modern.body.errors![0]!.extensions).not.toHaveProperty('http');
+
+  const legacy = await gateway.gql(`{ account { name } }`, {}, { key: busy.apiKey, headers: { accept: 'application/json' } });
+  expect(errorCodes(legacy)).toEqual(['RATE_LIMITED']);
+  expect(legacy.status).toBe(200);
+  expect(Number(legacy.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+});

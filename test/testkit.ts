@@ -1,5 +1,5 @@
 import { inject } from 'vitest';
-import { buildApp, type App } from '../src/app.js';
+import { buildApp, type App, type AppOptions } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 
 export const ADMIN_KEY = 'admin_test_key_0123456789abcdef';
@@ -39,9 +39,9 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(overrides: Partial<Config> = {}): Promise<Gateway> {
+export async function startGateway(overrides: Partial<Config> = {}, options: AppOptions = {}): Promise<Gateway> {
   const config = testConfig(overrides);
-  const app = buildApp(config);
+  const app = buildApp(config, options);
   const { url } = await app.start();
   const gql: Gateway['gql'] = async (query, variables, options = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };

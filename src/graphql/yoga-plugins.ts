@@ -1,4 +1,5 @@
-import { getOperationAST, getVariableValues, GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getVariableValues } from '@graphql-tools/executor';
+import { GraphQLError, Kind, OperationTypeNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
 import { DomainError, type InputIssue } from '../domain/errors.js';
@@ -25,6 +26,8 @@ export function createMaskError(logger: Logger) {
     if (cause instanceof DomainError) {
       return new GraphQLError(cause.message, {
         nodes: located.nodes,
+        source: located.source,
+        positions: located.positions,
         path: located.path,
         extensions: {
           code: cause.code,
@@ -40,6 +43,8 @@ export function createMaskError(logger: Logger) {
     logger.error('unexpected error while executing an operation', { error: cause });
     return new GraphQLError(yogaMaskError(error, message, false).message, {
       nodes: located.nodes,
+      source: located.source,
+      positions: located.positions,
       path: located.path,
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     });
@@ -97,6 +102,34 @@ export function clientErrorCodePlugin(): Plugin {
   };
 }
 
+/**
+ * A spent rate limit as the GraphQL-over-HTTP spec and REST answer it: status 429 with
+ * `Retry-After` for `application/graphql-response+json`; the legacy `application/json` keeps
+ * status 200 (Yoga skips a `spec` status there) but gets the header too. Yoga reads
+ * `extensions.http` for the response and leaves it out of the body.
+ */
+export function rateLimitStatusPlugin(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || !result || typeof result !== 'object' || Symbol.asyncIterator in result) return;
+      const errors = (result as { errors?: readonly GraphQLError[] }).errors;
+      if (!errors?.some((error) => error.extensions?.code === 'RATE_LIMITED')) return;
+      const withStatus = errors.map((error) => {
+        if (error.extensions?.code !== 'RATE_LIMITED') return error;
+        const seconds = Math.max(1, Math.ceil(Number(error.extensions.retryAfter) || 1));
+        return new GraphQLError(error.message, {
+          nodes: error.nodes,
+          source: error.source,
+          positions: error.positions,
+          path: error.path,
+          extensions: { ...error.extensions, http: { status: 429, spec: true, headers: { 'retry-after': String(seconds) } } },
+        });
+      });
+      setResult({ ...result, errors: withStatus } as typeof result);
+    },
+  };
+}
+
 /** Marks replayed idempotent results: `extensions.idempotentReplayed` and an HTTP header. */
 export function idempotentReplayPlugin(): Plugin<GraphQLContext & { request?: Request }> {
   const replayed = new WeakSet<Request>();
@@ -118,10 +151,18 @@ export function idempotentReplayPlugin(): Plugin<GraphQLContext & { request?: Re
 }
 
 /**
- * Executes with graphql-jit, which compiles each operation once into plain functions (the
- * graphql-js executor re-walks the document for every object of every response). graphql-jit
- * coerces variables too, but its errors name the wrong variable and lose the inner path, so
- * variables are first checked by graphql-js: a bad one gets the same error as without jit.
+ * Executes queries and mutations with graphql-jit, which compiles each operation once into plain
+ * functions (the graphql-js executor re-walks the document for every object of every response).
+ * graphql-jit coerces variables too, but its errors name the wrong variable, lose the inner path
+ * and the HTTP status 400: an operation whose variables Yoga's executor (@graphql-tools/executor,
+ * graphql-js's execution algorithm) refuses runs on that executor instead, for its errors.
+ *
+ * Never for subscriptions: graphql-jit 0.8 calls the subscription field's `subscribe` with the
+ * operation's variables as its arguments, so inline arguments and variables of other names were
+ * ignored. Subscriptions run on graphql-js; each event is one small object, where compiling
+ * gains little. Nor for a mutation of several root fields: graphql-js stops at the first one
+ * that fails into a null `data`, graphql-jit would still run (and commit) the later ones.
+ * test/executor-equivalence.test.ts holds the two executors to the same answers.
  *
  * Only for documents of one operation, sent with an API key. The plugin keeps one compiled
  * operation per parsed document, whatever operation a later request names, and Yoga hands the
@@ -131,23 +172,54 @@ export function idempotentReplayPlugin(): Plugin<GraphQLContext & { request?: Re
  * not make the server compile code for each new document it sends.
  */
 export function compiledExecutionPlugins(): Plugin[] {
-  const variableErrors = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: unknown) => {
-    const definitions = getOperationAST(document, operationName)?.variableDefinitions;
-    if (!definitions?.length) return undefined;
-    return getVariableValues(schema, definitions, (variables ?? {}) as Record<string, unknown>).errors;
+  const compileWhen = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: unknown; contextValue?: unknown }) => {
+    if ((args.contextValue as Partial<GraphQLContext>).principal == null) return false;
+    const operations = args.document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+    if (operations.length !== 1) return false;
+    const operation = operations[0]!;
+    if (operation.operation === OperationTypeNode.SUBSCRIPTION) return false;
+    if (operation.operation === OperationTypeNode.MUTATION) {
+      const selections = operation.selectionSet.selections;
+      if (selections.length !== 1 || selections[0]!.kind !== Kind.FIELD) return false;
+    }
+    // Variables that Yoga's own executor refuses are left to it, for the very same errors.
+    const definitions = operation.variableDefinitions;
+    if (!definitions?.length) return true;
+    return !getVariableValues(args.schema, definitions, (args.variableValues ?? {}) as Record<string, unknown>, { maxErrors: 50 }).errors;
   };
-  const checkVariables: Plugin = {
-    onExecute({ args, setResultAndStopExecution }) {
-      const errors = variableErrors(args.schema, args.document, args.operationName, args.variableValues);
-      if (errors) setResultAndStopExecution({ errors });
-    },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      const errors = variableErrors(args.schema, args.document, args.operationName, args.variableValues);
-      if (errors) setResultAndStopExecution({ errors });
+  return [locateCompiledErrors(), useGraphQlJit({}, { enableIf: compileWhen }) as Plugin];
+}
+
+/**
+ * graphql-jit's errors carry `locations` but neither the AST nodes nor the source positions that
+ * GraphQLError derives them from, and every copy of an error (masking, Yoga's serialiser) derives
+ * them again: they would be lost. Gives such errors the document's source and their positions.
+ * Runs before error masking (Yoga registers it after the user's plugins).
+ */
+function locateCompiledErrors(): Plugin {
+  return {
+    onExecute({ args }) {
+      const source = args.document.loc?.source;
+      if (!source) return undefined;
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in result || !result.errors?.some((error) => !error.positions && error.locations?.length)) return;
+          // Lines end as GraphQL's lexer ends them: CRLF, LF or CR alone.
+          const lineStarts = [0];
+          for (const end of source.body.matchAll(/\r\n|[\n\r]/g)) lineStarts.push(end.index + end[0].length);
+          const errors = result.errors.map((error) => {
+            if (error.positions || !error.locations?.length) return error;
+            return new GraphQLError(error.message, {
+              source,
+              positions: error.locations.map(({ line, column }: { line: number; column: number }) => lineStarts[line - 1]! + column - 1),
+              path: error.path,
+              originalError: error.originalError ?? undefined,
+              extensions: error.extensions,
+            });
+          });
+          setResult({ ...result, errors });
+        },
+      };
     },
   };
-  const compileWhen = (args: { document: DocumentNode; contextValue?: unknown }) =>
-    (args.contextValue as Partial<GraphQLContext>).principal != null &&
-    args.document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length === 1;
-  return [checkVariables, useGraphQlJit({}, { enableIf: compileWhen }) as Plugin];
 }
