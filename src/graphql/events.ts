@@ -1,3 +1,4 @@
+import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { getCheckoutSessions, parseResourceName } from '../domain/checkout-sessions.js';
 import { notFound } from '../domain/errors.js';
@@ -18,26 +19,48 @@ import { EVENT_TYPES, eventName, type EventType } from '../domain/events.js';
 import { builder } from './builder.js';
 import { checkPageSize, MAX_PAGE_SIZE } from './pagination.js';
 import { CheckoutSessionRef } from './checkout-session.js';
+import { CheckoutSessionSnapshotRef, type CheckoutSessionSnapshot } from './checkout-session-snapshot.js';
 import { requireAccountId, type GraphQLContext } from './context.js';
 
-export const CheckoutSessionEventRef = builder.loadableObject('CheckoutSessionEvent', {
+export const EventTypeEnum = builder.enumType('EventType', {
+  description: 'A kind of event, to choose events by. Each value stands for the `type` string events and webhooks carry.',
+  values: {
+    CHECKOUT_SESSION_CREATED: { value: 'checkout_session.created', description: 'A checkout session was created (`checkout_session.created`).' },
+    CHECKOUT_SESSION_PAID: { value: 'checkout_session.paid', description: 'A checkout session was paid and is now COMPLETE (`checkout_session.paid`).' },
+    CHECKOUT_SESSION_EXPIRED: {
+      value: 'checkout_session.expired',
+      description: 'A checkout session expired, or was expired, without payment (`checkout_session.expired`).',
+    },
+  } as const satisfies Record<string, { value: EventType; description: string }>,
+});
+
+export const CheckoutSessionEventRef = builder.loadableNode('CheckoutSessionEvent', {
   description: `Something that happened to a checkout session: ${EVENT_TYPES.join(', ')}. Events are kept ${EVENT_RETENTION_DAYS} days.`,
+  id: {
+    resolve: (event: EventRecord) => event.id,
+    description:
+      'The event id, `evt_…`, which is also its global id: pass it as `after` to resume a subscription, or to `node`. Webhooks carry it as `id` and in the `webhook-id` header.',
+  },
   load: (ids: string[], ctx) => getEvents(ctx.deps.db, requireAccountId(ctx), ids),
   sort: (event: EventRecord) => event.id,
   fields: (t) => ({
-    id: t.exposeID('id', {
-      description: 'The event id, `evt_…`: pass it as `after` to resume a subscription. Webhooks carry it as `id` and in the `webhook-id` header.',
-    }),
     name: t.string({
       description: 'The resource name, `accounts/acct_…/events/evt_…`.',
       resolve: (event) => eventName(event.accountId, event.id),
     }),
-    type: t.exposeString('type', { description: `One of ${EVENT_TYPES.join(', ')}.` }),
+    type: t.exposeString('type', { description: `One of ${EVENT_TYPES.join(', ')}: the string webhooks carry as \`type\`.` }),
     createTime: t.expose('createTime', { type: 'DateTime', description: 'When the change happened.' }),
     checkoutSession: t.field({
       type: CheckoutSessionRef,
-      description: 'The checkout session as it was when the event happened (the webhook payload\'s `checkout_session`).',
-      resolve: (event) => checkoutSessionAtEvent(event),
+      description:
+        'The checkout session as it is now, under its own id, so a normalised cache only ever receives its current state. For the session as it was when the event happened, read `checkoutSessionSnapshot`.',
+      resolve: (event) => event.checkoutSessionId ?? checkoutSessionAtEvent(event).id,
+    }),
+    checkoutSessionSnapshot: t.field({
+      type: CheckoutSessionSnapshotRef,
+      description:
+        'The checkout session as it was when the event happened: the webhook payload\'s `checkout_session`. It has an id of its own, never the live session\'s.',
+      resolve: (event): CheckoutSessionSnapshot => ({ ...checkoutSessionAtEvent(event), eventId: event.id }),
     }),
   }),
 });
@@ -45,7 +68,7 @@ export const CheckoutSessionEventRef = builder.loadableObject('CheckoutSessionEv
 const EventFilter = builder.inputType('EventFilter', {
   description: 'Narrows a list of events; conditions combine with AND.',
   fields: (t) => ({
-    types: t.stringList({ description: `Only these types (${EVENT_TYPES.join(', ')}).` }),
+    types: t.field({ type: [EventTypeEnum], description: 'Only events of these types; absent or empty for every type.' }),
     checkoutSession: t.string({ description: 'Only events of this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.' }),
   }),
 });
@@ -69,6 +92,16 @@ async function openStream(
   return ctx.events.open({ accountId, types: options.types, checkoutSessionId }, afterId);
 }
 
+/**
+ * A subscription keeps one context, and with it one set of DataLoaders, for every event it
+ * delivers: without clearing them, the live `checkoutSession` of a later event would be the one
+ * loaded for an earlier event (an EXPIRED session delivered as OPEN).
+ */
+function freshFor(ctx: GraphQLContext, event: EventRecord): EventRecord {
+  clearAllDataLoaders(ctx);
+  return event;
+}
+
 builder.subscriptionType({
   description: 'Live feeds of the caller\'s account over graphql-ws or server-sent events, fed from committed events only.',
 });
@@ -83,19 +116,19 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string({ description: 'An event id (`evt_…`) or event name: replay what was committed after it first.' }),
     },
     subscribe: (_root, args, ctx) => openStream(ctx, { types: ['checkout_session.paid'], name: args.name, after: args.after }),
-    resolve: (event: EventRecord) => event,
+    resolve: (event: EventRecord, _args, ctx) => freshFor(ctx, event),
   }),
   events: t.field({
     type: CheckoutSessionEventRef,
     description:
       'Every event of the account, or only some `types` and one checkout session (`name`). `after` replays, then goes live, as for checkoutSessionPaid.',
     args: {
-      types: t.arg.stringList({ description: `Only these types (${EVENT_TYPES.join(', ')}); default all.` }),
+      types: t.arg({ type: [EventTypeEnum], description: 'Only events of these types; absent or empty for every type.' }),
       name: t.arg.string({ description: 'Only this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.' }),
       after: t.arg.string({ description: 'An event id (`evt_…`) or event name: replay what was committed after it first.' }),
     },
     subscribe: (_root, args, ctx) => openStream(ctx, { types: parseEventTypes(args.types, ['types']), name: args.name, after: args.after }),
-    resolve: (event: EventRecord) => event,
+    resolve: (event: EventRecord, _args, ctx) => freshFor(ctx, event),
   }),
 }));
 
@@ -115,7 +148,7 @@ builder.queryFields((t) => ({
   events: t.connection({
     type: CheckoutSessionEventRef,
     description: `The account's events, newest first; at most 100 per page. Events are kept ${EVENT_RETENTION_DAYS} days.`,
-    args: { filter: t.arg({ type: EventFilter }) },
+    args: { filter: t.arg({ type: EventFilter, description: 'Only the events that match it; absent for all.' }) },
     resolve: async (_root, args, ctx) => {
       const accountId = requireAccountId(ctx);
       checkPageSize(args);
@@ -133,7 +166,7 @@ builder.queryFields((t) => ({
       );
     },
   },
-    { name: 'CheckoutSessionEventConnection' },
-    { name: 'CheckoutSessionEventEdge' },
+    { name: 'CheckoutSessionEventConnection', description: 'A page of events.' },
+    { name: 'CheckoutSessionEventEdge', description: 'One of events in a page, with its cursor.' },
   ),
 }));
