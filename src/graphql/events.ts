@@ -22,16 +22,36 @@ import { CheckoutSessionRef } from './checkout-session.js';
 import { CheckoutSessionSnapshotRef, type CheckoutSessionSnapshot } from './checkout-session-snapshot.js';
 import { requireAccountId, type GraphQLContext } from './context.js';
 
+/** The enum's value for each event type; the enum's names stand for these strings. */
+const EVENT_TYPE_VALUES = {
+  CHECKOUT_SESSION_CREATED: 'checkout_session.created',
+  CHECKOUT_SESSION_PAID: 'checkout_session.paid',
+  CHECKOUT_SESSION_EXPIRED: 'checkout_session.expired',
+} as const satisfies Record<string, EventType>;
+
+export type EventTypeValue = keyof typeof EVENT_TYPE_VALUES;
+
+/**
+ * The enum keeps its names as its internal values, translated here: graphql-jit re-coerces a
+ * subscription's already coerced variables for every event, and an internal value that differs
+ * from the name ("checkout_session.paid") fails that second coercion.
+ */
+export function eventTypesOf(values: readonly EventTypeValue[]): EventType[] {
+  return values.map((value) => EVENT_TYPE_VALUES[value]);
+}
+
+export function eventTypeValuesOf(types: readonly EventType[]): EventTypeValue[] {
+  const names = Object.keys(EVENT_TYPE_VALUES) as EventTypeValue[];
+  return types.flatMap((type) => names.filter((name) => EVENT_TYPE_VALUES[name] === type));
+}
+
 export const EventTypeEnum = builder.enumType('EventType', {
   description: 'A kind of event, to choose events by. Each value stands for the `type` string events and webhooks carry.',
   values: {
-    CHECKOUT_SESSION_CREATED: { value: 'checkout_session.created', description: 'A checkout session was created (`checkout_session.created`).' },
-    CHECKOUT_SESSION_PAID: { value: 'checkout_session.paid', description: 'A checkout session was paid and is now COMPLETE (`checkout_session.paid`).' },
-    CHECKOUT_SESSION_EXPIRED: {
-      value: 'checkout_session.expired',
-      description: 'A checkout session expired, or was expired, without payment (`checkout_session.expired`).',
-    },
-  } as const satisfies Record<string, { value: EventType; description: string }>,
+    CHECKOUT_SESSION_CREATED: { description: 'A checkout session was created (`checkout_session.created`).' },
+    CHECKOUT_SESSION_PAID: { description: 'A checkout session was paid and is now COMPLETE (`checkout_session.paid`).' },
+    CHECKOUT_SESSION_EXPIRED: { description: 'A checkout session expired, or was expired, without payment (`checkout_session.expired`).' },
+  } as const satisfies Record<EventTypeValue, { description: string }>,
 });
 
 export const CheckoutSessionEventRef = builder.loadableNode('CheckoutSessionEvent', {
@@ -127,7 +147,7 @@ builder.subscriptionFields((t) => ({
       name: t.arg.string({ description: 'Only this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.' }),
       after: t.arg.string({ description: 'An event id (`evt_…`) or event name: replay what was committed after it first.' }),
     },
-    subscribe: (_root, args, ctx) => openStream(ctx, { types: parseEventTypes(args.types, ['types']), name: args.name, after: args.after }),
+    subscribe: (_root, args, ctx) => openStream(ctx, { types: parseEventTypes(eventTypesOf(args.types ?? []), ['types']), name: args.name, after: args.after }),
     resolve: (event: EventRecord, _args, ctx) => freshFor(ctx, event),
   }),
 }));
@@ -152,7 +172,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const accountId = requireAccountId(ctx);
       checkPageSize(args);
-      const types = parseEventTypes(args.filter?.types, ['filter', 'types']);
+      const types = parseEventTypes(eventTypesOf(args.filter?.types ?? []), ['filter', 'types']);
       const checkoutSessionId =
         args.filter?.checkoutSession == null ? null : parseResourceName(args.filter.checkoutSession, accountId, 'checkout-sessions', 'cs');
       return resolveCursorConnection(

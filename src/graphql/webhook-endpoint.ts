@@ -22,7 +22,7 @@ import {
 } from '../domain/webhooks.js';
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
-import { CheckoutSessionEventRef, EventTypeEnum } from './events.js';
+import { CheckoutSessionEventRef, EventTypeEnum, eventTypesOf, eventTypeValuesOf, type EventTypeValue } from './events.js';
 import { encodeGlobalId } from './global-ids.js';
 import { resolveTimeIdConnection } from './pagination.js';
 
@@ -105,8 +105,8 @@ const DeliveryFilter = builder.inputType('WebhookDeliveryFilter', {
 const ALL_EVENTS = '*';
 
 /** The API's list of event types for the domain: absent or empty means every type. */
-function enabledEventsIn(types: readonly EventType[]): string[] {
-  return types.length === 0 ? [ALL_EVENTS] : [...types];
+function enabledEventsIn(values: readonly EventTypeValue[]): string[] {
+  return values.length === 0 ? [ALL_EVENTS] : eventTypesOf(values);
 }
 
 export const WebhookEndpointRef = builder.loadableNode('WebhookEndpoint', {
@@ -124,7 +124,7 @@ export const WebhookEndpointRef = builder.loadableNode('WebhookEndpoint', {
     enabledEvents: t.field({
       type: [EventTypeEnum],
       description: 'The event types sent here; empty when every type is (see `allEventsEnabled`).',
-      resolve: (e) => (e.enabledEvents.includes(ALL_EVENTS) ? [] : (e.enabledEvents as EventType[])),
+      resolve: (e) => (e.enabledEvents.includes(ALL_EVENTS) ? [] : eventTypeValuesOf(e.enabledEvents as EventType[])),
     }),
     allEventsEnabled: t.boolean({
       description: 'True when the endpoint receives every event type, including types added later.',
