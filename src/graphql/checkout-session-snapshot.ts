@@ -21,5 +21,5 @@ export const CheckoutSessionSnapshotRef = builder.loadableNode('CheckoutSessionS
     return events.map((event) => ({ ...checkoutSessionAtEvent(event), eventId: event.id }));
   },
   sort: (snapshot) => snapshot.eventId,
-  fields: (t) => checkoutSessionFields(t),
+  fields: (t) => checkoutSessionFields(t, 'snapshot'),
 });

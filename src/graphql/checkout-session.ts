@@ -38,14 +38,15 @@ export const CheckoutSessionRef = builder.loadableNode('CheckoutSession', {
   id: { resolve: (session: CheckoutSession) => session.id },
   load: (ids: string[], ctx) => getCheckoutSessions(ctx.deps.db, requireAccountId(ctx), ids),
   sort: (session) => session.id,
-  fields: (t) => checkoutSessionFields(t),
+  fields: (t) => checkoutSessionFields(t, 'live'),
 });
 
 /**
  * The fields a checkout session shares with its snapshot at an event (CheckoutSessionSnapshot):
  * the same names, types and rules, resolved from a row either way.
  */
-export function checkoutSessionFields<Shape extends CheckoutSession>(t: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, Shape>) {
+export function checkoutSessionFields<Shape extends CheckoutSession>(t: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, Shape>, as: 'live' | 'snapshot') {
+  const then = as === 'snapshot' ? ' At the event, as it was then.' : '';
   return {
     name: t.string({
       description: 'The resource name, `accounts/acct_…/checkout-sessions/cs_…`.',
@@ -53,7 +54,10 @@ export function checkoutSessionFields<Shape extends CheckoutSession>(t: PothosSc
     }),
     state: t.field({
       type: CheckoutSessionStateEnum,
-      description: 'OPEN until paid (COMPLETE) or expired (EXPIRED). Past `expireTime` an unpaid session is EXPIRED.',
+      description:
+        as === 'live'
+          ? 'OPEN until paid (COMPLETE) or expired (EXPIRED). Past `expireTime` an unpaid session is EXPIRED.'
+          : 'The state the event recorded: OPEN, COMPLETE or EXPIRED.',
       resolve: (s) => s.state,
     }),
     amount: t.string({
@@ -82,7 +86,7 @@ export function checkoutSessionFields<Shape extends CheckoutSession>(t: PothosSc
     }),
     url: t.string({
       nullable: true,
-      description: 'The hosted payment page to send the customer to; null unless the session is OPEN.',
+      description: `The hosted payment page to send the customer to; null unless the session is OPEN.${then}`,
       resolve: (s, _args, ctx) => checkoutSessionUrl(ctx.deps.publicUrl, s),
     }),
     paymentIntent: t.field({
@@ -105,7 +109,7 @@ export function checkoutSessionFields<Shape extends CheckoutSession>(t: PothosSc
     metadata: t.field({ type: 'Metadata', description: 'The merchant\'s key-value pairs.', resolve: (s) => s.metadata }),
     expireTime: t.field({ type: 'DateTime', resolve: (s) => s.expireTime, description: 'When the session expires if unpaid.' }),
     createTime: t.field({ type: 'DateTime', resolve: (s) => s.createTime, description: 'When the session was created.' }),
-    updateTime: t.field({ type: 'DateTime', resolve: (s) => s.updateTime, description: 'When the session last changed state.' }),
+    updateTime: t.field({ type: 'DateTime', resolve: (s) => s.updateTime, description: `When the session last changed state.${then}` }),
   };
 }
 
