@@ -1,6 +1,6 @@
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
-import { getCheckoutSessions, parseResourceName } from '../domain/checkout-sessions.js';
+import { getCheckoutSessions, parseResourceName, type CheckoutSession } from '../domain/checkout-sessions.js';
 import { notFound } from '../domain/errors.js';
 import {
   checkoutSessionAtEvent,
@@ -54,6 +54,26 @@ export const EventTypeEnum = builder.enumType('EventType', {
   } as const satisfies Record<EventTypeValue, { description: string }>,
 });
 
+/**
+ * A live event reaches every subscriber of its account as one shared object (EventHub hands the
+ * same rows to each listener): they share one read of its session, instead of a thousand
+ * subscribers of checkoutSessionPaid reading the session a thousand times per payment. Lists
+ * batch their sessions through the loader instead.
+ */
+const sessionReadForDelivery = new WeakMap<EventRecord, Promise<CheckoutSession | string>>();
+
+function liveSessionOf(event: EventRecord, ctx: GraphQLContext, delivered: boolean): string | Promise<CheckoutSession | string> {
+  const id = event.checkoutSessionId ?? checkoutSessionAtEvent(event).id;
+  if (!delivered || requireAccountId(ctx) !== event.accountId) return id;
+  let read = sessionReadForDelivery.get(event);
+  if (!read) {
+    // Not found (it cannot be, today): the id, for the loader to answer as for any missing session.
+    read = getCheckoutSessions(ctx.deps.db, event.accountId, [id]).then(([session]) => session ?? id);
+    sessionReadForDelivery.set(event, read);
+  }
+  return read;
+}
+
 export const CheckoutSessionEventRef = builder.loadableNode('CheckoutSessionEvent', {
   description: `Something that happened to a checkout session: ${EVENT_TYPES.join(', ')}. Events are kept ${EVENT_RETENTION_DAYS} days.`,
   id: {
@@ -74,7 +94,7 @@ export const CheckoutSessionEventRef = builder.loadableNode('CheckoutSessionEven
       type: CheckoutSessionRef,
       description:
         'The checkout session as it is now, under its own id, so a normalised cache only ever receives its current state. For the session as it was when the event happened, read `checkoutSessionSnapshot`.',
-      resolve: (event) => event.checkoutSessionId ?? checkoutSessionAtEvent(event).id,
+      resolve: (event, _args, ctx, info) => liveSessionOf(event, ctx, info.operation.operation === 'subscription'),
     }),
     checkoutSessionSnapshot: t.field({
       type: CheckoutSessionSnapshotRef,
