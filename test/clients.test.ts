@@ -205,6 +205,7 @@ describe('normalised caches', () => {
     });
     expect(warnings).toEqual([]);
     client.stop();
+    delete (globalThis as { __DEV__?: boolean }).__DEV__;
   }, 60_000);
 
   it('urql with graphcache: no warning, updates land in lists, an old event never reverts a session', async () => {
