@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createServerAdapter } from '@whatwg-node/server';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -230,6 +230,11 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
               const document = parse(payload.query);
               const errors = validate(envelopedSchema, document);
               if (errors.length) return errors.map(codeClientError);
+              // Variables that do not fit their types (an unknown EventType, say) get the same
+              // BAD_USER_INPUT and path as over HTTP.
+              const definitions = getOperationAST(document, payload.operationName)?.variableDefinitions ?? [];
+              const coercion = getVariableValues(envelopedSchema, definitions, payload.variables ?? {}).errors;
+              if (coercion) return coercion.map(codeClientError);
               return {
                 schema: envelopedSchema,
                 operationName: payload.operationName,

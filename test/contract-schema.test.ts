@@ -1,4 +1,4 @@
-import { getNamedType, GraphQLInputObjectType, GraphQLObjectType, isInputObjectType, isObjectType } from 'graphql';
+import { getNamedType, GraphQLInputObjectType, GraphQLObjectType, isEnumType, isInputObjectType, isInterfaceType, isObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { schema } from '../src/graphql/schema.js';
 
@@ -72,5 +72,34 @@ describe('the printed schema keeps the contract', () => {
     expect(values('CheckoutSessionState')).toEqual(['COMPLETE', 'EXPIRED', 'OPEN']);
     expect(values('PaymentIntentState')).toEqual(['CANCELED', 'PROCESSING', 'REQUIRES_PAYMENT_METHOD', 'SUCCEEDED']);
     expect(getNamedType((schema.getType('CheckoutSession') as GraphQLObjectType).getInterfaces()[0]!).name).toBe('Node');
+  });
+});
+
+describe('the schema beyond the contract', () => {
+  it('makes every object with an id a Node, and no snapshot shares the live session\'s type', () => {
+    const objects = Object.values(schema.getTypeMap()).filter((type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith('__'));
+    const withId = objects.filter((type) => 'id' in type.getFields());
+    expect(withId.map((type) => type.name).sort()).toEqual([
+      'Account', 'CheckoutSession', 'CheckoutSessionEvent', 'CheckoutSessionSnapshot', 'PaymentIntent', 'WebhookAttempt', 'WebhookDelivery', 'WebhookEndpoint',
+    ]);
+    for (const type of withId) expect(type.getInterfaces().map((i) => i.name), type.name).toEqual(['Node']);
+    const event = (schema.getType('CheckoutSessionEvent') as GraphQLObjectType).getFields();
+    expect(String(event.checkoutSessionSnapshot!.type)).toBe('CheckoutSessionSnapshot!');
+  });
+
+  it('describes every type, field, argument and enum value', () => {
+    const missing: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith('__') || ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(type.name)) continue;
+      if (!type.description) missing.push(type.name);
+      if (isObjectType(type) || isInputObjectType(type) || isInterfaceType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          if (!field.description) missing.push(`${type.name}.${field.name}`);
+          for (const arg of 'args' in field ? field.args : []) if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+        }
+      }
+      if (isEnumType(type)) for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
+    }
+    expect(missing).toEqual([]);
   });
 });

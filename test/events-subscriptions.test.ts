@@ -20,8 +20,10 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
-const EVENTS = `subscription($types: [String!], $name: String, $after: String) {
-  events(types: $types, name: $name, after: $after) { id name type createTime checkoutSession { name state paid url } }
+const EVENTS = `subscription($types: [EventType!], $name: String, $after: String) {
+  events(types: $types, name: $name, after: $after) {
+    id name type createTime checkoutSession { id name } checkoutSessionSnapshot { id name state paid url }
+  }
 }`;
 const PAID = `subscription($name: String, $after: String) {
   checkoutSessionPaid(name: $name, after: $after) { id name type createTime checkoutSession { name state paid url paymentIntent { state } } }
@@ -90,8 +92,12 @@ describe('subscriptions over graphql-ws', () => {
       `checkout_session.expired ${a.name}`,
       `checkout_session.created ${c.name}`,
     ]);
-    expect(later[2].checkoutSession).toMatchObject({ state: 'EXPIRED', paid: false, url: null });
-    expect(later[0].checkoutSession.state).toBe('OPEN');
+    // Each event carries the session as it was then, under an id of its own, beside the live session.
+    expect(later[2].checkoutSessionSnapshot).toMatchObject({ state: 'EXPIRED', paid: false, url: null });
+    expect(later[0].checkoutSessionSnapshot).toMatchObject({ name: a.name, state: 'OPEN', url: expect.stringContaining('/checkout?') });
+    expect(later[0].checkoutSession).toEqual({ id: a.id, name: a.name });
+    expect(new Set(later.map((event) => event.checkoutSessionSnapshot.id)).size).toBe(4);
+    expect(later.map((event) => event.checkoutSessionSnapshot.id)).not.toContain(a.id);
     expect(later[0].name).toBe(`accounts/${shop.accountId}/events/${later[0].id}`);
     expect(new Set(items.map((item) => item.id)).size).toBe(items.length);
     expect(items.every((item) => item.checkoutSession.name.startsWith(`accounts/${shop.accountId}/`))).toBe(true);
@@ -138,7 +144,7 @@ describe('subscriptions over graphql-ws', () => {
     const s1 = await createSession(gateway, shop.apiKey);
     const s2 = await createSession(gateway, shop.apiKey);
     const one = track(subscribeWs(gateway.url, shop.apiKey, EVENTS, { name: s1.name, after: start }));
-    const expiredOnly = track(subscribeWs(gateway.url, shop.apiKey, EVENTS, { types: ['checkout_session.expired'], after: start }));
+    const expiredOnly = track(subscribeWs(gateway.url, shop.apiKey, EVENTS, { types: ['CHECKOUT_SESSION_EXPIRED'], after: start }));
     await gateway.ok(EXPIRE, { name: s2.name }, { key: shop.apiKey });
     await gateway.ok(EXPIRE, { name: s1.name }, { key: shop.apiKey });
 
@@ -159,7 +165,7 @@ describe('subscriptions over graphql-ws', () => {
       [PAID, { after: `accounts/${shop.accountId}/events/evt_0000000000000000000000` }, 'NOT_FOUND'],
       [EVENTS, { after: await latestEventId(other.apiKey) }, 'NOT_FOUND'],
       [EVENTS, { after: 'yesterday' }, 'BAD_USER_INPUT'],
-      [EVENTS, { types: ['checkout_session.created', 'checkout_session.refunded'] }, 'BAD_USER_INPUT'],
+      [EVENTS, { types: ['CHECKOUT_SESSION_CREATED', 'checkout_session.created'] }, 'BAD_USER_INPUT'],
       [PAID, { name: otherSession.name }, 'NOT_FOUND'],
       [PAID, { name: `accounts/${shop.accountId}/checkout-sessions/cs_0000000000000000000000` }, 'NOT_FOUND'],
     ];
@@ -170,7 +176,7 @@ describe('subscriptions over graphql-ws', () => {
       await subscription.close();
     }
     const badType = await gateway.gql(LIST, { filter: { types: ['nope'] } }, { key: shop.apiKey });
-    expect(badType.body.errors?.[0]?.extensions?.issues).toEqual([{ path: ['filter', 'types', 0], message: expect.stringContaining('not an event type') }]);
+    expect(badType.body.errors?.[0]?.extensions?.issues).toEqual([{ path: ['filter', 'types', 0], message: expect.stringContaining('EventType') }]);
   });
 
   it('publishes nothing for a change that rolled back', async () => {
@@ -197,14 +203,14 @@ describe('subscriptions over graphql-ws', () => {
   it('carries the expiry sweep\'s checkout_session.expired like any other event', async () => {
     const session = await createSession(gateway, shop.apiKey);
     const after = await latestEventId(shop.apiKey);
-    const feed = track(subscribeWs(gateway.url, shop.apiKey, EVENTS, { types: ['checkout_session.expired'], after }));
+    const feed = track(subscribeWs(gateway.url, shop.apiKey, EVENTS, { types: ['CHECKOUT_SESSION_EXPIRED'], after }));
     // Let the session lapse (time travel in the database), then run the sweep as a worker would.
     await gateway.app.database.db.execute(
       sql`update checkout_session set expire_time = now() - interval '1 second' where id = ${session.name.split('/').pop()}`,
     );
     await sweepExpiredCheckoutSessions({ db: gateway.app.database.db, publicUrl: gateway.url });
     const [event] = await feed.waitFor(1);
-    expect(event.events).toMatchObject({ type: 'checkout_session.expired', checkoutSession: { name: session.name, state: 'EXPIRED' } });
+    expect(event.events).toMatchObject({ type: 'checkout_session.expired', checkoutSessionSnapshot: { name: session.name, state: 'EXPIRED' } });
   });
 });
 
@@ -264,13 +270,18 @@ describe('reading events', () => {
     const nodes = data.events.edges.map((edge: any) => edge.node);
     expect(nodes.map((node: any) => node.type)).toEqual(['checkout_session.expired', 'checkout_session.created']);
 
-    const READ = `query($name: String!) { event(name: $name) { id type checkoutSession { state } } }`;
+    const READ = `query($name: String!) { event(name: $name) { id type checkoutSession { state } checkoutSessionSnapshot { state } } }`;
     const byName = await gateway.ok(READ, { name: nodes[1].name }, { key: shop.apiKey });
-    expect(byName.event).toEqual({ id: nodes[1].id, type: 'checkout_session.created', checkoutSession: { state: 'OPEN' } });
+    expect(byName.event).toEqual({
+      id: nodes[1].id,
+      type: 'checkout_session.created',
+      checkoutSession: { state: 'EXPIRED' },
+      checkoutSessionSnapshot: { state: 'OPEN' },
+    });
     expect((await gateway.ok(READ, { name: nodes[1].id }, { key: shop.apiKey })).event.id).toBe(nodes[1].id);
     expect(errorCodes(await gateway.gql(READ, { name: nodes[1].id }, { key: other.apiKey }))).toEqual(['NOT_FOUND']);
 
-    const expiredOnly = await gateway.ok(LIST, { first: 100, filter: { types: ['checkout_session.expired'] } }, { key: shop.apiKey });
+    const expiredOnly = await gateway.ok(LIST, { first: 100, filter: { types: ['CHECKOUT_SESSION_EXPIRED'] } }, { key: shop.apiKey });
     expect(expiredOnly.events.edges.every((edge: any) => edge.node.type === 'checkout_session.expired')).toBe(true);
     expect(errorCodes(await gateway.gql(LIST, { first: 101 }, { key: shop.apiKey }))).toEqual(['BAD_USER_INPUT']);
   });

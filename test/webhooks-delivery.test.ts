@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const CREATE_ENDPOINT = `mutation($input: CreateWebhookEndpointInput!) {
-  createWebhookEndpoint(input: $input) { webhookEndpoint { name url enabledEvents description disabled } secret }
+  createWebhookEndpoint(input: $input) { webhookEndpoint { id name url enabledEvents allEventsEnabled description disabled } secret }
 }`;
 const ENDPOINT = `query($name: String!) {
   webhookEndpoint(name: $name) {
@@ -36,8 +36,12 @@ const ENDPOINT = `query($name: String!) {
     } } }
   }
 }`;
-const UPDATE = `mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { name url enabledEvents description disabled disabledReason } }`;
-const ROTATE = `mutation($name: String!) { rotateWebhookEndpointSecret(name: $name) { secret previousSecretExpireTime webhookEndpoint { name } } }`;
+const UPDATE = `mutation($input: UpdateWebhookEndpointInput!) {
+  updateWebhookEndpoint(input: $input) { webhookEndpoint { name url enabledEvents allEventsEnabled description disabled disabledReason } }
+}`;
+const ROTATE = `mutation($name: String!) {
+  rotateWebhookEndpointSecret(input: { name: $name }) { secret previousSecretExpireTime webhookEndpoint { name } }
+}`;
 const EXPIRE = `mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`;
 
 async function newReceiver(): Promise<Receiver> {
@@ -46,7 +50,7 @@ async function newReceiver(): Promise<Receiver> {
   return receiver;
 }
 
-async function setUp(respond?: Receiver['respond'], enabledEvents = ['*']) {
+async function setUp(respond?: Receiver['respond'], enabledEvents: string[] = []) {
   const receiver = await newReceiver();
   if (respond) receiver.respond = respond;
   const shop = await gateway.createAccount('Webhook shop');
@@ -148,7 +152,7 @@ describe('delivery', () => {
   });
 
   it('sends only the enabled event types', async () => {
-    const { receiver, shop, endpoint, secret } = await setUp(undefined, ['checkout_session.expired']);
+    const { receiver, shop, endpoint, secret } = await setUp(undefined, ['CHECKOUT_SESSION_EXPIRED']);
     const session = await createSession(gateway, shop.apiKey);
     await gateway.ok(EXPIRE, { name: session.name }, { key: shop.apiKey });
     await settledDeliveries(shop.apiKey, endpoint, 1);
@@ -240,7 +244,7 @@ describe('disabling', () => {
 
     receiver.respond = () => 200;
     const enabled = await gateway.ok(UPDATE, { input: { name: endpoint, disabled: false } }, { key: shop.apiKey });
-    expect(enabled.updateWebhookEndpoint).toMatchObject({ disabled: false, disabledReason: null });
+    expect(enabled.updateWebhookEndpoint.webhookEndpoint).toMatchObject({ disabled: false, disabledReason: null });
     await createSession(gateway, shop.apiKey);
     const deliveries = await settledDeliveries(shop.apiKey, endpoint, 2);
     expect(deliveries[0].state).toBe('SUCCEEDED');
@@ -299,14 +303,16 @@ describe('managing endpoints', () => {
     const stranger = await gateway.createAccount('Stranger');
     const created = await gateway.ok(
       CREATE_ENDPOINT,
-      { input: { url: 'https://hooks.example/a', enabledEvents: ['checkout_session.paid', 'checkout_session.paid'], description: 'Orders' } },
+      { input: { url: 'https://hooks.example/a', enabledEvents: ['CHECKOUT_SESSION_PAID', 'CHECKOUT_SESSION_PAID'], description: 'Orders' } },
       { key: shop.apiKey },
     );
     const endpoint = created.createWebhookEndpoint.webhookEndpoint;
     expect(endpoint).toEqual({
+      id: expect.any(String),
       name: expect.stringMatching(new RegExp(`^accounts/${shop.accountId}/webhook-endpoints/we_[A-Za-z0-9]{22,}$`)),
       url: 'https://hooks.example/a',
-      enabledEvents: ['checkout_session.paid'],
+      enabledEvents: ['CHECKOUT_SESSION_PAID'],
+      allEventsEnabled: false,
       description: 'Orders',
       disabled: false,
     });
@@ -321,21 +327,25 @@ describe('managing endpoints', () => {
 
     const updated = await gateway.ok(
       UPDATE,
-      { input: { name: endpoint.name, url: 'https://hooks.example/b', enabledEvents: ['*'], description: null, disabled: true } },
+      { input: { name: endpoint.name, url: 'https://hooks.example/b', enabledEvents: [], description: null, disabled: true } },
       { key: shop.apiKey },
     );
-    expect(updated.updateWebhookEndpoint).toEqual({
+    expect(updated.updateWebhookEndpoint.webhookEndpoint).toEqual({
       name: endpoint.name,
       url: 'https://hooks.example/b',
-      enabledEvents: ['*'],
+      enabledEvents: [],
+      allEventsEnabled: true,
       description: null,
       disabled: true,
       disabledReason: 'USER',
     });
 
-    const DELETE = `mutation($name: String!) { deleteWebhookEndpoint(name: $name) { name } }`;
+    const DELETE = `mutation($name: String!) { deleteWebhookEndpoint(input: { name: $name }) { deletedWebhookEndpointId deletedWebhookEndpointName } }`;
     expect(errorCodes(await gateway.gql(DELETE, { name: endpoint.name }, { key: stranger.apiKey }))).toEqual(['NOT_FOUND']);
-    expect((await gateway.ok(DELETE, { name: endpoint.name }, { key: shop.apiKey })).deleteWebhookEndpoint.name).toBe(endpoint.name);
+    expect((await gateway.ok(DELETE, { name: endpoint.name }, { key: shop.apiKey })).deleteWebhookEndpoint).toEqual({
+      deletedWebhookEndpointId: endpoint.id,
+      deletedWebhookEndpointName: endpoint.name,
+    });
     expect(errorCodes(await gateway.gql(ENDPOINT, { name: endpoint.name }, { key: shop.apiKey }))).toEqual(['NOT_FOUND']);
   });
 
@@ -343,26 +353,29 @@ describe('managing endpoints', () => {
     const shop = await gateway.createAccount('Careless shop');
     const response = await gateway.gql(
       CREATE_ENDPOINT,
-      { input: { url: 'ftp://hooks.example/x', enabledEvents: ['checkout_session.paid', 'checkout_session.refunded'], description: 'x'.repeat(501) } },
+      { input: { url: 'ftp://hooks.example/x', enabledEvents: ['CHECKOUT_SESSION_PAID'], description: 'x'.repeat(501) } },
       { key: shop.apiKey },
     );
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.body.errors![0]!.extensions!.issues.map((issue: any) => issue.path)).toEqual([
       ['input', 'url'],
-      ['input', 'enabledEvents', 1],
       ['input', 'description'],
     ]);
+    // Event types are an enum: a type that does not exist (or the old "*") is refused before anything runs.
+    for (const type of ['checkout_session.paid', 'CHECKOUT_SESSION_REFUNDED', '*']) {
+      const unknown = await gateway.gql(CREATE_ENDPOINT, { input: { url: 'https://hooks.example', enabledEvents: ['CHECKOUT_SESSION_PAID', type] } }, { key: shop.apiKey });
+      expect(errorCodes(unknown), type).toEqual(['BAD_USER_INPUT']);
+      expect(unknown.body.errors![0]!.extensions!.issues.map((issue: any) => issue.path)).toEqual([['input', 'enabledEvents', 1]]);
+    }
     for (const [url, message] of [
       ['https://user:pass@hooks.example/x', /credentials/],
       ['not a url', /absolute http or https URL/],
       ['javascript:alert(1)', /http or https/],
       ['http://169.254.169.254/latest/meta-data', /metadata/],
     ] as const) {
-      const bad = await gateway.gql(CREATE_ENDPOINT, { input: { url, enabledEvents: ['*'] } }, { key: shop.apiKey });
+      const bad = await gateway.gql(CREATE_ENDPOINT, { input: { url } }, { key: shop.apiKey });
       expect(bad.body.errors?.[0]?.extensions?.issues, url).toEqual([{ path: ['input', 'url'], message: expect.stringMatching(message) }]);
     }
-    const empty = await gateway.gql(CREATE_ENDPOINT, { input: { url: 'https://hooks.example', enabledEvents: [] } }, { key: shop.apiKey });
-    expect(empty.body.errors?.[0]?.extensions?.issues?.[0]?.path).toEqual(['input', 'enabledEvents']);
     expect((await gateway.ok(`{ webhookEndpoints { edges { node { name } } } }`, {}, { key: shop.apiKey })).webhookEndpoints.edges).toEqual([]);
   });
 
@@ -370,7 +383,7 @@ describe('managing endpoints', () => {
     const shop = await gateway.createAccount('Busy shop');
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        gateway.gql(CREATE_ENDPOINT, { input: { url: `https://hooks.example/${i}`, enabledEvents: ['*'] } }, { key: shop.apiKey }),
+        gateway.gql(CREATE_ENDPOINT, { input: { url: `https://hooks.example/${i}` } }, { key: shop.apiKey }),
       ),
     );
     expect(results.filter((result) => !result.body.errors).length).toBe(16);
@@ -381,10 +394,10 @@ describe('managing endpoints', () => {
     const { receiver, shop, endpoint, secret } = await setUp();
     await createSession(gateway, shop.apiKey);
     const [first] = await settledDeliveries(shop.apiKey, endpoint, 1);
-    const RESEND = `mutation($input: ResendWebhookEventInput!) { resendWebhookEvent(input: $input) { id state event { id } } }`;
+    const RESEND = `mutation($input: ResendWebhookEventInput!) { resendWebhookEvent(input: $input) { webhookDelivery { id state event { id } } } }`;
     const resent = await gateway.ok(RESEND, { input: { webhookEndpoint: endpoint, event: first.event.id } }, { key: shop.apiKey });
-    expect(resent.resendWebhookEvent).toMatchObject({ state: 'PENDING', event: { id: first.event.id } });
-    expect(resent.resendWebhookEvent.id).not.toBe(first.id);
+    expect(resent.resendWebhookEvent.webhookDelivery).toMatchObject({ state: 'PENDING', event: { id: first.event.id } });
+    expect(resent.resendWebhookEvent.webhookDelivery.id).not.toBe(first.id);
     const deliveries = await settledDeliveries(shop.apiKey, endpoint, 2);
     expect(deliveries.map((delivery: any) => delivery.state)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(receiver.requests.map((request) => verify(secret, request).id)).toEqual([first.event.id, first.event.id]);

@@ -163,6 +163,15 @@ export async function getWebhookEndpoint(db: Executor, accountId: string, endpoi
   return row;
 }
 
+/** Batch read for DataLoader: the account's endpoints among `ids`, in no particular order. */
+export async function getWebhookEndpoints(db: Executor, accountId: string, ids: readonly string[]): Promise<WebhookEndpoint[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(webhookEndpointTable)
+    .where(and(eq(webhookEndpointTable.accountId, accountId), inArray(webhookEndpointTable.id, [...ids])));
+}
+
 export interface TimeIdCursor {
   createTime: Date;
   id: string;
@@ -666,6 +675,26 @@ export const webhookAttemptsStatement = new PreparedStatement<{ deliveryIds: str
 export async function getWebhookAttempts(db: Executor, deliveryIds: readonly string[]): Promise<WebhookAttempt[]> {
   if (deliveryIds.length === 0) return [];
   return webhookAttemptsStatement.rows(db, { deliveryIds: [...deliveryIds] }, (row) => attemptReader.read(row));
+}
+
+/** Batch read for DataLoader: the account's deliveries among `ids`, in no particular order. */
+export async function getWebhookDeliveries(db: Executor, accountId: string, ids: readonly string[]): Promise<WebhookDelivery[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(webhookDeliveryTable)
+    .where(and(eq(webhookDeliveryTable.accountId, accountId), inArray(webhookDeliveryTable.id, [...ids])));
+}
+
+/** Batch read for DataLoader: the attempts among `ids` whose delivery is the account's. */
+export async function getWebhookAttemptsById(db: Executor, accountId: string, ids: readonly string[]): Promise<WebhookAttempt[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select({ attempt: webhookAttemptTable })
+    .from(webhookAttemptTable)
+    .innerJoin(webhookDeliveryTable, eq(webhookDeliveryTable.id, webhookAttemptTable.deliveryId))
+    .where(and(eq(webhookDeliveryTable.accountId, accountId), inArray(webhookAttemptTable.id, [...ids])))
+    .then((rows) => rows.map((row) => row.attempt));
 }
 
 /**

@@ -1,12 +1,16 @@
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { badInput, notFound } from '../domain/errors.js';
-import { textProblem, toInputIssues } from '../domain/validation.js';
+import { badInput, DomainError } from '../domain/errors.js';
+import { toInputIssues } from '../domain/validation.js';
 import { requireAccountId, type GraphQLContext } from './context.js';
+import { decodeGlobalId, encodeGlobalId, isNodeTypeName } from './global-ids.js';
 
-export const builder = new SchemaBuilder<{
+/** The most ids one `nodes` call reads (a page of any list holds at most 100 too). */
+const MAX_NODES = 100;
+
+interface Types {
   Context: GraphQLContext;
   DefaultFieldNullability: false;
   Scalars: {
@@ -14,29 +18,61 @@ export const builder = new SchemaBuilder<{
     Metadata: { Input: unknown; Output: Record<string, string> };
     ID: { Input: string; Output: string };
   };
-}>({
+}
+
+/** The schema's types as Pothos sees them, for helpers that take a field builder. */
+export type BuilderTypes = PothosSchemaTypes.ExtendDefaultTypes<Types>;
+
+// Typed by hand: the node resolvers below refer to the builder inside its own options.
+export const builder: PothosSchemaTypes.SchemaBuilder<BuilderTypes> = new SchemaBuilder<Types>({
   plugins: [RelayPlugin, DataloaderPlugin, ValidationPlugin],
   defaultFieldNullability: false,
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    nodesQueryOptions: false,
-    // A malformed global id names nothing in the account: answer as for any missing object.
-    decodeGlobalID: (globalID) => {
-      const [typename, id, ...rest] = Buffer.from(globalID, 'base64').toString('utf8').split(':');
-      if (!typename || !id || rest.length > 0 || !/^[A-Za-z]+$/.test(typename)) throw notFound('Node');
-      // Text the database cannot hold is no id at all: refused, where a lookup would fail with 500.
-      const problem = textProblem(id);
-      if (problem) throw badInput([{ path: ['id'], message: `is not an id returned by this API: its decoded id ${problem}` }]);
-      return { typename, id };
+    encodeGlobalID: (typename, id) => encodeGlobalId(typename, id),
+    decodeGlobalID: (globalID) => decodeGlobalId(globalID),
+    nodeTypeOptions: {
+      description: 'An object with a stable global id, which `node` and `nodes` refetch.',
     },
+    idFieldOptions: {
+      description: 'The object\'s global id: opaque, stable, and unique across every type. Pass it to `node` to refetch the object.',
+    },
+    pageInfoTypeOptions: { description: 'Where a page of a list stands, and the cursors to read the pages beside it.' },
+    hasNextPageFieldOptions: { description: 'True when more items follow this page (read them with `after: endCursor`).' },
+    hasPreviousPageFieldOptions: { description: 'True when items precede this page (read them with `before: startCursor`).' },
+    startCursorFieldOptions: { description: 'The cursor of the first item of the page; null when the page is empty.' },
+    endCursorFieldOptions: { description: 'The cursor of the last item of the page; null when the page is empty.' },
+    edgesFieldOptions: { description: 'The items of this page, each with its cursor.' },
+    pageInfoFieldOptions: { description: 'Where this page stands in the list.' },
+    nodeFieldOptions: { description: 'The item.' },
+    cursorFieldOptions: { description: 'The item\'s position in the list: pass it as `after` or `before` to read the items beside it.' },
+    firstArgOptions: { description: 'Read at most this many items after `after` (0 to 100; default 20).' },
+    afterArgOptions: { description: 'Read the items after this cursor.' },
+    lastArgOptions: { description: 'Read at most this many items before `before` (0 to 100).' },
+    beforeArgOptions: { description: 'Read the items before this cursor.' },
     nodeQueryOptions: {
-      description: 'A checkout session or payment intent by its global id. Fails with NOT_FOUND when the account has no such object.',
-      resolve: async (_root, args, ctx, _info, resolveNode) => {
+      description:
+        'Any object of the account by its global id. Null, without an error, when the id names nothing the account has (another account\'s object, a deleted one, or text that is not an id).',
+      args: { id: { description: 'A global id, as the object\'s `id` field returned it.' } },
+      resolve: async (_root, args, ctx, info) => {
         requireAccountId(ctx);
-        const node = await resolveNode(args.id);
-        if (node == null) throw notFound('Node');
-        return node;
+        const [node] = await resolveNodes(builder, ctx, info, [isNodeTypeName(args.id.typename) ? args.id : null]);
+        return node ?? null;
+      },
+    },
+    nodesQueryOptions: {
+      description:
+        'Objects of the account by their global ids, in the order asked; null in each place whose id names nothing the account has. At most 100 ids.',
+      args: { ids: { description: 'Global ids, as the objects\' `id` fields returned them.' } },
+      resolve: async (_root, args, ctx, info) => {
+        requireAccountId(ctx);
+        if (args.ids.length > MAX_NODES) {
+          throw new DomainError('BAD_USER_INPUT', `Ask for at most ${MAX_NODES} ids at once.`, {
+            issues: [{ path: ['ids'], message: `must list at most ${MAX_NODES} ids` }],
+          });
+        }
+        return resolveNodes(builder, ctx, info, args.ids.map((id) => (isNodeTypeName(id.typename) ? id : null)));
       },
     },
   },

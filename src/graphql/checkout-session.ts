@@ -12,7 +12,7 @@ import {
 import { DomainError, notFound } from '../domain/errors.js';
 import { formatAmount, isLocale } from '../domain/money.js';
 import { createCheckoutSessionSchema } from '../domain/validation.js';
-import { builder } from './builder.js';
+import { builder, type BuilderTypes } from './builder.js';
 import { requireAccountId } from './context.js';
 import { resolveTimeIdConnection } from './pagination.js';
 import { PaymentIntentRef } from './payment-intent.js';
@@ -38,21 +38,33 @@ export const CheckoutSessionRef = builder.loadableNode('CheckoutSession', {
   id: { resolve: (session: CheckoutSession) => session.id },
   load: (ids: string[], ctx) => getCheckoutSessions(ctx.deps.db, requireAccountId(ctx), ids),
   sort: (session) => session.id,
-  fields: (t) => ({
+  fields: (t) => checkoutSessionFields(t, 'live'),
+});
+
+/**
+ * The fields a checkout session shares with its snapshot at an event (CheckoutSessionSnapshot):
+ * the same names, types and rules, resolved from a row either way.
+ */
+export function checkoutSessionFields<Shape extends CheckoutSession>(t: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, Shape>, as: 'live' | 'snapshot') {
+  const then = as === 'snapshot' ? ' At the event, as it was then.' : '';
+  return {
     name: t.string({
       description: 'The resource name, `accounts/acct_…/checkout-sessions/cs_…`.',
       resolve: (s) => checkoutSessionName(s.accountId, s.id),
     }),
     state: t.field({
       type: CheckoutSessionStateEnum,
-      description: 'OPEN until paid (COMPLETE) or expired (EXPIRED). Past `expireTime` an unpaid session is EXPIRED.',
+      description:
+        as === 'live'
+          ? 'OPEN until paid (COMPLETE) or expired (EXPIRED). Past `expireTime` an unpaid session is EXPIRED.'
+          : 'The state the event recorded: OPEN, COMPLETE or EXPIRED.',
       resolve: (s) => s.state,
     }),
     amount: t.string({
       description: 'The amount in the smallest unit of the currency, as decimal digits: "10000" is 100.00 GBP.',
       resolve: (s) => s.amount.toString(),
     }),
-    currency: t.exposeString('currency', { description: 'Three-letter ISO 4217 code, upper case.' }),
+    currency: t.string({ description: 'Three-letter ISO 4217 code, upper case.', resolve: (s) => s.currency }),
     formattedAmount: t.string({
       description: 'The amount formatted for people, such as "£100.00", with the currency\'s own number of decimals.',
       args: {
@@ -67,36 +79,39 @@ export const CheckoutSessionRef = builder.loadableNode('CheckoutSession', {
         return formatAmount(s.amount, s.currency, locale ?? 'en');
       },
     }),
-    clientReferenceId: t.exposeString('clientReferenceId', {
+    clientReferenceId: t.string({
+      resolve: (s) => s.clientReferenceId,
       nullable: true,
       description: 'The merchant\'s own reference, such as an order id.',
     }),
     url: t.string({
       nullable: true,
-      description: 'The hosted payment page to send the customer to; null unless the session is OPEN.',
+      description: `The hosted payment page to send the customer to; null unless the session is OPEN.${then}`,
       resolve: (s, _args, ctx) => checkoutSessionUrl(ctx.deps.publicUrl, s),
     }),
     paymentIntent: t.field({
       type: PaymentIntentRef,
-      description: 'The payment intent created with this session.',
+      description: 'The payment intent created with this session, as it is now.',
       // An id goes through the loader; an intent read with its session is used as it is.
       resolve: (s: ListedSession) => s[JOINED_INTENT] ?? s.paymentIntentId,
     }),
     paid: t.boolean({ description: 'True once the payment has succeeded.', resolve: (s) => s.state === 'COMPLETE' }),
-    successUrl: t.exposeString('successUrl', {
+    successUrl: t.string({
+      resolve: (s) => s.successUrl,
       nullable: true,
       description: 'Where the customer goes after paying; without it a hosted success page is shown.',
     }),
-    cancelUrl: t.exposeString('cancelUrl', {
+    cancelUrl: t.string({
+      resolve: (s) => s.cancelUrl,
       nullable: true,
       description: 'When set, the hosted page shows a Back link to it.',
     }),
     metadata: t.field({ type: 'Metadata', description: 'The merchant\'s key-value pairs.', resolve: (s) => s.metadata }),
-    expireTime: t.expose('expireTime', { type: 'DateTime', description: 'When the session expires if unpaid.' }),
-    createTime: t.expose('createTime', { type: 'DateTime' }),
-    updateTime: t.expose('updateTime', { type: 'DateTime' }),
-  }),
-});
+    expireTime: t.field({ type: 'DateTime', resolve: (s) => s.expireTime, description: 'When the session expires if unpaid.' }),
+    createTime: t.field({ type: 'DateTime', resolve: (s) => s.createTime, description: 'When the session was created.' }),
+    updateTime: t.field({ type: 'DateTime', resolve: (s) => s.updateTime, description: `When the session last changed state.${then}` }),
+  };
+}
 
 builder.objectField(PaymentIntentRef, 'checkoutSession', (t) =>
   t.field({
@@ -151,7 +166,7 @@ builder.queryFields((t) => ({
   checkoutSessions: t.connection({
     type: CheckoutSessionRef,
     description: 'The account\'s checkout sessions, newest first; at most 100 per page.',
-    args: { filter: t.arg({ type: CheckoutSessionFilter }) },
+    args: { filter: t.arg({ type: CheckoutSessionFilter, description: 'Only the sessions that match it; absent for all.' }) },
     resolve: (_root, args, ctx) => {
       const accountId = requireAccountId(ctx);
       return resolveTimeIdConnection(args, (page) =>
@@ -165,8 +180,8 @@ builder.queryFields((t) => ({
       );
     },
   },
-    { name: 'CheckoutSessionConnection' },
-    { name: 'CheckoutSessionEdge' },
+    { name: 'CheckoutSessionConnection', description: 'A page of checkout sessions.' },
+    { name: 'CheckoutSessionEdge', description: 'One of checkout sessions in a page, with its cursor.' },
   ),
 }));
 
@@ -176,7 +191,7 @@ builder.mutationFields((t) => ({
     description:
       'Creates an OPEN checkout session and its payment intent. With an idempotency key, a retry returns the first result (marked `idempotentReplayed`).',
     args: {
-      input: t.arg({ type: CreateCheckoutSessionInput, required: true }).validate(createCheckoutSessionSchema),
+      input: t.arg({ type: CreateCheckoutSessionInput, required: true, description: 'The amount, the currency and the rest of the new session.' }).validate(createCheckoutSessionSchema),
     },
     resolve: async (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);

@@ -1,5 +1,6 @@
+import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
-import { getCheckoutSessions, parseResourceName } from '../domain/checkout-sessions.js';
+import { getCheckoutSessions, parseResourceName, type CheckoutSession } from '../domain/checkout-sessions.js';
 import { notFound } from '../domain/errors.js';
 import {
   checkoutSessionAtEvent,
@@ -18,26 +19,88 @@ import { EVENT_TYPES, eventName, type EventType } from '../domain/events.js';
 import { builder } from './builder.js';
 import { checkPageSize, MAX_PAGE_SIZE } from './pagination.js';
 import { CheckoutSessionRef } from './checkout-session.js';
+import { CheckoutSessionSnapshotRef, type CheckoutSessionSnapshot } from './checkout-session-snapshot.js';
 import { requireAccountId, type GraphQLContext } from './context.js';
 
-export const CheckoutSessionEventRef = builder.loadableObject('CheckoutSessionEvent', {
+/** The enum's value for each event type; the enum's names stand for these strings. */
+const EVENT_TYPE_VALUES = {
+  CHECKOUT_SESSION_CREATED: 'checkout_session.created',
+  CHECKOUT_SESSION_PAID: 'checkout_session.paid',
+  CHECKOUT_SESSION_EXPIRED: 'checkout_session.expired',
+} as const satisfies Record<string, EventType>;
+
+export type EventTypeValue = keyof typeof EVENT_TYPE_VALUES;
+
+/**
+ * The enum keeps its names as its internal values, translated here: graphql-jit re-coerces a
+ * subscription's already coerced variables for every event, and an internal value that differs
+ * from the name ("checkout_session.paid") fails that second coercion.
+ */
+export function eventTypesOf(values: readonly EventTypeValue[]): EventType[] {
+  return values.map((value) => EVENT_TYPE_VALUES[value]);
+}
+
+export function eventTypeValuesOf(types: readonly EventType[]): EventTypeValue[] {
+  const names = Object.keys(EVENT_TYPE_VALUES) as EventTypeValue[];
+  return types.flatMap((type) => names.filter((name) => EVENT_TYPE_VALUES[name] === type));
+}
+
+export const EventTypeEnum = builder.enumType('EventType', {
+  description: 'A kind of event, to choose events by. Each value stands for the `type` string events and webhooks carry.',
+  values: {
+    CHECKOUT_SESSION_CREATED: { description: 'A checkout session was created (`checkout_session.created`).' },
+    CHECKOUT_SESSION_PAID: { description: 'A checkout session was paid and is now COMPLETE (`checkout_session.paid`).' },
+    CHECKOUT_SESSION_EXPIRED: { description: 'A checkout session expired, or was expired, without payment (`checkout_session.expired`).' },
+  } as const satisfies Record<EventTypeValue, { description: string }>,
+});
+
+/**
+ * A live event reaches every subscriber of its account as one shared object (EventHub hands the
+ * same rows to each listener): they share one read of its session, instead of a thousand
+ * subscribers of checkoutSessionPaid reading the session a thousand times per payment. Lists
+ * batch their sessions through the loader instead.
+ */
+const sessionReadForDelivery = new WeakMap<EventRecord, Promise<CheckoutSession | string>>();
+
+function liveSessionOf(event: EventRecord, ctx: GraphQLContext, delivered: boolean): string | Promise<CheckoutSession | string> {
+  const id = event.checkoutSessionId ?? checkoutSessionAtEvent(event).id;
+  if (!delivered || requireAccountId(ctx) !== event.accountId) return id;
+  let read = sessionReadForDelivery.get(event);
+  if (!read) {
+    // Not found (it cannot be, today): the id, for the loader to answer as for any missing session.
+    read = getCheckoutSessions(ctx.deps.db, event.accountId, [id]).then(([session]) => session ?? id);
+    sessionReadForDelivery.set(event, read);
+  }
+  return read;
+}
+
+export const CheckoutSessionEventRef = builder.loadableNode('CheckoutSessionEvent', {
   description: `Something that happened to a checkout session: ${EVENT_TYPES.join(', ')}. Events are kept ${EVENT_RETENTION_DAYS} days.`,
+  id: {
+    resolve: (event: EventRecord) => event.id,
+    description:
+      'The event id, `evt_…`, which is also its global id: pass it as `after` to resume a subscription, or to `node`. Webhooks carry it as `id` and in the `webhook-id` header.',
+  },
   load: (ids: string[], ctx) => getEvents(ctx.deps.db, requireAccountId(ctx), ids),
   sort: (event: EventRecord) => event.id,
   fields: (t) => ({
-    id: t.exposeID('id', {
-      description: 'The event id, `evt_…`: pass it as `after` to resume a subscription. Webhooks carry it as `id` and in the `webhook-id` header.',
-    }),
     name: t.string({
       description: 'The resource name, `accounts/acct_…/events/evt_…`.',
       resolve: (event) => eventName(event.accountId, event.id),
     }),
-    type: t.exposeString('type', { description: `One of ${EVENT_TYPES.join(', ')}.` }),
+    type: t.exposeString('type', { description: `One of ${EVENT_TYPES.join(', ')}: the string webhooks carry as \`type\`.` }),
     createTime: t.expose('createTime', { type: 'DateTime', description: 'When the change happened.' }),
     checkoutSession: t.field({
       type: CheckoutSessionRef,
-      description: 'The checkout session as it was when the event happened (the webhook payload\'s `checkout_session`).',
-      resolve: (event) => checkoutSessionAtEvent(event),
+      description:
+        'The checkout session as it is now, under its own id, so a normalised cache only ever receives its current state. For the session as it was when the event happened, read `checkoutSessionSnapshot`.',
+      resolve: (event, _args, ctx, info) => liveSessionOf(event, ctx, info.operation.operation === 'subscription'),
+    }),
+    checkoutSessionSnapshot: t.field({
+      type: CheckoutSessionSnapshotRef,
+      description:
+        'The checkout session as it was when the event happened: the webhook payload\'s `checkout_session`. It has an id of its own, never the live session\'s.',
+      resolve: (event): CheckoutSessionSnapshot => ({ ...checkoutSessionAtEvent(event), eventId: event.id }),
     }),
   }),
 });
@@ -45,7 +108,7 @@ export const CheckoutSessionEventRef = builder.loadableObject('CheckoutSessionEv
 const EventFilter = builder.inputType('EventFilter', {
   description: 'Narrows a list of events; conditions combine with AND.',
   fields: (t) => ({
-    types: t.stringList({ description: `Only these types (${EVENT_TYPES.join(', ')}).` }),
+    types: t.field({ type: [EventTypeEnum], description: 'Only events of these types; absent or empty for every type.' }),
     checkoutSession: t.string({ description: 'Only events of this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.' }),
   }),
 });
@@ -69,6 +132,16 @@ async function openStream(
   return ctx.events.open({ accountId, types: options.types, checkoutSessionId }, afterId);
 }
 
+/**
+ * A subscription keeps one context, and with it one set of DataLoaders, for every event it
+ * delivers: without clearing them, the live `checkoutSession` of a later event would be the one
+ * loaded for an earlier event (an EXPIRED session delivered as OPEN).
+ */
+function freshFor(ctx: GraphQLContext, event: EventRecord): EventRecord {
+  clearAllDataLoaders(ctx);
+  return event;
+}
+
 builder.subscriptionType({
   description: 'Live feeds of the caller\'s account over graphql-ws or server-sent events, fed from committed events only.',
 });
@@ -83,19 +156,19 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string({ description: 'An event id (`evt_…`) or event name: replay what was committed after it first.' }),
     },
     subscribe: (_root, args, ctx) => openStream(ctx, { types: ['checkout_session.paid'], name: args.name, after: args.after }),
-    resolve: (event: EventRecord) => event,
+    resolve: (event: EventRecord, _args, ctx) => freshFor(ctx, event),
   }),
   events: t.field({
     type: CheckoutSessionEventRef,
     description:
       'Every event of the account, or only some `types` and one checkout session (`name`). `after` replays, then goes live, as for checkoutSessionPaid.',
     args: {
-      types: t.arg.stringList({ description: `Only these types (${EVENT_TYPES.join(', ')}); default all.` }),
+      types: t.arg({ type: [EventTypeEnum], description: 'Only events of these types; absent or empty for every type.' }),
       name: t.arg.string({ description: 'Only this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.' }),
       after: t.arg.string({ description: 'An event id (`evt_…`) or event name: replay what was committed after it first.' }),
     },
-    subscribe: (_root, args, ctx) => openStream(ctx, { types: parseEventTypes(args.types, ['types']), name: args.name, after: args.after }),
-    resolve: (event: EventRecord) => event,
+    subscribe: (_root, args, ctx) => openStream(ctx, { types: parseEventTypes(eventTypesOf(args.types ?? []), ['types']), name: args.name, after: args.after }),
+    resolve: (event: EventRecord, _args, ctx) => freshFor(ctx, event),
   }),
 }));
 
@@ -115,11 +188,11 @@ builder.queryFields((t) => ({
   events: t.connection({
     type: CheckoutSessionEventRef,
     description: `The account's events, newest first; at most 100 per page. Events are kept ${EVENT_RETENTION_DAYS} days.`,
-    args: { filter: t.arg({ type: EventFilter }) },
+    args: { filter: t.arg({ type: EventFilter, description: 'Only the events that match it; absent for all.' }) },
     resolve: async (_root, args, ctx) => {
       const accountId = requireAccountId(ctx);
       checkPageSize(args);
-      const types = parseEventTypes(args.filter?.types, ['filter', 'types']);
+      const types = parseEventTypes(eventTypesOf(args.filter?.types ?? []), ['filter', 'types']);
       const checkoutSessionId =
         args.filter?.checkoutSession == null ? null : parseResourceName(args.filter.checkoutSession, accountId, 'checkout-sessions', 'cs');
       return resolveCursorConnection(
@@ -133,7 +206,7 @@ builder.queryFields((t) => ({
       );
     },
   },
-    { name: 'CheckoutSessionEventConnection' },
-    { name: 'CheckoutSessionEventEdge' },
+    { name: 'CheckoutSessionEventConnection', description: 'A page of events.' },
+    { name: 'CheckoutSessionEventEdge', description: 'One of events in a page, with its cursor.' },
   ),
 }));

@@ -36,7 +36,7 @@ export const PaymentIntentRef = builder.loadableNode('PaymentIntent', {
       resolve: (intent) => intent.amount.toString(),
     }),
     currency: t.exposeString('currency', { description: 'Three-letter ISO 4217 code, upper case.' }),
-    state: t.field({ type: PaymentIntentStateEnum, resolve: (intent) => intent.state }),
+    state: t.field({ type: PaymentIntentStateEnum, description: 'Where the payment stands.', resolve: (intent) => intent.state }),
     cardBrand: t.exposeString('cardBrand', {
       nullable: true,
       description: 'Brand of the card that paid, such as "visa"; null until paid.',
@@ -51,8 +51,8 @@ export const PaymentIntentRef = builder.loadableNode('PaymentIntent', {
       description: 'Why the latest payment attempt was declined; null once the intent succeeds or while nothing was declined.',
       resolve: (intent) => (intent.lastErrorCode ? { code: intent.lastErrorCode, message: intent.lastErrorMessage ?? '' } : null),
     }),
-    createTime: t.expose('createTime', { type: 'DateTime' }),
-    updateTime: t.expose('updateTime', { type: 'DateTime' }),
+    createTime: t.expose('createTime', { type: 'DateTime', description: 'When the intent was created, with its session.' }),
+    updateTime: t.expose('updateTime', { type: 'DateTime', description: 'When the intent last changed.' }),
   }),
 });
 

@@ -3,6 +3,7 @@ import './scalars.js';
 import './account.js';
 import './payment-intent.js';
 import './checkout-session.js';
+import './checkout-session-snapshot.js';
 import './events.js';
 import './webhook-endpoint.js';
 import { builder } from './builder.js';

@@ -1,12 +1,15 @@
 import { parseResourceName } from '../domain/checkout-sessions.js';
 import { notFound } from '../domain/errors.js';
 import { EVENT_RETENTION_DAYS, parseEventReference } from '../domain/event-stream.js';
-import { EVENT_TYPES } from '../domain/events.js';
+import type { EventType } from '../domain/events.js';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
   getWebhookAttempts,
+  getWebhookAttemptsById,
+  getWebhookDeliveries,
   getWebhookEndpoint,
+  getWebhookEndpoints,
   listWebhookDeliveries,
   listWebhookEndpoints,
   resendWebhookEvent,
@@ -19,7 +22,8 @@ import {
 } from '../domain/webhooks.js';
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
-import { CheckoutSessionEventRef } from './events.js';
+import { CheckoutSessionEventRef, EventTypeEnum, eventTypesOf, eventTypeValuesOf, type EventTypeValue } from './events.js';
+import { encodeGlobalId } from './global-ids.js';
 import { resolveTimeIdConnection } from './pagination.js';
 
 function endpointIdOf(name: string, accountId: string): string {
@@ -44,8 +48,11 @@ const DeliveryStateEnum = builder.enumType('WebhookDeliveryState', {
   } as const,
 });
 
-const WebhookAttemptRef = builder.objectRef<WebhookAttempt>('WebhookAttempt').implement({
+const WebhookAttemptRef = builder.loadableNode('WebhookAttempt', {
   description: 'One HTTP request of a delivery.',
+  id: { resolve: (attempt: WebhookAttempt) => attempt.id },
+  load: (ids: string[], ctx) => getWebhookAttemptsById(ctx.deps.db, requireAccountId(ctx), ids),
+  sort: (attempt) => attempt.id,
   fields: (t) => ({
     attemptNumber: t.exposeInt('attemptNumber', { description: '1 for the first attempt of the delivery, then 2, 3, …' }),
     startTime: t.expose('startTime', { type: 'DateTime', description: 'When the request was started.' }),
@@ -59,12 +66,14 @@ const WebhookAttemptRef = builder.objectRef<WebhookAttempt>('WebhookAttempt').im
   }),
 });
 
-const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery').implement({
+const WebhookDeliveryRef = builder.loadableNode('WebhookDelivery', {
   description: 'The delivery of one event to one endpoint, with its attempts (retried on WEBHOOK_RETRY_SCHEDULE).',
+  id: { resolve: (delivery: WebhookDelivery) => delivery.id },
+  load: (ids: string[], ctx) => getWebhookDeliveries(ctx.deps.db, requireAccountId(ctx), ids),
+  sort: (delivery) => delivery.id,
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'The delivery id, `whd_…`.' }),
     event: t.field({ type: CheckoutSessionEventRef, description: 'The event delivered.', resolve: (d) => d.eventId }),
-    state: t.field({ type: DeliveryStateEnum, resolve: (d) => d.state }),
+    state: t.field({ type: DeliveryStateEnum, description: 'Where the delivery stands.', resolve: (d) => d.state }),
     attemptCount: t.exposeInt('attemptCount', { description: 'Attempts made so far.' }),
     nextAttemptTime: t.expose('nextAttemptTime', {
       type: 'DateTime',
@@ -75,36 +84,57 @@ const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery')
       type: WebhookAttemptRef,
       description: 'Every attempt, first to last.',
       load: (ids: string[], ctx) => getWebhookAttempts(ctx.deps.db, ids),
-      group: (attempt) => attempt.deliveryId,
+      // A node ref also accepts ids as values; this loader only ever returns rows.
+      group: (attempt) => (attempt as WebhookAttempt).deliveryId,
       resolve: (d) => d.id,
     }),
-    createTime: t.expose('createTime', { type: 'DateTime' }),
-    updateTime: t.expose('updateTime', { type: 'DateTime' }),
+    createTime: t.expose('createTime', { type: 'DateTime', description: 'When the delivery was queued, with its event or by a resend.' }),
+    updateTime: t.expose('updateTime', { type: 'DateTime', description: 'When the delivery last changed (an attempt, a lease, giving up).' }),
   }),
 });
 
 const DeliveryFilter = builder.inputType('WebhookDeliveryFilter', {
   description: 'Narrows a list of deliveries; conditions combine with AND.',
   fields: (t) => ({
-    state: t.field({ type: DeliveryStateEnum }),
+    state: t.field({ type: DeliveryStateEnum, description: 'Only deliveries in this state.' }),
     event: t.string({ description: 'Only deliveries of this event (`evt_…` or its name).' }),
   }),
 });
 
-export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEndpoint').implement({
+/** Stored as ["*"] (the domain's "every type, including later ones"); an empty list in the API. */
+const ALL_EVENTS = '*';
+
+/** The API's list of event types for the domain: absent or empty means every type. */
+function enabledEventsIn(values: readonly EventTypeValue[]): string[] {
+  return values.length === 0 ? [ALL_EVENTS] : eventTypesOf(values);
+}
+
+export const WebhookEndpointRef = builder.loadableNode('WebhookEndpoint', {
   description: 'A URL of the merchant\'s that receives events as signed HTTP POSTs (Standard Webhooks).',
+  id: { resolve: (endpoint: WebhookEndpoint) => endpoint.id },
+  load: (ids: string[], ctx) => getWebhookEndpoints(ctx.deps.db, requireAccountId(ctx), ids),
+  sort: (endpoint) => endpoint.id,
   fields: (t) => ({
     name: t.string({
       description: 'The resource name, `accounts/acct_…/webhook-endpoints/we_…`.',
       resolve: (e) => webhookEndpointName(e.accountId, e.id),
     }),
     url: t.exposeString('url', { description: 'Where events are POSTed.' }),
-    description: t.exposeString('description', { nullable: true }),
-    enabledEvents: t.exposeStringList('enabledEvents', { description: `Event types sent here (${EVENT_TYPES.join(', ')}), or "*" for all.` }),
+    description: t.exposeString('description', { nullable: true, description: 'The merchant\'s own note about the endpoint.' }),
+    enabledEvents: t.field({
+      type: [EventTypeEnum],
+      description: 'The event types sent here; empty when every type is (see `allEventsEnabled`).',
+      resolve: (e) => (e.enabledEvents.includes(ALL_EVENTS) ? [] : eventTypeValuesOf(e.enabledEvents as EventType[])),
+    }),
+    allEventsEnabled: t.boolean({
+      description: 'True when the endpoint receives every event type, including types added later.',
+      resolve: (e) => e.enabledEvents.includes(ALL_EVENTS),
+    }),
     disabled: t.exposeBoolean('disabled', { description: 'True while it receives nothing.' }),
     disabledReason: t.field({
       type: DisabledReasonEnum,
       nullable: true,
+      description: 'Why the endpoint is disabled; null while it is enabled.',
       resolve: (e) => (e.disabled ? ((e.disabledReason as 'GONE' | 'FAILING' | 'USER' | null) ?? 'USER') : null),
     }),
     failingSince: t.expose('failingSince', {
@@ -124,7 +154,7 @@ export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEnd
     deliveries: t.connection({
       type: WebhookDeliveryRef,
       description: `Deliveries to this endpoint, newest first; kept as long as their events (${EVENT_RETENTION_DAYS} days).`,
-      args: { filter: t.arg({ type: DeliveryFilter }) },
+      args: { filter: t.arg({ type: DeliveryFilter, description: 'Only the deliveries that match it; absent for all.' }) },
       resolve: (endpoint, args, ctx) => {
         const accountId = requireAccountId(ctx);
         return resolveTimeIdConnection(args, (page) =>
@@ -136,11 +166,11 @@ export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEnd
         );
       },
     },
-      { name: 'WebhookDeliveryConnection' },
-      { name: 'WebhookDeliveryEdge' },
+      { name: 'WebhookDeliveryConnection', description: 'A page of deliveries.' },
+      { name: 'WebhookDeliveryEdge', description: 'One of deliveries in a page, with its cursor.' },
     ),
-    createTime: t.expose('createTime', { type: 'DateTime' }),
-    updateTime: t.expose('updateTime', { type: 'DateTime' }),
+    createTime: t.expose('createTime', { type: 'DateTime', description: 'When the endpoint was created.' }),
+    updateTime: t.expose('updateTime', { type: 'DateTime', description: 'When the endpoint was last changed.' }),
   }),
 });
 
@@ -151,7 +181,10 @@ const CreateWebhookEndpointInput = builder.inputType('CreateWebhookEndpointInput
       required: true,
       description: 'An absolute http(s) URL without credentials, at most 2048 characters; in production it may not reach private networks.',
     }),
-    enabledEvents: t.stringList({ required: true, description: `Event types to send (${EVENT_TYPES.join(', ')}), or ["*"] for all.` }),
+    enabledEvents: t.field({
+      type: [EventTypeEnum],
+      description: 'The event types to send; absent or empty for every type, including types added later.',
+    }),
     description: t.string({ description: 'Your own note, at most 500 characters.' }),
   }),
 });
@@ -161,7 +194,7 @@ const CreateWebhookEndpointPayload = builder
   .implement({
     description: 'The new endpoint and its signing secret.',
     fields: (t) => ({
-      webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (p) => p.endpoint }),
+      webhookEndpoint: t.field({ type: WebhookEndpointRef, description: 'The new endpoint.', resolve: (p) => p.endpoint }),
       secret: t.exposeString('secret', {
         description: 'The signing secret, `whsec_…`: shown here once, stored encrypted. Verify the `webhook-signature` header with it.',
       }),
@@ -171,9 +204,12 @@ const CreateWebhookEndpointPayload = builder
 const UpdateWebhookEndpointInput = builder.inputType('UpdateWebhookEndpointInput', {
   description: 'Changes to a webhook endpoint; omitted fields stay as they are.',
   fields: (t) => ({
-    name: t.string({ required: true, description: '`accounts/acct_…/webhook-endpoints/we_…`' }),
+    name: t.string({ required: true, description: 'The endpoint\'s resource name, `accounts/acct_…/webhook-endpoints/we_…`.' }),
     url: t.string({ description: 'A new URL (same rules as on creation).' }),
-    enabledEvents: t.stringList({ description: 'A new list of event types, or ["*"].' }),
+    enabledEvents: t.field({
+      type: [EventTypeEnum],
+      description: 'A new list of event types; empty for every type, including types added later. Absent leaves the list as it is.',
+    }),
     description: t.string({ description: 'A new note; null clears it.' }),
     disabled: t.boolean({
       description: 'True stops deliveries (pending ones are given up; resend them later); false enables it again.',
@@ -186,7 +222,7 @@ const RotateWebhookEndpointSecretPayload = builder
   .implement({
     description: 'The endpoint and its new signing secret.',
     fields: (t) => ({
-      webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (p) => p.endpoint }),
+      webhookEndpoint: t.field({ type: WebhookEndpointRef, description: 'The endpoint, with its new `previousSecretExpireTime`.', resolve: (p) => p.endpoint }),
       secret: t.exposeString('secret', { description: 'The new signing secret, `whsec_…`, shown here once.' }),
       previousSecretExpireTime: t.expose('previousSecretExpireTime', {
         type: 'DateTime',
@@ -198,8 +234,47 @@ const RotateWebhookEndpointSecretPayload = builder
 const ResendWebhookEventInput = builder.inputType('ResendWebhookEventInput', {
   description: 'An event to deliver to an endpoint again.',
   fields: (t) => ({
-    webhookEndpoint: t.string({ required: true, description: '`accounts/acct_…/webhook-endpoints/we_…`' }),
-    event: t.string({ required: true, description: 'An event id (`evt_…`) or name.' }),
+    webhookEndpoint: t.string({ required: true, description: 'The endpoint\'s resource name, `accounts/acct_…/webhook-endpoints/we_…`.' }),
+    event: t.string({ required: true, description: 'The event\'s id (`evt_…`) or resource name.' }),
+  }),
+});
+
+const UpdateWebhookEndpointPayload = builder.objectRef<{ endpoint: WebhookEndpoint }>('UpdateWebhookEndpointPayload').implement({
+  description: 'The endpoint after the change.',
+  fields: (t) => ({
+    webhookEndpoint: t.field({ type: WebhookEndpointRef, description: 'The endpoint as it is now.', resolve: (p) => p.endpoint }),
+  }),
+});
+
+const WebhookEndpointNameInput = (name: string, action: string) =>
+  builder.inputType(name, {
+    description: `The webhook endpoint to ${action}.`,
+    fields: (t) => ({
+      name: t.string({ required: true, description: 'The endpoint\'s resource name, `accounts/acct_…/webhook-endpoints/we_…`.' }),
+    }),
+  });
+
+const DeleteWebhookEndpointInput = WebhookEndpointNameInput('DeleteWebhookEndpointInput', 'delete');
+const RotateWebhookEndpointSecretInput = WebhookEndpointNameInput('RotateWebhookEndpointSecretInput', 'issue a new signing secret for');
+
+const DeleteWebhookEndpointPayload = builder.objectRef<WebhookEndpoint>('DeleteWebhookEndpointPayload').implement({
+  description: 'What was deleted, so that clients can drop it from their caches.',
+  fields: (t) => ({
+    deletedWebhookEndpointId: t.id({
+      description: 'The global id the deleted endpoint had.',
+      resolve: (e) => encodeGlobalId('WebhookEndpoint', e.id),
+    }),
+    deletedWebhookEndpointName: t.string({
+      description: 'The resource name the deleted endpoint had.',
+      resolve: (e) => webhookEndpointName(e.accountId, e.id),
+    }),
+  }),
+});
+
+const ResendWebhookEventPayload = builder.objectRef<WebhookDelivery>('ResendWebhookEventPayload').implement({
+  description: 'The new delivery of the event.',
+  fields: (t) => ({
+    webhookDelivery: t.field({ type: WebhookDeliveryRef, description: 'The new delivery, PENDING until its first attempt.', resolve: (d) => d }),
   }),
 });
 
@@ -208,7 +283,7 @@ builder.queryFields((t) => ({
     type: WebhookEndpointRef,
     nullable: true,
     description: 'A webhook endpoint by resource name. Fails with NOT_FOUND when the account has no such endpoint.',
-    args: { name: t.arg.string({ required: true, description: '`accounts/acct_…/webhook-endpoints/we_…`' }) },
+    args: { name: t.arg.string({ required: true, description: 'The endpoint\'s resource name, `accounts/acct_…/webhook-endpoints/we_…`.' }) },
     resolve: async (_root, { name }, ctx) => {
       const accountId = requireAccountId(ctx);
       const endpoint = await getWebhookEndpoint(ctx.deps.db, accountId, endpointIdOf(name, accountId));
@@ -224,8 +299,8 @@ builder.queryFields((t) => ({
       return resolveTimeIdConnection(args, (page) => listWebhookEndpoints(ctx.deps.db, accountId, page));
     },
   },
-    { name: 'WebhookEndpointConnection' },
-    { name: 'WebhookEndpointEdge' },
+    { name: 'WebhookEndpointConnection', description: 'A page of webhook endpoints.' },
+    { name: 'WebhookEndpointEdge', description: 'One of webhook endpoints in a page, with its cursor.' },
   ),
 }));
 
@@ -233,41 +308,46 @@ builder.mutationFields((t) => ({
   createWebhookEndpoint: t.field({
     type: CreateWebhookEndpointPayload,
     description: 'Creates a webhook endpoint and returns its signing secret, once. At most 16 per account.',
-    args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createWebhookEndpoint(ctx.deps.db, ctx.webhooks, requireAccountId(ctx), input),
+    args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true, description: 'The URL, the event types and a note.' }) },
+    resolve: (_root, { input }, ctx) =>
+      createWebhookEndpoint(ctx.deps.db, ctx.webhooks, requireAccountId(ctx), { ...input, enabledEvents: enabledEventsIn(input.enabledEvents ?? []) }),
   }),
   updateWebhookEndpoint: t.field({
-    type: WebhookEndpointRef,
-    description: 'Changes the URL, the event types, the description, or enables/disables an endpoint.',
-    args: { input: t.arg({ type: UpdateWebhookEndpointInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
+    type: UpdateWebhookEndpointPayload,
+    description: 'Changes the URL, the event types or the description of an endpoint, or disables or enables it.',
+    args: { input: t.arg({ type: UpdateWebhookEndpointInput, required: true, description: 'The endpoint and the changes to make.' }) },
+    resolve: async (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);
-      const { name, ...changes } = input;
-      return updateWebhookEndpoint(ctx.deps.db, ctx.webhooks, accountId, endpointIdOf(name, accountId), changes);
+      const { name, enabledEvents, ...changes } = input;
+      const endpoint = await updateWebhookEndpoint(ctx.deps.db, ctx.webhooks, accountId, endpointIdOf(name, accountId), {
+        ...changes,
+        enabledEvents: enabledEvents == null ? enabledEvents : enabledEventsIn(enabledEvents),
+      });
+      return { endpoint };
     },
   }),
   deleteWebhookEndpoint: t.field({
-    type: WebhookEndpointRef,
-    description: 'Deletes an endpoint with its delivery history; returns it as it was.',
-    args: { name: t.arg.string({ required: true, description: '`accounts/acct_…/webhook-endpoints/we_…`' }) },
-    resolve: (_root, { name }, ctx) => {
+    type: DeleteWebhookEndpointPayload,
+    description: 'Deletes an endpoint with its delivery history, and returns the id and name it had.',
+    args: { input: t.arg({ type: DeleteWebhookEndpointInput, required: true, description: 'The endpoint to delete.' }) },
+    resolve: (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);
-      return deleteWebhookEndpoint(ctx.deps.db, accountId, endpointIdOf(name, accountId));
+      return deleteWebhookEndpoint(ctx.deps.db, accountId, endpointIdOf(input.name, accountId));
     },
   }),
   rotateWebhookEndpointSecret: t.field({
     type: RotateWebhookEndpointSecretPayload,
     description: 'Issues a new signing secret (shown once). The previous one keeps signing beside it for 24 hours.',
-    args: { name: t.arg.string({ required: true, description: '`accounts/acct_…/webhook-endpoints/we_…`' }) },
-    resolve: (_root, { name }, ctx) => {
+    args: { input: t.arg({ type: RotateWebhookEndpointSecretInput, required: true, description: 'The endpoint whose secret to rotate.' }) },
+    resolve: (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);
-      return rotateWebhookEndpointSecret(ctx.deps.db, ctx.webhooks, accountId, endpointIdOf(name, accountId));
+      return rotateWebhookEndpointSecret(ctx.deps.db, ctx.webhooks, accountId, endpointIdOf(input.name, accountId));
     },
   }),
   resendWebhookEvent: t.field({
-    type: WebhookDeliveryRef,
+    type: ResendWebhookEventPayload,
     description: 'Delivers an event to an endpoint again, as a new delivery with its own retries. The endpoint must be enabled.',
-    args: { input: t.arg({ type: ResendWebhookEventInput, required: true }) },
+    args: { input: t.arg({ type: ResendWebhookEventInput, required: true, description: 'The endpoint and the event to deliver again.' }) },
     resolve: (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);
       return resendWebhookEvent(

@@ -110,7 +110,7 @@ class Receiver {
   }
 }
 
-async function createEndpoint(ctx: BenchContext, account: BenchAccount, url: string, eventType: string): Promise<string> {
+async function createEndpoint(ctx: BenchContext, account: BenchAccount, url: string, eventType: 'CHECKOUT_SESSION_PAID' | 'CHECKOUT_SESSION_CREATED'): Promise<string> {
   const data = await graphql(
     ctx.gateway.url,
     account.apiKey,
@@ -132,7 +132,7 @@ async function timePayments(ctx: BenchContext, clock: CommitClock, receiver: Rec
   let lost = 0;
   for (const session of sessions) {
     await payOnHostedPage(ctx.gateway.url, session.name);
-    const commit = await clock.commitOf(session.id, 'checkout_session.paid');
+    const commit = await clock.commitOf(session.id, 'CHECKOUT_SESSION_PAID');
     const arrival = await receiver.waitFor(path, commit.eventId, ARRIVAL_TIMEOUT_MS);
     if (arrival) latencies.push(arrival.at - commit.at);
     else lost += 1;
@@ -207,8 +207,8 @@ export async function benchWebhooks(ctx: BenchContext, clock: CommitClock): Prom
     ctx.log(`webhooks: gateway, ${options.rounds} payments, then a burst of ${options.burst} events`);
     const gatewayPaid = await createAccount(gateway.url, ctx.adminKey, 'Bench webhooks');
     const gatewayBurst = await createAccounts(ctx, BURST_ACCOUNTS, 'Bench webhook burst');
-    const secret = await createEndpoint(ctx, gatewayPaid, `${receiver.url}/gateway`, 'checkout_session.paid');
-    for (const account of gatewayBurst) await createEndpoint(ctx, account, `${receiver.url}/gateway-burst`, 'checkout_session.created');
+    const secret = await createEndpoint(ctx, gatewayPaid, `${receiver.url}/gateway`, 'CHECKOUT_SESSION_PAID');
+    for (const account of gatewayBurst) await createEndpoint(ctx, account, `${receiver.url}/gateway-burst`, 'CHECKOUT_SESSION_CREATED');
     const rss = sampleRss(() => rssMiB(gateway.serverPid));
     const paid = await timePayments(ctx, clock, receiver, '/gateway', gatewayPaid);
     const burst = await timeBurst(ctx, receiver, '/gateway-burst', gatewayBurst);
