@@ -27,6 +27,17 @@ const durationList = z.string().transform((text, ctx) => {
   return delays;
 });
 
+function positiveDuration(example: string) {
+  return (text: string, ctx: z.RefinementCtx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a positive duration like ${example} or 500ms` });
+      return z.NEVER;
+    }
+    return ms;
+  };
+}
+
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).default(4000),
@@ -64,6 +75,10 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** How long a key look-up is trusted: a revoked key's requests and streams end within it. */
+  API_KEY_CACHE_TTL: z.string().default('10s').transform(positiveDuration('10s')),
+  /** After SIGTERM, how long idle, half-sent and WebSocket connections are given before they are closed. */
+  SHUTDOWN_TIMEOUT: z.string().default('10s').transform(positiveDuration('10s')),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -86,6 +101,8 @@ export interface Config {
   rateLimitPerSecond: number;
   rateLimitBurst: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  apiKeyCacheMs: number;
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -131,5 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.RATE_LIMIT_BURST,
     logLevel: e.LOG_LEVEL,
+    apiKeyCacheMs: e.API_KEY_CACHE_TTL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
   };
 }
