@@ -237,7 +237,11 @@ export function buildApp(config: Config): App {
       database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
       await database.migrate();
       deps.db = database.db;
-      authenticator = new ApiKeyAuthenticator(database.db, config.adminApiKey, { cacheMs: config.apiKeyCacheMs });
+      authenticator = new ApiKeyAuthenticator(database.db, config.adminApiKey, {
+        cacheMs: config.apiKeyCacheMs,
+        failuresPerSecond: config.authFailuresPerSecond,
+        failureBurst: config.authFailureBurst,
+      });
 
       if (database.kind === 'pglite' && !config.production) {
         // A fresh key per start: keys are stored hashed, so an earlier one cannot be shown again.

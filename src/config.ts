@@ -74,6 +74,9 @@ const environmentSchema = z.object({
   /** Requests a second per API key and process (0 turns the limit off), and the burst allowed. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  /** Failed key look-ups a second per client address and process (0 turns the limit off), and the burst. */
+  AUTH_FAILURE_RATE_PER_SECOND: z.coerce.number().min(0).default(1),
+  AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(20),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** How long a key look-up is trusted: a revoked key's requests and streams end within it. */
   API_KEY_CACHE_TTL: z.string().default('10s').transform(positiveDuration('10s')),
@@ -100,6 +103,8 @@ export interface Config {
   webConcurrency: number;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  authFailuresPerSecond: number;
+  authFailureBurst: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   apiKeyCacheMs: number;
   shutdownTimeoutMs: number;
@@ -147,6 +152,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webConcurrency: e.WEB_CONCURRENCY,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.RATE_LIMIT_BURST,
+    authFailuresPerSecond: e.AUTH_FAILURE_RATE_PER_SECOND,
+    authFailureBurst: e.AUTH_FAILURE_BURST,
     logLevel: e.LOG_LEVEL,
     apiKeyCacheMs: e.API_KEY_CACHE_TTL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,

@@ -45,7 +45,7 @@ function redactDetail(detail: string): string {
 function serializeError(error: Error, depth = 0): Record<string, unknown> {
   const fields = error as unknown as Record<string, unknown>;
   let message = error.message;
-  if (Array.isArray(fields.params) && typeof fields.query === 'string') message = `Failed query: ${fields.query}`;
+  if (Array.isArray(fields.params) && typeof fields.query === 'string' && message.startsWith('Failed query: ')) message = `Failed query: ${fields.query}`;
   const entry: Record<string, unknown> = { name: error.name, message };
   for (const field of DATABASE_ERROR_FIELDS) {
     const value = fields[field];

@@ -109,7 +109,7 @@ export class ApiKeyAuthenticator {
   ) {
     this.adminHash = adminApiKey ? Buffer.from(hashKey(adminApiKey), 'hex') : undefined;
     this.cacheMs = options.cacheMs ?? 10_000;
-    this.failures = new RateLimiter(options.failuresPerSecond ?? 5, options.failureBurst ?? 20, 'failed authentications from this address');
+    this.failures = new RateLimiter(options.failuresPerSecond ?? 1, options.failureBurst ?? 20, 'failed authentications from this address');
   }
 
   /**
