@@ -17,7 +17,7 @@ const PUBLIC_URL = 'https://pay.example.test';
 beforeAll(async () => {
   [gateway, secure] = await Promise.all([startGateway(), startGateway({ publicUrl: PUBLIC_URL })]);
   [shop, secureShop] = await Promise.all([gateway.createAccount('Origin shop'), secure.createAccount('Secure shop')]);
-});
+}, 180_000);
 afterAll(() => Promise.all([gateway?.stop(), secure?.stop()]));
 
 async function attempts(g: Gateway, session: { paymentIntent: { name: string } }) {
