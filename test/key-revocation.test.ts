@@ -46,9 +46,9 @@ describe('revoking a key', () => {
 
     await revoke(shop.apiKey);
     const revokedAt = Date.now();
-    await eventually(() => (ws.errors.length > 0 && sse.completed) || undefined, () => `both streams to end: ws ${JSON.stringify(ws.errors)}, sse ${JSON.stringify(sse.errors)} completed=${sse.completed}`, 10_000);
-    // The bound plus the time one check takes; generous for a loaded machine.
-    expect(Date.now() - revokedAt).toBeLessThan(BOUND_MS * 2 + 3_000);
+    await eventually(() => (ws.errors.length > 0 && sse.completed) || undefined, () => `both streams to end: ws ${JSON.stringify(ws.errors)}, sse ${JSON.stringify(sse.errors)} completed=${sse.completed}`, 15_000);
+    // The bound plus the time one check and the delivery take; generous for a loaded machine.
+    expect(Date.now() - revokedAt).toBeLessThan(BOUND_MS + 8_000);
     expect(ws.errors).toEqual([4403]);
     expect(sse.errors.flat().map((error: any) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
     expect((await gateway.gql(`{ account { name } }`, {}, { key: shop.apiKey })).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
