@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createServerAdapter } from '@whatwg-node/server';
@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { ApiKeyAuthenticator, countAccounts, issueDemoApiKey, type Principal } from './domain/accounts.js';
 import type { DomainDeps } from './domain/checkout-sessions.js';
+import { DomainError } from './domain/errors.js';
 import { EventHub } from './domain/event-stream.js';
 import { webhookSettingsFromConfig } from './domain/webhooks.js';
 import { RateLimiter } from './domain/rate-limit.js';
@@ -43,6 +44,25 @@ query List {
 `;
 
 const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;
+/**
+ * One WebSocket message at most: a subscribe message is a query (2000 tokens at most) and its
+ * variables, far below this. `ws` refuses a larger frame from its header (close 1009), unread.
+ */
+const MAX_WEBSOCKET_MESSAGE_BYTES = 256 * 1024;
+/** A WebSocket must send connection_init (with its key) within this, or is closed with 4408. */
+const CONNECTION_INIT_TIMEOUT_MS = 3_000;
+
+/** How long a closing connection may go on sending (to be discarded) before it is cut. */
+const LINGER_MS = 2_000;
+
+function lingeringClose(socket: Socket) {
+  if (socket.destroyed) return;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('end', () => socket.destroy());
+  socket.end();
+  socket.resume();
+}
 
 function isLoopback(address: string | undefined): boolean {
   return address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
@@ -85,11 +105,21 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
 
   const rateLimiter = new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst);
 
-  /** Resolves the caller's key and charges its rate limit (throws RATE_LIMITED when spent). */
-  async function authenticate(authorization: unknown): Promise<Principal | null> {
-    const principal = await authenticator!.authenticate(typeof authorization === 'string' ? authorization : null);
+  /**
+   * Resolves the caller's key and charges its rate limit (throws RATE_LIMITED when spent, or
+   * when `clientAddress` failed to authenticate too often).
+   */
+  async function authenticate(authorization: unknown, clientAddress: string | undefined): Promise<Principal | null> {
+    const principal = await authenticator!.authenticate(typeof authorization === 'string' ? authorization : null, clientAddress);
     if (principal) rateLimiter.take(principal.role === 'account' ? principal.accountId : 'admin');
     return principal;
+  }
+
+  const revoked = () => new DomainError('UNAUTHENTICATED', 'The API key was revoked; send a valid one as "Authorization: Api-Key <key>".');
+  /** The event hub as the caller's subscriptions see it: their streams end if the key is revoked. */
+  function eventsFor(principal: Principal | null) {
+    if (principal?.role !== 'account') return eventHub;
+    return eventHub.endingWhen((end) => authenticator!.watch(principal, () => end(revoked())));
   }
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
@@ -131,21 +161,29 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       const request = (initial as { request?: Request }).request;
       const connectionParams = (initial as { connectionParams?: Record<string, unknown> }).connectionParams;
       const authorization = connectionParams?.Authorization ?? connectionParams?.authorization ?? request?.headers.get('authorization');
+      const principal = await authenticate(authorization, (initial as { req?: IncomingMessage }).req?.socket.remoteAddress);
       return {
         deps,
-        principal: await authenticate(authorization),
+        principal,
         idempotencyKey: request?.headers.get('idempotency-key') ?? null,
         idempotentReplayed: false,
-        events: eventHub,
+        events: eventsFor(principal),
         webhooks: webhookSettings,
       };
     },
   });
 
   const hosted = createHostedPages(() => ({ deps, logger }));
-  const rest = createRestApi(() => ({ deps, logger, authenticate }));
+  /** The connecting address of each request the adapter hands on, for the failed-key limit. */
+  const clientAddresses = new WeakMap<Request, string | undefined>();
+  const rest = createRestApi(() => ({
+    deps,
+    logger,
+    authenticate: (authorization: unknown, request: Request) => authenticate(authorization, clientAddresses.get(request)),
+  }));
 
-  const pages = createServerAdapter(async (request: Request) => {
+  const pages = createServerAdapter<{ req?: IncomingMessage }>(async (request, serverContext) => {
+    clientAddresses.set(request, serverContext.req?.socket.remoteAddress);
     const { pathname } = new URL(request.url);
     if (pathname === '/healthz') return new Response('ok\n', { headers: { 'content-type': 'text/plain' } });
     if (pathname === '/readyz') {
@@ -163,8 +201,16 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
     req.resume();
   }
 
+  /** Open HTTP connections, and the request each one is answering (for the shutdown deadline). */
+  const connections = new Set<Socket>();
+  const requestsInHand = new WeakMap<Socket, IncomingMessage>();
+
   function route(req: IncomingMessage, res: ServerResponse) {
     const path = req.url ?? '/';
+    requestsInHand.set(req.socket, req);
+    res.once('close', () => {
+      if (requestsInHand.get(req.socket) === req) requestsInHand.delete(req.socket);
+    });
     if (path === '/graphql' || path.startsWith('/graphql?') || path.startsWith('/graphql/')) {
       if (!ready) {
         res.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain' }).end('starting\n');
@@ -200,7 +246,11 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       database = options.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
       await database.migrate();
       deps.db = database.db;
-      authenticator = new ApiKeyAuthenticator(database.db, config.adminApiKey);
+      authenticator = new ApiKeyAuthenticator(database.db, config.adminApiKey, {
+        cacheMs: config.apiKeyCacheMs,
+        failuresPerSecond: config.authFailuresPerSecond,
+        failureBurst: config.authFailureBurst,
+      });
 
       if (database.kind === 'pglite' && !config.production) {
         // A fresh key per start: keys are stored hashed, so an earlier one cannot be shown again.
@@ -210,13 +260,46 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       }
 
       server = createServer(route);
-      wsServer = new WebSocketServer({ server, path: '/graphql' });
+      server.on('connection', (socket: Socket) => {
+        connections.add(socket);
+        socket.once('close', () => connections.delete(socket));
+        // Node ends a `Connection: close` response's socket as soon as the answer is written.
+        // When the client is still uploading (a body refused with 413), that close is a TCP
+        // reset, and the client's system discards our answer unread. Close it the way nginx's
+        // lingering close does: half-close, discard what still arrives, and end it once the
+        // client does or after a moment.
+        socket.destroySoon = () => lingeringClose(socket);
+      });
+      wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
+      /** Per connection: stops watching its key for revocation. */
+      const unwatchConnection = new WeakMap<object, () => void>();
       const wsCleanup = useServer(
         {
           execute: (args: any) => args.rootValue.execute(args),
           subscribe: (args: any) => args.rootValue.subscribe(args),
-          // No check at connect time: each operation authenticates through the same context
-          // factory as HTTP, so a bad key gets the same UNAUTHENTICATED error on every transport.
+          connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
+          // A connection without a valid key is closed (4403) rather than kept open; one whose
+          // key is later revoked too, within the key cache's bound. Each operation still
+          // authenticates through the same context factory as HTTP.
+          onConnect: async (ctx) => {
+            const params = ctx.connectionParams;
+            const socket = ctx.extra.socket;
+            let principal: Principal | null;
+            try {
+              principal = await authenticate(params?.Authorization ?? params?.authorization, ctx.extra.request.socket.remoteAddress);
+            } catch (error) {
+              if (!(error instanceof DomainError) || error.code !== 'RATE_LIMITED') throw error;
+              // 1013 is WebSocket's "try again later"; graphql-ws clients retry it.
+              socket.close(1013, error.message.slice(0, 120));
+              return false;
+            }
+            if (!principal) return false;
+            unwatchConnection.set(ctx, authenticator!.watch(principal, () => socket.close(4403, 'Forbidden: the API key was revoked')));
+            return true;
+          },
+          onClose: (ctx) => {
+            unwatchConnection.get(ctx)?.();
+          },
           onSubscribe: async (ctx, _id, payload) => {
             const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
               ...ctx,
@@ -274,6 +357,16 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       // Stop accepting first; close() waits for in-flight HTTP requests to finish.
       const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
       server?.closeIdleConnections();
+      // A client that sends half a request, or never answers a WebSocket close, would hold the
+      // shutdown forever: after the deadline only requests received whole keep their connection.
+      const deadline = setTimeout(() => {
+        for (const client of wsServer?.clients ?? []) client.terminate();
+        for (const socket of connections) {
+          const request = requestsInHand.get(socket);
+          if (!request?.complete) socket.destroy();
+        }
+      }, config.shutdownTimeoutMs);
+      authenticator?.close();
       // Completes open subscriptions, so their SSE responses end and close() can finish.
       await eventHub.stop();
       await disposeWs?.();
@@ -282,6 +375,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       const idleTimer = setInterval(() => server?.closeIdleConnections(), 100);
       await closed;
       clearInterval(idleTimer);
+      clearTimeout(deadline);
       await yoga.dispose();
       if (!options.database) await database?.close();
     },

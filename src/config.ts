@@ -27,6 +27,17 @@ const durationList = z.string().transform((text, ctx) => {
   return delays;
 });
 
+function positiveDuration(example: string) {
+  return (text: string, ctx: z.RefinementCtx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a positive duration like ${example} or 500ms` });
+      return z.NEVER;
+    }
+    return ms;
+  };
+}
+
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).default(4000),
@@ -63,7 +74,14 @@ const environmentSchema = z.object({
   /** Requests a second per API key and process (0 turns the limit off), and the burst allowed. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  /** Failed key look-ups a second per client address and process (0 turns the limit off), and the burst. */
+  AUTH_FAILURE_RATE_PER_SECOND: z.coerce.number().min(0).default(1),
+  AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(20),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** How long a key look-up is trusted: a revoked key's requests and streams end within it. */
+  API_KEY_CACHE_TTL: z.string().default('10s').transform(positiveDuration('10s')),
+  /** After SIGTERM, how long idle, half-sent and WebSocket connections are given before they are closed. */
+  SHUTDOWN_TIMEOUT: z.string().default('10s').transform(positiveDuration('10s')),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -85,7 +103,11 @@ export interface Config {
   webConcurrency: number;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  authFailuresPerSecond: number;
+  authFailureBurst: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  apiKeyCacheMs: number;
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +152,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webConcurrency: e.WEB_CONCURRENCY,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.RATE_LIMIT_BURST,
+    authFailuresPerSecond: e.AUTH_FAILURE_RATE_PER_SECOND,
+    authFailureBurst: e.AUTH_FAILURE_BURST,
     logLevel: e.LOG_LEVEL,
+    apiKeyCacheMs: e.API_KEY_CACHE_TTL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
   };
 }

@@ -103,7 +103,7 @@ describe('the OPEN page', () => {
     expect(directives['script-src']).toEqual([hash(/<script>([\s\S]*?)<\/script>/.exec(html)![1]!)]);
     expect(headers.get('cache-control')).toBe('no-store');
     expect(headers.get('x-frame-options')).toBe('DENY');
-    expect(headers.get('referrer-policy')).toBe('no-referrer');
+    expect(headers.get('referrer-policy')).toBe('same-origin');
     expect(headers.get('x-content-type-options')).toBe('nosniff');
     const setCookie = headers.get('set-cookie')!;
     expect(setCookie).toMatch(/^checkout_csrf=[A-Za-z0-9]{32}; /);

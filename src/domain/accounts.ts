@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { accountTable, apiKeyTable } from '../db/schema.js';
 import { newId, randomToken } from './ids.js';
+import { RateLimiter } from './rate-limit.js';
 
 export interface Account {
   id: string;
@@ -55,46 +56,167 @@ export async function getAccount(db: Db, accountId: string): Promise<Account | u
   return row;
 }
 
-export type Principal = { role: 'admin' } | { role: 'account'; accountId: string };
+/** Who is calling: the platform key, or an account key (`keyId` names the key, for revocation). */
+export type Principal = { role: 'admin' } | { role: 'account'; accountId: string; keyId: string };
+
+export interface AuthenticatorOptions {
+  /**
+   * How long a successful look-up is trusted, and how often keys with open streams are checked
+   * again: a revoked key stops working, and its streams end, within about this long.
+   */
+  cacheMs?: number;
+  /** Failed look-ups a second per client address, and the burst allowed, before RATE_LIMITED. */
+  failuresPerSecond?: number;
+  failureBurst?: number;
+}
+
+/** Entries per cache: an attacker's flood of unknown keys evicts the oldest, never grows memory. */
+const MAX_CACHED_KEYS = 10_000;
+
+/** Keeps at most MAX_CACHED_KEYS entries, evicting the oldest (Maps iterate in insertion order). */
+function remember<V>(cache: Map<string, V>, key: string, value: V) {
+  cache.delete(key);
+  if (cache.size >= MAX_CACHED_KEYS) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+}
+
+/** The condition a key must meet to be used; key expiry, when it comes, belongs here too. */
+const keyIsLive = () => isNull(apiKeyTable.revokeTime);
 
 /**
- * Resolves `Authorization: Api-Key …` values. Successful look-ups are cached briefly, since
- * every request pays for one; a revoked key therefore stops working within `cacheMs`.
+ * Resolves `Authorization: Api-Key …` values. Every request pays for one look-up, so:
+ * - successful look-ups are cached for `cacheMs`, so a revoked key stops working within that;
+ * - failed ones too (briefly, in a bounded map), so repeating a wrong key costs no query;
+ * - failures are limited per client address, checked before the database is asked, so a flood
+ *   of random `sk_` keys costs at most the burst in queries, then RATE_LIMITED answers.
+ * Keys with open streams are checked again every `cacheMs` (`watch`): a revoked key's streams
+ * end within the same bound as its requests.
  */
 export class ApiKeyAuthenticator {
-  private readonly cache = new Map<string, { accountId: string; expires: number }>();
+  private readonly cache = new Map<string, { accountId: string; keyId: string; expires: number }>();
+  private readonly unknown = new Map<string, number>();
+  private readonly watchers = new Map<string, Set<() => void>>();
+  private readonly failures: RateLimiter;
   private readonly adminHash: Buffer | undefined;
+  private readonly cacheMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private revalidating: Promise<void> | undefined;
 
   constructor(
     private readonly db: Db,
     adminApiKey: string | undefined,
-    private readonly cacheMs = 10_000,
+    options: AuthenticatorOptions = {},
   ) {
     this.adminHash = adminApiKey ? Buffer.from(hashKey(adminApiKey), 'hex') : undefined;
+    this.cacheMs = options.cacheMs ?? 10_000;
+    this.failures = new RateLimiter(options.failuresPerSecond ?? 1, options.failureBurst ?? 20, 'failed authentications from this address');
   }
 
-  /** Null for a missing, unknown or revoked key. */
-  async authenticate(authorization: string | null | undefined): Promise<Principal | null> {
+  /**
+   * Null for a missing, unknown or revoked key. Throws RATE_LIMITED when `clientAddress` has
+   * failed too often, for any key that is not already known good.
+   */
+  async authenticate(authorization: string | null | undefined, clientAddress = 'unknown'): Promise<Principal | null> {
     const match = /^Api-Key\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) return null;
     const key = match[1]!;
     const hash = hashKey(key);
     if (this.adminHash && timingSafeEqual(this.adminHash, Buffer.from(hash, 'hex'))) return { role: 'admin' };
+    // Nothing else can be a key: no look-up, nothing to limit.
     if (!key.startsWith('sk_')) return null;
-    const cached = this.cache.get(hash);
     const now = Date.now();
-    if (cached && cached.expires > now) return { role: 'account', accountId: cached.accountId };
-    const [row] = await this.db
-      .select({ accountId: apiKeyTable.accountId })
-      .from(apiKeyTable)
-      .where(and(eq(apiKeyTable.keyHash, hash), isNull(apiKeyTable.revokeTime)));
-    if (!row) {
-      this.cache.delete(hash);
+    const cached = this.cache.get(hash);
+    if (cached && cached.expires > now) return { role: 'account', accountId: cached.accountId, keyId: cached.keyId };
+    this.failures.check(clientAddress, now);
+    if ((this.unknown.get(hash) ?? 0) > now) {
+      this.failures.spend(clientAddress, now);
       return null;
     }
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { accountId: row.accountId, expires: now + this.cacheMs });
-    return { role: 'account', accountId: row.accountId };
+    const [row] = await this.db
+      .select({ accountId: apiKeyTable.accountId, keyId: apiKeyTable.id })
+      .from(apiKeyTable)
+      .where(and(eq(apiKeyTable.keyHash, hash), keyIsLive()));
+    if (!row) {
+      this.cache.delete(hash);
+      remember(this.unknown, hash, now + this.cacheMs);
+      this.failures.spend(clientAddress, now);
+      return null;
+    }
+    remember(this.cache, hash, { accountId: row.accountId, keyId: row.keyId, expires: now + this.cacheMs });
+    return { role: 'account', accountId: row.accountId, keyId: row.keyId };
+  }
+
+  /**
+   * Calls `onGone` once when the principal's key is found revoked (or deleted) by a later check,
+   * run every `cacheMs` while anything watches. Returns the function that stops watching.
+   * The platform key lives in the configuration and cannot be revoked while running.
+   */
+  watch(principal: Principal, onGone: () => void): () => void {
+    if (principal.role !== 'account') return () => {};
+    const { keyId } = principal;
+    let set = this.watchers.get(keyId);
+    if (!set) this.watchers.set(keyId, (set = new Set()));
+    // A wrapper per call, so watching twice with one callback needs two unwatches.
+    const entry = () => onGone();
+    set.add(entry);
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.revalidate(), this.cacheMs);
+      this.timer.unref();
+    }
+    return () => {
+      const current = this.watchers.get(keyId);
+      if (!current?.delete(entry) || current.size > 0) return;
+      this.watchers.delete(keyId);
+      if (this.watchers.size === 0) this.stopTimer();
+    };
+  }
+
+  /**
+   * Checks every watched key against the database now; ends the watches of those no longer
+   * live and forgets them from the cache. The timer runs it; a revocation made in this process
+   * may call it to act at once.
+   */
+  revalidate(): Promise<void> {
+    this.revalidating ??= this.checkWatchedKeys().finally(() => (this.revalidating = undefined));
+    return this.revalidating;
+  }
+
+  private async checkWatchedKeys(): Promise<void> {
+    const keyIds = [...this.watchers.keys()];
+    const live = new Set<string>();
+    try {
+      for (let index = 0; index < keyIds.length; index += 1000) {
+        const rows = await this.db
+          .select({ keyId: apiKeyTable.id })
+          .from(apiKeyTable)
+          .where(and(inArray(apiKeyTable.id, keyIds.slice(index, index + 1000)), keyIsLive()));
+        for (const row of rows) live.add(row.keyId);
+      }
+    } catch {
+      // The database is away: streams keep going, and the next round checks again.
+      return;
+    }
+    const gone = keyIds.filter((keyId) => !live.has(keyId));
+    if (gone.length === 0) return;
+    const goneSet = new Set(gone);
+    for (const [hash, entry] of this.cache) if (goneSet.has(entry.keyId)) this.cache.delete(hash);
+    for (const keyId of gone) {
+      const callbacks = this.watchers.get(keyId);
+      this.watchers.delete(keyId);
+      for (const callback of callbacks ?? []) callback();
+    }
+    if (this.watchers.size === 0) this.stopTimer();
+  }
+
+  private stopTimer() {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Stops the periodic checks (on shutdown). */
+  close(): void {
+    this.stopTimer();
+    this.watchers.clear();
   }
 }
 

@@ -323,6 +323,21 @@ export class EventHub {
     await unlisten?.().catch((error: unknown) => this.logger.warn('unlisten failed', { error }));
   }
 
+  /**
+   * A view of the hub whose streams also end when `watch` calls its `end`: the subscriber is
+   * handed `error` as the stream's last item, then the stream completes. The caller's key being
+   * revoked is the reason today; `watch` returns the function that stops watching.
+   */
+  endingWhen(watch: (end: (error: Error) => void) => () => void): EventHub {
+    const view = Object.create(this) as EventHub;
+    view.open = async (filter, afterEventId) => {
+      const stream = await this.open(filter, afterEventId);
+      stream.onEnded(watch((error) => stream.fail(error)));
+      return stream;
+    };
+    return view;
+  }
+
   /** Calls `wake` whenever a committed change queued webhook deliveries. */
   onWebhookWork(wake: () => void): () => void {
     this.webhookWaiters.add(wake);
@@ -417,6 +432,9 @@ export class EventStream implements AsyncIterableIterator<EventRecord> {
   private waiting: ((result: IteratorResult<EventRecord>) => void) | undefined;
   private ended = false;
   private unregister: (() => void) | undefined;
+  private readonly cleanups: (() => void)[] = [];
+  /** Handed to the subscriber as the last item when the stream was ended by `fail`. */
+  private failure: Error | undefined;
 
   constructor(
     private readonly db: Db,
@@ -485,12 +503,18 @@ export class EventStream implements AsyncIterableIterator<EventRecord> {
       this.lastSent = event.sequence;
       return { value: event, done: false };
     }
-    if (this.ended) return { value: undefined, done: true };
+    if (this.ended) return this.finalResult();
     const event = this.takeLive();
     if (event) return { value: event, done: false };
     return new Promise((resolve) => {
       this.waiting = resolve;
     });
+  }
+
+  /** Runs `cleanup` when the stream ends (at once if it has). */
+  onEnded(cleanup: () => void) {
+    if (this.ended) cleanup();
+    else this.cleanups.push(cleanup);
   }
 
   /** Stops the stream: releases its registration and completes a pending `next()`. */
@@ -499,11 +523,31 @@ export class EventStream implements AsyncIterableIterator<EventRecord> {
     this.ended = true;
     this.unregister?.();
     this.onEnd();
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.live.length = 0;
     this.replayed = [];
     const resolve = this.waiting;
     this.waiting = undefined;
-    resolve?.({ value: undefined, done: true });
+    resolve?.(this.finalResult());
+  }
+
+  /** Ends the stream with `error` as its last item (GraphQL reports it as the field's error). */
+  fail(error: Error) {
+    if (this.ended) return;
+    this.failure = error;
+    this.end();
+  }
+
+  /**
+   * After the end: the failure once, if there is one, then done. The failure is handed out as
+   * an item, not thrown: graphql-js reports a resolved Error value as an ordinary error in the
+   * payload, which every transport then sends, whereas a throwing iterator merely aborts an SSE
+   * response.
+   */
+  private finalResult(): IteratorResult<EventRecord> {
+    const failure = this.failure;
+    this.failure = undefined;
+    return failure ? { value: failure as unknown as EventRecord, done: false } : { value: undefined, done: true };
   }
 
   async return(): Promise<IteratorResult<EventRecord>> {

@@ -12,7 +12,7 @@ import {
 } from '../domain/payments.js';
 import type { Logger } from '../logger.js';
 import { FIELDS, renderCheckoutPage, renderExpiredPage, renderMessagePage, renderPaidPage, type CheckoutView, type FieldKey, type FormState } from './pages.js';
-import { CSRF_FIELD, csrfCookie, csrfTokenFor, csrfValid, originOf, securityHeaders } from './security.js';
+import { CSRF_FIELD, csrfCookie, csrfTokenFor, csrfValid, originOf, readBodyWithin, securityHeaders } from './security.js';
 
 export interface HostedPagesDeps {
   deps: DomainDeps;
@@ -48,10 +48,20 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
     return { ...deps, paymentProcessor };
   }
 
+  /** True when the page is https, as the customer sees it: its cookie is then Secure and `__Host-`. */
+  function isSecure(request: Request): boolean {
+    return new URL(request.url).protocol === 'https:' || getDeps().deps.publicUrl.startsWith('https:');
+  }
+
+  /** The origins our own form posts from: the public URL's, and the one the request reached. */
+  function ownOrigins(request: Request): string[] {
+    return [originOf(getDeps().deps.publicUrl), new URL(request.url).origin].filter((origin): origin is string => origin !== null);
+  }
+
   /** The OPEN page with the form, setting the CSRF cookie its hidden field matches. */
   function formPage(request: Request, status: number, checkout: HostedCheckout, state: Omit<FormState, 'csrfToken'>): Response {
-    const token = csrfTokenFor(request);
-    const secure = new URL(request.url).protocol === 'https:' || getDeps().deps.publicUrl.startsWith('https:');
+    const secure = isSecure(request);
+    const token = csrfTokenFor(request, secure);
     const successOrigin = originOf(checkout.session.successUrl);
     return html(status, renderCheckoutPage(viewOf(checkout), { ...state, csrfToken: token }), { 'set-cookie': csrfCookie(token, secure) }, successOrigin ? [successOrigin] : []);
   }
@@ -95,14 +105,14 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
     if (!contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
       return html(415, renderMessagePage('Unsupported form', 'Send the payment form from the payment page.'));
     }
-    const declaredLength = Number(request.headers.get('content-length') ?? '0');
-    if (declaredLength > MAX_FORM_BYTES) return html(413, renderMessagePage('Form too large', 'Send the payment form from the payment page.'));
-    const text = await request.text();
-    if (Buffer.byteLength(text) > MAX_FORM_BYTES) return html(413, renderMessagePage('Form too large', 'Send the payment form from the payment page.'));
-    const form = new URLSearchParams(text);
+    // Counted while it arrives, so a chunked upload of any size costs at most the limit; the
+    // connection is closed rather than drained of the rest.
+    const body = await readBodyWithin(request, MAX_FORM_BYTES);
+    if (!body) return html(413, renderMessagePage('Form too large', 'Send the payment form from the payment page.'), { connection: 'close' });
+    const form = new URLSearchParams(body.toString('utf8'));
     const values = { expiry: form.get(FIELDS.expiry.name) ?? '', nameOnCard: form.get(FIELDS.nameOnCard.name) ?? '' };
 
-    if (!csrfValid(request, form.get(CSRF_FIELD))) {
+    if (!csrfValid(request, form.get(CSRF_FIELD), isSecure(request), ownOrigins(request))) {
       // Most often an old tab or blocked cookies, rarely an attack: ask for the card again with a
       // fresh token, charging nothing.
       logger.warn('hosted checkout form rejected: CSRF token missing or mismatched', { checkoutSessionId: checkout.session.id });

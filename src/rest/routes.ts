@@ -10,7 +10,8 @@ import { openApiDocument } from './openapi.js';
 export interface RestApiDeps {
   deps: DomainDeps;
   logger: Logger;
-  authenticate(authorization: unknown): Promise<Principal | null>;
+  /** Resolves the key; `request` tells who is connecting (failed keys are limited per address). */
+  authenticate(authorization: unknown, request: Request): Promise<Principal | null>;
 }
 
 type Handler = (request: AccountRequest) => Promise<Response>;
@@ -95,7 +96,7 @@ export function createRestApi(getDeps: () => RestApiDeps): (request: Request) =>
       const handler = route.methods[request.method];
       if (!handler) throw methodNotAllowed(request.method, Object.keys(route.methods));
       refuseIllFormedText(route, url);
-      const accountId = requireAccount(await authenticate(request.headers.get('authorization')), route.accountId);
+      const accountId = requireAccount(await authenticate(request.headers.get('authorization'), request), route.accountId);
       return await handler({ request, url, deps, accountId, sessionId: route.sessionId });
     } catch (error) {
       return errorResponse(error, logger);
