@@ -38,7 +38,7 @@ beforeAll(async () => {
 
   const created = await jit.ok(
     `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { webhookEndpoint { name } } }`,
-    { input: { url: `${receiver.url}/hook`, enabledEvents: ['*'], description: 'everything' } },
+    { input: { url: `${receiver.url}/hook`, description: 'everything' } },
     { key },
   );
   f.endpoint = created.createWebhookEndpoint.webhookEndpoint.name;
@@ -82,9 +82,9 @@ beforeAll(async () => {
     const states = data.webhookEndpoint.deliveries.edges.map((edge: any) => edge.node.state);
     return (states.length === f.events.length && states.every((state: string) => state === 'SUCCEEDED')) || undefined;
   }, () => 'every webhook delivery to succeed');
-  await jit.ok(`mutation($n: String!) { updateWebhookEndpoint(input: { name: $n, disabled: true }) { disabled } }`, { n: f.endpoint }, { key });
+  await jit.ok(`mutation($n: String!) { updateWebhookEndpoint(input: { name: $n, disabled: true }) { webhookEndpoint { disabled } } }`, { n: f.endpoint }, { key });
   const paidOnly = await jit.ok(
-    `mutation { createWebhookEndpoint(input: { url: "https://hooks.example/paid", enabledEvents: ["checkout_session.paid"] }) { webhookEndpoint { name } } }`,
+    `mutation { createWebhookEndpoint(input: { url: "https://hooks.example/paid", enabledEvents: [CHECKOUT_SESSION_PAID] }) { webhookEndpoint { name } } }`,
     {},
     { key },
   );
@@ -303,11 +303,11 @@ function fieldCases(): [string, FieldCase][] {
     ['too many sessions', sessions({ first: { type: 'Int', value: 101 } })],
     ['negative page', sessions({ first: { type: 'Int', value: -1 } })],
     ['garbage cursor', sessions({ after: { type: 'String', value: 'garbage' } })],
-    ['paid events', events({ first: { type: 'Int', value: 5 }, filter: { type: 'EventFilter', value: { types: ['checkout_session.paid'] } } })],
+    ['paid events', events({ first: { type: 'Int', value: 5 }, filter: { type: 'EventFilter', value: { types: [en('CHECKOUT_SESSION_PAID')] } } })],
     ['one session\'s events', events({ filter: { type: 'EventFilter', value: { checkoutSession: f.s2.name } } })],
     ['events after a cursor', events({ first: { type: 'Int', value: 3 }, after: { type: 'String', value: f.eventCursor } })],
-    ['unknown event type', events({ filter: { type: 'EventFilter', value: { types: ['checkout_session.created', 'nope'] } } })],
-    ['a single type, not a list', events({ filter: { type: 'EventFilter', value: { types: 'checkout_session.expired' } } })],
+    ['unknown event type', events({ filter: { type: 'EventFilter', value: { types: [en('CHECKOUT_SESSION_CREATED'), en('NOPE')] } } })],
+    ['a single type, not a list', events({ filter: { type: 'EventFilter', value: { types: en('CHECKOUT_SESSION_EXPIRED') } } })],
   ];
 }
 
@@ -331,16 +331,16 @@ function handWritten(): Operation[] {
     { label: 'required variable null', query: lookup, variables: { n: null } },
     { label: 'bad enum in a variable', query: `query($f: CheckoutSessionFilter) { checkoutSessions(filter: $f) { edges { node { name } } } }`, variables: { f: { state: 'NOPE' } } },
     { label: 'unknown input field', query: `query($f: CheckoutSessionFilter) { checkoutSessions(filter: $f) { edges { node { name } } } }`, variables: { f: { colour: 'red' } } },
-    { label: 'single value for a list', query: `query($f: EventFilter) { events(filter: $f) { edges { node { type } } } }`, variables: { f: { types: 'checkout_session.paid' } } },
+    { label: 'single value for a list', query: `query($f: EventFilter) { events(filter: $f) { edges { node { type } } } }`, variables: { f: { types: 'CHECKOUT_SESSION_PAID' } } },
     { label: 'float for an Int', query: `query($n: Int) { checkoutSessions(first: $n) { edges { node { name } } } }`, variables: { n: 2.5 } },
     { label: 'whole float for an Int', query: `query($n: Int) { checkoutSessions(first: $n) { edges { node { name } } } }`, variables: { n: 2.0 } },
     { label: 'string for an Int', query: `query($n: Int) { checkoutSessions(first: $n) { edges { node { name } } } }`, variables: { n: '2' } },
-    { label: 'list variable inside an input literal', query: `query($t: [String!]) { events(filter: { types: $t }) { edges { node { type } } } }`, variables: { t: ['checkout_session.expired'] } },
-    { label: 'variable inside an input literal, absent', query: `query($t: [String!]) { events(filter: { types: $t }, first: 2) { edges { node { type } } } }`, variables: {} },
+    { label: 'list variable inside an input literal', query: `query($t: [EventType!]) { events(filter: { types: $t }) { edges { node { type } } } }`, variables: { t: ['CHECKOUT_SESSION_EXPIRED'] } },
+    { label: 'variable inside an input literal, absent', query: `query($t: [EventType!]) { events(filter: { types: $t }, first: 2) { edges { node { type } } } }`, variables: {} },
     { label: 'nullable variable with default in a non-null place', query: `query($n: String = "${f.s2.name}") { checkoutSession(name: $n) { state } }` },
     { label: 'syntax error', query: `{ account { name }` },
     { label: 'unknown field', query: `{ account { name colour } }` },
-    { label: 'non-null error nulls the parent', query: `{ account { name } events(filter: { types: ["nope"] }) { edges { cursor } } }` },
+    { label: 'non-null error nulls the parent', query: `{ account { name } events(filter: { types: [NOPE] }) { edges { cursor } } }` },
     { label: 'errors in list items', query: `{ checkoutSessions(first: 5) { edges { node { name formattedAmount(locale: "not a locale!") } } } }` },
     { label: 'errors on CRLF lines', query: `query {\r\n  account { name }\r\n  # ☃ 🎉 ünïcödé\r\n  a: checkoutSession(name: "x") { name }\r\n    b: event(name: "y") { id }\r\n}` },
     { label: 'errors on CR lines', query: `query {\r  account { name }\r\r  # 🎉\r    a: checkoutSession(name: "x") { name }\r}` },
@@ -376,7 +376,8 @@ function sampleValue(type: TypeNode, variable: string): unknown {
     Boolean: true,
     ID: f.s1.id,
     CheckoutSessionFilter: { state: 'OPEN' },
-    EventFilter: { types: ['checkout_session.paid'] },
+    EventFilter: { types: ['CHECKOUT_SESSION_PAID'] },
+    EventType: 'CHECKOUT_SESSION_PAID',
     WebhookDeliveryFilter: { state: 'SUCCEEDED' },
   };
   if (type.name.value === 'String') {
@@ -472,13 +473,13 @@ describe('mutations give the same answers through both executors', () => {
       },
       { label: 'create an account with an account key', query: `mutation { createAccount(input: { displayName: "Nope" }) { apiKey } }` },
       { label: 'create an account with a bad name', query: `mutation { createAccount(input: { displayName: "" }) { apiKey account { name } } }`, key: ADMIN_KEY },
-      { label: 'create a webhook endpoint with a bad URL', query: `mutation { createWebhookEndpoint(input: { url: "not a url", enabledEvents: ["*"] }) { secret } }` },
-      { label: 'create a webhook endpoint with a bad type', query: `mutation($t: [String!]!) { createWebhookEndpoint(input: { url: "https://hooks.example/x", enabledEvents: $t }) { secret } }`, variables: { t: ['nope'] } },
-      { label: 'update an unknown webhook endpoint', query: `mutation { updateWebhookEndpoint(input: { name: "accounts/${shop.accountId}/webhook-endpoints/we_0000000000000000000000", disabled: true }) { name } }` },
-      { label: 'update to the same values', query: `mutation($n: String!) { updateWebhookEndpoint(input: { name: $n, disabled: true }) { name disabled disabledReason enabledEvents } }`, variables: { n: f.endpoint } },
-      { label: 'delete a malformed webhook endpoint', query: `mutation { deleteWebhookEndpoint(name: "we_1") { name } }` },
-      { label: 'rotate an unknown endpoint\'s secret', query: `mutation { rotateWebhookEndpointSecret(name: "accounts/${shop.accountId}/webhook-endpoints/we_0000000000000000000000") { secret } }` },
-      { label: 'resend to a disabled endpoint', query: `mutation($e: String!, $w: String!) { resendWebhookEvent(input: { event: $e, webhookEndpoint: $w }) { id } }`, variables: { e: f.firstEvent.id, w: f.endpoint } },
+      { label: 'create a webhook endpoint with a bad URL', query: `mutation { createWebhookEndpoint(input: { url: "not a url", enabledEvents: [] }) { secret } }` },
+      { label: 'create a webhook endpoint with a bad type', query: `mutation($t: [EventType!]!) { createWebhookEndpoint(input: { url: "https://hooks.example/x", enabledEvents: $t }) { secret } }`, variables: { t: ['NOPE'] } },
+      { label: 'update an unknown webhook endpoint', query: `mutation { updateWebhookEndpoint(input: { name: "accounts/${shop.accountId}/webhook-endpoints/we_0000000000000000000000", disabled: true }) { webhookEndpoint { name } } }` },
+      { label: 'update to the same values', query: `mutation($n: String!) { updateWebhookEndpoint(input: { name: $n, disabled: true }) { webhookEndpoint { name disabled disabledReason enabledEvents } } }`, variables: { n: f.endpoint } },
+      { label: 'delete a malformed webhook endpoint', query: `mutation { deleteWebhookEndpoint(input: { name: "we_1" }) { deletedWebhookEndpointName } }` },
+      { label: 'rotate an unknown endpoint\'s secret', query: `mutation { rotateWebhookEndpointSecret(input: { name: "accounts/${shop.accountId}/webhook-endpoints/we_0000000000000000000000" }) { secret } }` },
+      { label: 'resend to a disabled endpoint', query: `mutation($e: String!, $w: String!) { resendWebhookEvent(input: { event: $e, webhookEndpoint: $w }) { webhookDelivery { id } } }`, variables: { e: f.firstEvent.id, w: f.endpoint } },
       { label: 'mutation, variable of the wrong type', query: `mutation($s: String!) { expireCheckoutSession(name: $s) { state } }`, variables: { s: ['x'] } },
       { label: 'mutation without a key', query: `mutation { expireCheckoutSession(name: "${f.s4.name}") { state } }`, key: null },
     ];
@@ -512,11 +513,11 @@ describe('subscriptions give the same events and errors through both executors',
     const fields = `id name type createTime checkoutSession { name state paid paymentIntent { state } }`;
     return [
       { label: 'events, inline after', query: `subscription { events(after: "${after}") { ${fields} } }` },
-      { label: 'events, inline types and after', query: `subscription { events(types: ["checkout_session.paid", "checkout_session.expired"], after: "${after}") { ${fields} } }` },
+      { label: 'events, inline types and after', query: `subscription { events(types: [CHECKOUT_SESSION_PAID, CHECKOUT_SESSION_EXPIRED], after: "${after}") { ${fields} } }` },
       { label: 'events, inline name', query: `subscription($a: String) { events(name: "${f.s2.name}", after: $a) { ${fields} } }`, variables: { a: after } },
-      { label: 'events, variables named otherwise', query: `subscription($t: [String!], $a: String) { events(types: $t, after: $a) { ${fields} } }`, variables: { t: ['checkout_session.created'], a: after } },
-      { label: 'events, variables named like the arguments', query: `subscription($types: [String!], $after: String) { events(types: $types, after: $after) { ${fields} } }`, variables: { types: ['checkout_session.expired'], after } },
-      { label: 'events, default values', query: `subscription($a: String = "${after}", $t: [String!] = ["checkout_session.paid"]) { events(after: $a, types: $t) { ${fields} } }` },
+      { label: 'events, variables named otherwise', query: `subscription($t: [EventType!], $a: String) { events(types: $t, after: $a) { ${fields} } }`, variables: { t: ['CHECKOUT_SESSION_CREATED'], a: after } },
+      { label: 'events, variables named like the arguments', query: `subscription($types: [EventType!], $after: String) { events(types: $types, after: $after) { ${fields} } }`, variables: { types: ['CHECKOUT_SESSION_EXPIRED'], after } },
+      { label: 'events, default values', query: `subscription($a: String = "${after}", $t: [EventType!] = [CHECKOUT_SESSION_PAID]) { events(after: $a, types: $t) { ${fields} } }` },
       { label: 'events, fragments and alias', query: `subscription { feed: events(after: "${after}") { ...E ... on CheckoutSessionEvent { t: type } } } fragment E on CheckoutSessionEvent { ${fields} }` },
       { label: 'events, directives', query: `subscription($x: Boolean!) { events(after: "${after}") { id type @include(if: $x) checkoutSession @skip(if: $x) { name } } }`, variables: { x: true } },
       { label: 'paid, inline name and after', query: `subscription { checkoutSessionPaid(name: "${f.s2.name}", after: "${after}") { ${fields} } }` },
@@ -524,9 +525,9 @@ describe('subscriptions give the same events and errors through both executors',
       { label: 'paid, unknown inline name', query: `subscription { checkoutSessionPaid(name: "accounts/${shop.accountId}/checkout-sessions/cs_0000000000000000000000") { id } }` },
       { label: 'paid, another account\'s session', query: `subscription { checkoutSessionPaid(name: "${f.foreign.name}") { id } }` },
       { label: 'events, unknown inline after', query: `subscription { events(after: "evt_0000000000000000000000") { id } }` },
-      { label: 'events, unknown inline type', query: `subscription { events(types: ["nope"]) { id } }` },
+      { label: 'events, unknown inline type', query: `subscription { events(types: [NOPE]) { id } }` },
       { label: 'events, variable named like another argument', query: `subscription($types: String) { events(name: $types) { id } }`, variables: { types: 'not a name' } },
-      { label: 'events, list variable named like another argument', query: `subscription($name: [String!]) { events(types: $name, after: "${after}") { id type } }`, variables: { name: ['checkout_session.paid'] } },
+      { label: 'events, list variable named like another argument', query: `subscription($name: [EventType!]) { events(types: $name, after: "${after}") { id type } }`, variables: { name: ['CHECKOUT_SESSION_PAID'] } },
       { label: 'events, variable of the wrong type', query: `subscription($a: String) { events(after: $a) { id } }`, variables: { a: 5 } },
     ];
   }

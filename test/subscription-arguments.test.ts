@@ -82,7 +82,7 @@ describe.each(transports)('subscription arguments over %s', (_transport, subscri
     const session = await createSession(gateway, shop.apiKey);
     await expire(session);
     const feed = track(
-      await subscribe(`subscription($after: String) { events(types: ["checkout_session.expired"], after: $after) { ${EVENT_FIELDS} } }`, { after: start }),
+      await subscribe(`subscription($after: String) { events(types: [CHECKOUT_SESSION_EXPIRED], after: $after) { ${EVENT_FIELDS} } }`, { after: start }),
     );
     const later = await createSession(gateway, shop.apiKey);
     await expire(later);
@@ -137,7 +137,7 @@ describe.each(transports)('subscription arguments over %s', (_transport, subscri
     const asName = await subscribe(`subscription($types: String) { events(name: $types) { id } }`, { types: 'not a name' });
     expect(await firstErrorCodes(asName)).toEqual(['BAD_USER_INPUT']);
     await asName.close();
-    const asTypes = await subscribe(`subscription($name: [String!]) { events(types: $name) { id } }`, { name: ['checkout_session.nope'] });
+    const asTypes = await subscribe(`subscription($name: [EventType!]) { events(types: $name) { id } }`, { name: ['CHECKOUT_SESSION_NOPE'] });
     expect(await firstErrorCodes(asTypes)).toEqual(['BAD_USER_INPUT']);
     await asTypes.close();
   });
