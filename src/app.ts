@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createServerAdapter } from '@whatwg-node/server';
 import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -17,7 +16,12 @@ import { RateLimiter } from './domain/rate-limit.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
 import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, createMaskError, idempotentReplayPlugin } from './graphql/yoga-plugins.js';
+import { introspectionPlugin } from './graphql/introspection.js';
 import { createHostedPages } from './hosted/routes.js';
+import { corsPolicy } from './http/cors.js';
+import { createGraphiQL, isDirectLoopback } from './http/graphiql.js';
+import { requestErrorStatusPlugin } from './http/request-error-status.js';
+import { responseHeadersPlugin } from './http/response-headers.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestApi } from './rest/routes.js';
 import { startWorkers, type Workers } from './workers/index.js';
@@ -43,10 +47,8 @@ query List {
 `;
 
 const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;
-
-function isLoopback(address: string | undefined): boolean {
-  return address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
-}
+/** Operations one batched POST may carry. */
+const MAX_BATCH_SIZE = 10;
 
 export interface App {
   /** Opens the database, applies migrations and starts listening; resolves once ready. */
@@ -84,6 +86,7 @@ export function buildApp(config: Config): App {
     return principal;
   }
 
+  const graphiql = config.graphiql ? createGraphiQL() : undefined;
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -92,21 +95,32 @@ export function buildApp(config: Config): App {
     maxRequestBodySize: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger), isDev: false },
-    // The self-contained GraphiQL build: it works offline and needs no CDN in the page's policy.
-    renderGraphiQL,
-    graphiql: (_request, serverContext) => ({
-      title: 'Checkout gateway',
-      defaultQuery: GRAPHIQL_EXAMPLE,
-      // The demo key goes only to a browser on this machine: the server may listen on every
-      // interface, and the page needs no key to load.
-      headers: JSON.stringify(
-        demoApiKey && isLoopback((serverContext as { req?: IncomingMessage } | undefined)?.req?.socket.remoteAddress)
-          ? { Authorization: `Api-Key ${demoApiKey}` }
-          : { Authorization: 'Api-Key sk_…' },
-      ),
-      shouldPersistHeaders: false,
-    }),
+    // An array of operations in one POST (Apollo's BatchHttpLink); each one is parsed, limited,
+    // authenticated and charged to the rate limit on its own, as if sent alone.
+    batching: { limit: MAX_BATCH_SIZE },
+    cors: corsPolicy(config.corsOrigins),
+    // GraphiQL's page is small; its bundle is served compressed and cached (src/http/graphiql.ts).
+    renderGraphiQL: graphiql?.render,
+    graphiql: graphiql
+      ? (request, serverContext) => ({
+          title: 'Checkout gateway',
+          defaultQuery: GRAPHIQL_EXAMPLE,
+          // The demo key goes only to a browser on this machine that reached us directly: the
+          // server may listen on every interface, a proxy on this host connects from loopback
+          // on anyone's behalf, and the page needs no key to load.
+          headers: JSON.stringify(
+            demoApiKey && isDirectLoopback(request, serverContext)
+              ? { Authorization: `Api-Key ${demoApiKey}` }
+              : { Authorization: 'Api-Key sk_…' },
+          ),
+          shouldPersistHeaders: false,
+        })
+      : false,
     plugins: [
+      responseHeadersPlugin(),
+      requestErrorStatusPlugin(),
+      ...(graphiql ? [graphiql.assetsPlugin] : []),
+      introspectionPlugin(config.introspection),
       EnvelopArmorPlugin({
         maxDepth: { n: 10 },
         maxAliases: { n: 15 },

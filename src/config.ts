@@ -64,6 +64,30 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Browser origins allowed to call /graphql cross-origin (comma list); see corsPolicy. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((text, ctx) => {
+      const origins = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+      for (const origin of origins) {
+        let parsed: URL | undefined;
+        try {
+          parsed = new URL(origin);
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+          ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://shop.example.com (scheme, host, optional port; no path)` });
+          return z.NEVER;
+        }
+      }
+      return origins;
+    })
+    .optional(),
+  GRAPHIQL: z.enum(['true', 'false']).optional(),
+  INTROSPECTION: z.enum(['true', 'false']).optional(),
+  /** A persisted-documents manifest (JSON: document id → document) trusted for every account. */
+  TRUSTED_DOCUMENTS_FILE: z.string().optional(),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -86,6 +110,17 @@ export interface Config {
   rateLimitPerSecond: number;
   rateLimitBurst: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /**
+   * Origins a browser may call /graphql from. `'localhost'` (the default outside production)
+   * allows any http(s) origin on localhost, 127.0.0.1 or [::1]; production allows none unless listed.
+   */
+  corsOrigins: string[] | 'localhost';
+  /** Whether GET /graphql in a browser serves GraphiQL. */
+  graphiql: boolean;
+  /** Whether introspection (`__schema`, `__type`) is answered. */
+  introspection: boolean;
+  /** A persisted-documents manifest loaded at start, trusted for every account. */
+  trustedDocumentsFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -131,5 +166,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.RATE_LIMIT_BURST,
     logLevel: e.LOG_LEVEL,
+    corsOrigins: e.CORS_ORIGINS ?? (production ? [] : 'localhost'),
+    graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' : !production,
+    introspection: e.INTROSPECTION ? e.INTROSPECTION === 'true' : !production,
+    trustedDocumentsFile: e.TRUSTED_DOCUMENTS_FILE,
   };
 }
