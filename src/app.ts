@@ -20,6 +20,7 @@ import { introspectionPlugin } from './graphql/introspection.js';
 import { createHostedPages } from './hosted/routes.js';
 import { corsPolicy } from './http/cors.js';
 import { createGraphiQL, isDirectLoopback } from './http/graphiql.js';
+import { graphqlSsePlugin } from './http/graphql-sse.js';
 import { requestErrorStatusPlugin } from './http/request-error-status.js';
 import { responseHeadersPlugin } from './http/response-headers.js';
 import { createLogger, type Logger } from './logger.js';
@@ -120,6 +121,7 @@ export function buildApp(config: Config): App {
       responseHeadersPlugin(),
       requestErrorStatusPlugin(),
       ...(graphiql ? [graphiql.assetsPlugin] : []),
+      graphqlSsePlugin({ identify: (authorization) => authenticator!.authenticate(authorization), authenticate }),
       introspectionPlugin(config.introspection),
       EnvelopArmorPlugin({
         maxDepth: { n: 10 },

@@ -29,7 +29,7 @@ describe('the GraphiQL page', () => {
   });
 
   it('leaves the key out when the request says it was forwarded, whatever header says so', async () => {
-    for (const header of [
+    for (const header of <Record<string, string>[]>[
       { 'x-forwarded-for': '8.8.8.8' },
       { forwarded: 'for=8.8.8.8' },
       { 'x-real-ip': '8.8.8.8' },
