@@ -17,6 +17,8 @@ import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
 import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, createMaskError, idempotentReplayPlugin } from './graphql/yoga-plugins.js';
 import { introspectionPlugin } from './graphql/introspection.js';
+import { createTrustedDocuments, loadManifestFile } from './graphql/persisted-documents.js';
+import { documentProblem, onTrustedDocumentsChanged } from './graphql/trusted-documents.js';
 import { createHostedPages } from './hosted/routes.js';
 import { corsPolicy } from './http/cors.js';
 import { createGraphiQL, isDirectLoopback } from './http/graphiql.js';
@@ -88,6 +90,13 @@ export function buildApp(config: Config): App {
   }
 
   const graphiql = config.graphiql ? createGraphiQL() : undefined;
+  const trustedDocuments = createTrustedDocuments({
+    db: () => deps.db,
+    everyAccount: loadManifestFile(config.trustedDocumentsFile, (document) => documentProblem(schema, document)),
+    identify: (authorization) => authenticator!.authenticate(authorization),
+    charge: (authorization) => authenticate(authorization),
+  });
+  const forgetTrustedDocuments = onTrustedDocumentsChanged((accountId) => trustedDocuments.forget(accountId));
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -99,6 +108,8 @@ export function buildApp(config: Config): App {
     // An array of operations in one POST (Apollo's BatchHttpLink); each one is parsed, limited,
     // authenticated and charged to the rate limit on its own, as if sent alone.
     batching: { limit: MAX_BATCH_SIZE },
+    // A request may name a trusted document instead of sending it (src/graphql/persisted-documents.ts).
+    extraParamNames: ['documentId'],
     cors: corsPolicy(config.corsOrigins),
     // GraphiQL's page is small; its bundle is served compressed and cached (src/http/graphiql.ts).
     renderGraphiQL: graphiql?.render,
@@ -123,6 +134,7 @@ export function buildApp(config: Config): App {
       ...(graphiql ? [graphiql.assetsPlugin] : []),
       graphqlSsePlugin({ identify: (authorization) => authenticator!.authenticate(authorization), authenticate }),
       introspectionPlugin(config.introspection),
+      ...trustedDocuments.plugins,
       EnvelopArmorPlugin({
         maxDepth: { n: 10 },
         maxAliases: { n: 15 },
@@ -285,6 +297,7 @@ export function buildApp(config: Config): App {
       await closed;
       clearInterval(idleTimer);
       await yoga.dispose();
+      forgetTrustedDocuments();
       await database?.close();
     },
   };

@@ -12,6 +12,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     Metadata: { Input: unknown; Output: Record<string, string> };
+    TrustedDocumentManifest: { Input: unknown; Output: Record<string, string> };
     ID: { Input: string; Output: string };
   };
 }>({

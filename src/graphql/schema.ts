@@ -5,6 +5,7 @@ import './payment-intent.js';
 import './checkout-session.js';
 import './events.js';
 import './webhook-endpoint.js';
+import './trusted-documents.js';
 import { builder } from './builder.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
