@@ -127,25 +127,28 @@ export function createGraphiQL() {
   }
 
   /** Serves /graphql/assets/<hashed name>: immutable, compressed as the browser accepts. */
+  async function serve(request: Request, asset: Asset | undefined): Promise<Response> {
+    if (!asset || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      return new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain' } });
+    }
+    const encoding = preferredEncoding(request.headers.get('accept-encoding'));
+    const body = encoding ? (await encodings(asset))[encoding] : asset.identity;
+    const headers: Record<string, string> = {
+      'content-type': asset.contentType,
+      'content-length': String(body.length),
+      'cache-control': 'public, max-age=31536000, immutable',
+      vary: 'Accept-Encoding',
+      'x-content-type-options': 'nosniff',
+    };
+    if (encoding) headers['content-encoding'] = encoding;
+    return new Response(request.method === 'HEAD' ? null : (body as unknown as BodyInit), { status: 200, headers });
+  }
+
+  /** Serves /graphql/assets/<hashed name>: immutable, compressed as the browser accepts. */
   const assetsPlugin: Plugin = {
-    async onRequest({ request, url, endResponse }) {
+    onRequest({ request, url, endResponse }) {
       if (!url.pathname.startsWith(GRAPHIQL_ASSET_PREFIX)) return;
-      const asset = assets.get(url.pathname.slice(GRAPHIQL_ASSET_PREFIX.length));
-      if (!asset || (request.method !== 'GET' && request.method !== 'HEAD')) {
-        endResponse(new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain' } }));
-        return;
-      }
-      const encoding = preferredEncoding(request.headers.get('accept-encoding'));
-      const body = encoding ? (await encodings(asset))[encoding] : asset.identity;
-      const headers: Record<string, string> = {
-        'content-type': asset.contentType,
-        'content-length': String(body.length),
-        'cache-control': 'public, max-age=31536000, immutable',
-        vary: 'Accept-Encoding',
-        'x-content-type-options': 'nosniff',
-      };
-      if (encoding) headers['content-encoding'] = encoding;
-      endResponse(new Response(request.method === 'HEAD' ? null : (body as unknown as BodyInit), { status: 200, headers }));
+      return serve(request, assets.get(url.pathname.slice(GRAPHIQL_ASSET_PREFIX.length))).then(endResponse);
     },
   };
 
