@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient as createSseClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wsClient } from './events-kit.js';
 import { errorCodes, startGateway, type Gateway } from './testkit.js';
 
 /** Trusted documents (a client preset's manifest, sent by id) and Apollo's automatic persisted queries. */
@@ -113,6 +115,35 @@ describe('trusted documents', () => {
     const off = await post(strict.apiKey, { query: REGISTER, variables: { input: { onlyTrustedDocuments: false } } });
     expect(off.body).toEqual({ data: { registerTrustedDocuments: { documentIds: [], onlyTrustedDocuments: false } } });
     expect((await post(strict.apiKey, { query: '{ account { displayName } }' })).body.data.account.displayName).toBe('Strict shop');
+  });
+});
+
+/** Runs one operation to its end through a graphql-ws or graphql-sse client; returns what came back. */
+function runOver(client: { subscribe(payload: { query: string }, sink: any): () => void }, query: string): Promise<any> {
+  return new Promise((resolve) => {
+    let last: any;
+    client.subscribe({ query }, { next: (value: any) => (last = value), error: (error: any) => resolve({ errors: Array.isArray(error) ? error : [String(error)] }), complete: () => resolve(last) });
+  });
+}
+
+describe('only trusted documents, on every transport', () => {
+  it('holds over graphql-ws and graphql-sse, which send documents as text', async () => {
+    const strict = await gateway.createAccount('Strict socket shop');
+    await gateway.ok(REGISTER, { input: { documents: manifest, onlyTrustedDocuments: true } }, { key: strict.apiKey });
+    const ws = wsClient(gateway.url, strict.apiKey);
+    const sse = createSseClient({ url: `${gateway.url}/graphql/stream`, headers: { authorization: `Api-Key ${strict.apiKey}` }, retryAttempts: 0 });
+    try {
+      for (const client of [ws, sse]) {
+        const adHoc = await runOver(client, '{ account { name } }');
+        expect(adHoc.errors?.[0]?.extensions?.code, JSON.stringify(adHoc)).toBe('FORBIDDEN');
+        expect(adHoc.data ?? null).toBeNull();
+        const registered = await runOver(client, ACCOUNT_QUERY);
+        expect(registered, JSON.stringify(registered)).toEqual({ data: { account: { name: `accounts/${strict.accountId}`, displayName: 'Strict socket shop' } } });
+      }
+    } finally {
+      await ws.dispose();
+      sse.dispose();
+    }
   });
 });
 

@@ -30,8 +30,13 @@ export function sha256Hex(text: string): string {
  * document, by this account or by anyone else.
  */
 export function documentIdMatches(id: string, document: string): boolean {
+  return documentIdsOf(document).includes(id);
+}
+
+/** Every id the document may be registered under. */
+export function documentIdsOf(document: string): string[] {
   const sha256 = sha256Hex(document);
-  return id === sha256 || id === `sha256:${sha256}` || id === hex('sha1', document);
+  return [sha256, `sha256:${sha256}`, hex('sha1', document)];
 }
 
 /** Checks a manifest's shape; `check` adds problems of the documents themselves (syntax, schema). */

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { getOperationAST, Kind, parse } from 'graphql';
+import { getOperationAST, Kind, parse, type DocumentNode } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { Principal } from '../domain/accounts.js';
 import type { Db } from '../db/client.js';
-import { acceptsOnlyTrustedDocuments, checkManifest, findTrustedDocument, sha256Hex, type Manifest } from '../domain/trusted-documents.js';
+import { acceptsOnlyTrustedDocuments, checkManifest, documentIdsOf, findTrustedDocument, sha256Hex, type Manifest } from '../domain/trusted-documents.js';
 
 /**
  * Requests that name a document instead of sending it: trusted documents (registered with
@@ -74,9 +74,9 @@ export interface TrustedDocuments {
 }
 
 /** Whether a document's operation selects registerTrustedDocuments and nothing else. */
-function managesTrustedDocumentsOnly(query: string, operationName: string | undefined): boolean {
+function managesTrustedDocumentsOnly(query: string | DocumentNode, operationName: string | null | undefined): boolean {
   try {
-    const operation = getOperationAST(parse(query, { maxTokens: 2000 }), operationName);
+    const operation = getOperationAST(typeof query === 'string' ? parse(query, { maxTokens: 2000 }) : query, operationName);
     return (
       operation?.operation === 'mutation' &&
       operation.selectionSet.selections.every((selection) => selection.kind === Kind.FIELD && selection.name.value === 'registerTrustedDocuments')
@@ -85,6 +85,12 @@ function managesTrustedDocumentsOnly(query: string, operationName: string | unde
     return false;
   }
 }
+
+const onlyTrustedError = () =>
+  createGraphQLError(
+    'This account accepts only its registered (trusted) documents: send the document\'s id as "documentId" instead of its text, or register it with registerTrustedDocuments.',
+    { extensions: { code: 'FORBIDDEN', http: { status: 403 } } },
+  );
 
 interface Params {
   query?: unknown;
@@ -173,10 +179,7 @@ export function createTrustedDocuments(options: {
       if (typeof p.query !== 'string') return;
       const accountId = await accountOf(request);
       if (accountId !== undefined && (await onlyTrusted(accountId)) && !managesTrustedDocumentsOnly(p.query, (params as { operationName?: string }).operationName)) {
-        throw createGraphQLError(
-          'This account accepts only its registered (trusted) documents: send the document\'s id as "documentId" instead of its text, or register it with registerTrustedDocuments.',
-          { extensions: { code: 'FORBIDDEN', http: { status: 403 } } },
-        );
+        throw onlyTrustedError();
       }
       const hash = persistedQueryHash(p);
       if (hash === undefined) return;
@@ -189,8 +192,49 @@ export function createTrustedDocuments(options: {
     },
   };
 
+  /** Whether a document's text is trusted for the account (its own list or the file's). */
+  async function isTrusted(accountId: string, text: string): Promise<boolean> {
+    for (const id of documentIdsOf(text)) {
+      if (options.everyAccount[id] === text) return true;
+      const key = `${accountId} ${id}`;
+      if (trusted.get(key) === text) return true;
+    }
+    for (const id of documentIdsOf(text)) {
+      const found = await findTrustedDocument(options.db(), accountId, id);
+      if (found === text) {
+        trusted.set(`${accountId} ${id}`, found);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The same rule where every transport meets, at execution: graphql-ws and graphql-sse send
+   * documents as text only, so an account that accepts only trusted documents may run there
+   * exactly the texts it registered.
+   */
+  async function refusal(args: { document: DocumentNode; operationName?: string | null; contextValue: unknown }) {
+    const principal = (args.contextValue as { principal?: Principal | null }).principal;
+    if (principal?.role !== 'account' || !(await onlyTrusted(principal.accountId))) return undefined;
+    const text = args.document.loc?.source.body;
+    if (text !== undefined && (await isTrusted(principal.accountId, text))) return undefined;
+    if (managesTrustedDocumentsOnly(args.document, args.operationName)) return undefined;
+    return { errors: [onlyTrustedError()] };
+  }
+  const trustedAtExecution: Plugin = {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const refused = await refusal(args);
+      if (refused) setResultAndStopExecution(refused);
+    },
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      const refused = await refusal(args);
+      if (refused) setResultAndStopExecution(refused);
+    },
+  };
+
   return {
-    plugins: [documentsSentAsText, persisted],
+    plugins: [documentsSentAsText, persisted, trustedAtExecution],
     forget(accountId) {
       policies.delete(accountId);
     },
