@@ -82,7 +82,7 @@ describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', () => {
   });
   afterAll(() => browser?.close());
 
-  it('opens the editor with the example and the demo key, and runs a query with it', { timeout: 90_000 }, async () => {
+  it('opens the editor with the example and the demo key, and runs a query with it', { timeout: 150_000 }, async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const problems: string[] = [];
@@ -91,19 +91,25 @@ describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', () => {
     page.on('response', (response) => {
       if (response.url().includes('/graphql/assets/')) encodings.push(response.headers()['content-encoding'] ?? 'none');
     });
+    // GraphiQL's first request, the schema's introspection, already carries the demo key.
+    const introspection = page.waitForResponse((response) => response.request().method() === 'POST' && (response.request().postData() ?? '').includes('__schema'), { timeout: 60_000 });
     await page.goto(`${gateway.url}/graphql`);
     await page.waitForFunction(() => document.querySelector('.graphiql-query-editor')?.textContent?.includes('createCheckoutSession'), undefined, { timeout: 50_000 });
+    const schemaAnswer = await introspection;
+    expect(schemaAnswer.request().headers().authorization).toBe(`Api-Key ${gateway.app.demoApiKey}`);
+    expect((await schemaAnswer.json()).data.__schema.queryType).toEqual({ name: 'Query', kind: 'OBJECT' });
     expect(encodings.length).toBeGreaterThanOrEqual(3);
     expect(encodings.every((encoding) => encoding === 'br' || encoding === 'gzip'), encodings.join()).toBe(true);
 
     // Replace the example with one query and run it: the answer comes back through the demo key.
-    const answer = page.waitForResponse((response) => response.url().endsWith('/graphql') && response.request().method() === 'POST' && (response.request().postData() ?? '').includes('displayName'));
+    const answer = page.waitForResponse((response) => response.request().method() === 'POST' && (response.request().postData() ?? '').includes('displayName'), { timeout: 60_000 });
     await page.locator('.graphiql-query-editor .monaco-editor').first().click();
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.insertText('{ account { displayName } }');
     // The editor may have closed the braces itself: drop whatever follows the cursor.
     await page.keyboard.press('Shift+ControlOrMeta+End');
     await page.keyboard.press('Delete');
+    await page.waitForFunction(() => document.querySelector('.graphiql-query-editor .view-lines')?.textContent?.replace(/\s+/g, ' ').trim() === '{ account { displayName } }', undefined, { timeout: 20_000 });
     await page.locator('.graphiql-execute-button').click();
     const response = await answer;
     expect(response.request().headers().authorization).toBe(`Api-Key ${gateway.app.demoApiKey}`);
