@@ -88,12 +88,14 @@ export function isDirectLoopback(request: Request, serverContext: unknown): bool
 }
 
 export function createGraphiQL() {
-  // Shared by every app in the process: the bundle and its compressed forms never change.
-  built ??= buildAssets();
-  const { assets, urls } = built;
+  // Built on first use, and shared by every app in the process: the bundle and its compressed
+  // forms never change, and a process that never serves GraphiQL need not hash 9 MB at start.
+  const bundleAssets = () => (built ??= buildAssets());
 
   /** Replaces Yoga's renderer: the same GraphiQL, loading its bundle from the asset URLs. */
-  const render = (options: GraphiQLOptions & { title?: string }): string => `<!doctype html>
+  const render = (options: GraphiQLOptions & { title?: string }): string => page(bundleAssets().urls, options);
+
+  const page = (urls: ReturnType<typeof buildAssets>['urls'], options: GraphiQLOptions & { title?: string }): string => `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
@@ -148,9 +150,9 @@ export function createGraphiQL() {
   const assetsPlugin: Plugin = {
     onRequest({ request, url, endResponse }) {
       if (!url.pathname.startsWith(GRAPHIQL_ASSET_PREFIX)) return;
-      return serve(request, assets.get(url.pathname.slice(GRAPHIQL_ASSET_PREFIX.length))).then(endResponse);
+      return serve(request, bundleAssets().assets.get(url.pathname.slice(GRAPHIQL_ASSET_PREFIX.length))).then(endResponse);
     },
   };
 
-  return { render, assetsPlugin, assetUrls: urls };
+  return { render, assetsPlugin };
 }
