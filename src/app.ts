@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createServerAdapter } from '@whatwg-node/server';
 import { getOperationAST, getVariableValues, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -18,7 +17,15 @@ import { RateLimiter } from './domain/rate-limit.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
 import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, createMaskError, idempotentReplayPlugin, rateLimitStatusPlugin } from './graphql/yoga-plugins.js';
+import { introspectionPlugin } from './graphql/introspection.js';
+import { createTrustedDocuments, loadManifestFile } from './graphql/persisted-documents.js';
+import { documentProblem, onTrustedDocumentsChanged } from './graphql/trusted-documents.js';
 import { createHostedPages } from './hosted/routes.js';
+import { corsPolicy } from './http/cors.js';
+import { createGraphiQL, isDirectLoopback } from './http/graphiql.js';
+import { graphqlSsePlugin } from './http/graphql-sse.js';
+import { requestErrorStatusPlugin } from './http/request-error-status.js';
+import { responseHeadersPlugin } from './http/response-headers.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestApi } from './rest/routes.js';
 import { startWorkers, type Workers } from './workers/index.js';
@@ -64,9 +71,8 @@ function lingeringClose(socket: Socket) {
   socket.resume();
 }
 
-function isLoopback(address: string | undefined): boolean {
-  return address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
-}
+/** Operations one batched POST may carry. */
+const MAX_BATCH_SIZE = 10;
 
 export interface App {
   /** Opens the database, applies migrations and starts listening; resolves once ready. */
@@ -122,6 +128,17 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
     return eventHub.endingWhen((end) => authenticator!.watch(principal, () => end(revoked())));
   }
 
+  /** The connecting address of each request (Yoga's and the adapter's), for the failed-key limit. */
+  const clientAddresses = new WeakMap<Request, string | undefined>();
+  const addressOf = (request: Request) => clientAddresses.get(request);
+  const graphiql = config.graphiql ? createGraphiQL() : undefined;
+  const trustedDocuments = createTrustedDocuments({
+    db: () => deps.db,
+    everyAccount: loadManifestFile(config.trustedDocumentsFile, (document) => documentProblem(schema, document)),
+    identify: (authorization, request) => authenticator!.authenticate(authorization, addressOf(request)),
+    charge: (authorization, request) => authenticate(authorization, addressOf(request)),
+  });
+  const forgetTrustedDocuments = onTrustedDocumentsChanged((accountId) => trustedDocuments.forget(accountId));
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -130,21 +147,40 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
     maxRequestBodySize: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger), isDev: false },
-    // The self-contained GraphiQL build: it works offline and needs no CDN in the page's policy.
-    renderGraphiQL,
-    graphiql: (_request, serverContext) => ({
-      title: 'Checkout gateway',
-      defaultQuery: GRAPHIQL_EXAMPLE,
-      // The demo key goes only to a browser on this machine: the server may listen on every
-      // interface, and the page needs no key to load.
-      headers: JSON.stringify(
-        demoApiKey && isLoopback((serverContext as { req?: IncomingMessage } | undefined)?.req?.socket.remoteAddress)
-          ? { Authorization: `Api-Key ${demoApiKey}` }
-          : { Authorization: 'Api-Key sk_…' },
-      ),
-      shouldPersistHeaders: false,
-    }),
+    // An array of operations in one POST (Apollo's BatchHttpLink); each one is parsed, limited,
+    // authenticated and charged to the rate limit on its own, as if sent alone.
+    batching: { limit: MAX_BATCH_SIZE },
+    // A request may name a trusted document instead of sending it (src/graphql/persisted-documents.ts).
+    extraParamNames: ['documentId'],
+    cors: corsPolicy(config.corsOrigins),
+    // GraphiQL's page is small; its bundle is served compressed and cached (src/http/graphiql.ts).
+    renderGraphiQL: graphiql?.render,
+    graphiql: graphiql
+      ? (request, serverContext) => ({
+          title: 'Checkout gateway',
+          defaultQuery: GRAPHIQL_EXAMPLE,
+          // The demo key goes only to a browser on this machine that reached us directly: the
+          // server may listen on every interface, a proxy on this host connects from loopback
+          // on anyone's behalf, and the page needs no key to load.
+          headers: JSON.stringify(
+            demoApiKey && isDirectLoopback(request, serverContext)
+              ? { Authorization: `Api-Key ${demoApiKey}` }
+              : { Authorization: 'Api-Key sk_…' },
+          ),
+          shouldPersistHeaders: false,
+        })
+      : false,
     plugins: [
+      { onRequest: ({ request, serverContext }) => void clientAddresses.set(request, (serverContext as { req?: IncomingMessage }).req?.socket.remoteAddress) },
+      responseHeadersPlugin(),
+      requestErrorStatusPlugin(),
+      ...(graphiql ? [graphiql.assetsPlugin] : []),
+      graphqlSsePlugin({
+        identify: (authorization, request) => authenticator!.authenticate(authorization, addressOf(request)),
+        authenticate: (authorization, request) => authenticate(authorization, addressOf(request)),
+      }),
+      introspectionPlugin(config.introspection),
+      ...trustedDocuments.plugins,
       EnvelopArmorPlugin({
         maxDepth: { n: 10 },
         maxAliases: { n: 15 },
@@ -174,8 +210,6 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   });
 
   const hosted = createHostedPages(() => ({ deps, logger }));
-  /** The connecting address of each request the adapter hands on, for the failed-key limit. */
-  const clientAddresses = new WeakMap<Request, string | undefined>();
   const rest = createRestApi(() => ({
     deps,
     logger,
@@ -377,6 +411,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       clearInterval(idleTimer);
       clearTimeout(deadline);
       await yoga.dispose();
+      forgetTrustedDocuments();
       if (!options.database) await database?.close();
     },
   };

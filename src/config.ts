@@ -82,6 +82,30 @@ const environmentSchema = z.object({
   API_KEY_CACHE_TTL: z.string().default('10s').transform(positiveDuration('10s')),
   /** After SIGTERM, how long idle, half-sent and WebSocket connections are given before they are closed. */
   SHUTDOWN_TIMEOUT: z.string().default('10s').transform(positiveDuration('10s')),
+  /** Browser origins allowed to call /graphql cross-origin (comma list); see corsPolicy. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((text, ctx) => {
+      const origins = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+      for (const origin of origins) {
+        let parsed: URL | undefined;
+        try {
+          parsed = new URL(origin);
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+          ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://shop.example.com (scheme, host, optional port; no path)` });
+          return z.NEVER;
+        }
+      }
+      return origins;
+    })
+    .optional(),
+  GRAPHIQL: z.enum(['true', 'false']).optional(),
+  INTROSPECTION: z.enum(['true', 'false']).optional(),
+  /** A persisted-documents manifest (JSON: document id → document) trusted for every account. */
+  TRUSTED_DOCUMENTS_FILE: z.string().optional(),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -108,6 +132,17 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   apiKeyCacheMs: number;
   shutdownTimeoutMs: number;
+  /**
+   * Origins a browser may call /graphql from. `'localhost'` (the default outside production)
+   * allows any http(s) origin on localhost, 127.0.0.1 or [::1]; production allows none unless listed.
+   */
+  corsOrigins: string[] | 'localhost';
+  /** Whether GET /graphql in a browser serves GraphiQL. */
+  graphiql: boolean;
+  /** Whether introspection (`__schema`, `__type`) is answered. */
+  introspection: boolean;
+  /** A persisted-documents manifest loaded at start, trusted for every account. */
+  trustedDocumentsFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -157,5 +192,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     apiKeyCacheMs: e.API_KEY_CACHE_TTL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    corsOrigins: e.CORS_ORIGINS ?? (production ? [] : 'localhost'),
+    graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' : !production,
+    introspection: e.INTROSPECTION ? e.INTROSPECTION === 'true' : !production,
+    trustedDocumentsFile: e.TRUSTED_DOCUMENTS_FILE,
   };
 }

@@ -236,3 +236,29 @@ export const webhookAttemptTable = pgTable(
   },
   (t) => [uniqueIndex('webhook_attempt_delivery_number_idx').on(t.deliveryId, t.attemptNumber)],
 );
+
+/**
+ * Trusted (persisted) documents an account registered: a client preset's manifest, id → text.
+ * The id is a hash of the text, so a row never changes once written.
+ */
+export const trustedDocumentTable = pgTable(
+  'trusted_document',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accountTable.id),
+    documentId: text('document_id').notNull(),
+    document: text('document').notNull(),
+    createTime: time('create_time').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.documentId] })],
+);
+
+/** Accounts that accept only their registered documents (no row: any document). */
+export const trustedDocumentPolicyTable = pgTable('trusted_document_policy', {
+  accountId: text('account_id')
+    .primaryKey()
+    .references(() => accountTable.id),
+  onlyTrustedDocuments: boolean('only_trusted_documents').notNull(),
+  updateTime: time('update_time').notNull().defaultNow(),
+});

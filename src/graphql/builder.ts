@@ -16,6 +16,7 @@ interface Types {
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     Metadata: { Input: unknown; Output: Record<string, string> };
+    TrustedDocumentManifest: { Input: unknown; Output: Record<string, string> };
     ID: { Input: string; Output: string };
   };
 }
