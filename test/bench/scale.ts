@@ -12,7 +12,7 @@ import { alternateSides, closedLoop, httpLoad, type LoadResult, type LoadWindow 
 import { rawListCheckoutSessions } from './raw-sql.js';
 import { READ_QUERY } from './read.js';
 import { seedAccount, SEEDED_TABLES, SHARED_REFERENCE, vacuumAnalyze, type SeedCounts } from './seed.js';
-import { ratio, round, summarize } from './stats.js';
+import { ratio, round, sleep, summarize } from './stats.js';
 
 const PAGE = 50;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -21,6 +21,8 @@ const DEEP = { small: 100, large: 10_000 };
 /** One client's requests per query and account: at most this many, for at most this long. */
 const ONE_CLIENT_REQUESTS = 6;
 const ONE_CLIENT_MAX_MS = 10_000;
+/** The longest wait for the statements a window left running. */
+const SETTLE_MAX_MS = 60_000;
 /** A request unanswered after this long counts as failed: long enough to measure a slow plan. */
 const TIMEOUT_SECONDS = 30;
 
@@ -145,6 +147,24 @@ async function relationSizes(ctx: BenchContext): Promise<RelationSize[]> {
   }));
 }
 
+/**
+ * Runs a window, then waits until PostgreSQL has finished the statements it left running: when
+ * a window ends, requests still queued in the gateway's pool run on (the gateway does not cancel
+ * them), and a slow plan's leftovers would otherwise fall into the next side's window.
+ */
+async function settled(ctx: BenchContext, window: () => Promise<LoadWindow>): Promise<LoadWindow> {
+  const result = await window();
+  const until = performance.now() + SETTLE_MAX_MS;
+  while (performance.now() < until) {
+    const [row] = await ctx.sql<{ active: number }[]>`
+      select count(*)::int as active from pg_stat_activity
+      where datname = current_database() and state = 'active' and pid <> pg_backend_pid() and query not ilike '%pg_stat_activity%'`;
+    if (!row?.active) break;
+    await sleep(100);
+  }
+  return result;
+}
+
 /** The row after which a page `depth` rows deep starts, and the first row of that page, in list order. */
 async function deepPosition(ctx: BenchContext, accountId: string, depth: number): Promise<SeededAccount['deep']> {
   const rows = await ctx.sql<{ create_time: Date; id: string }[]>`
@@ -189,7 +209,7 @@ export async function benchScale(ctx: BenchContext): Promise<ScaleFigures> {
   const load = (account: SeededAccount, query: Query) => {
     const request = query.request(account);
     return (seconds: number) =>
-      httpLoad({
+      settled(ctx, () => httpLoad({
         url: `${gateway.url}${request.path}`,
         method: request.method,
         headers: { 'content-type': 'application/json', authorization: `Api-Key ${account.apiKey}` },
@@ -198,13 +218,15 @@ export async function benchScale(ctx: BenchContext): Promise<ScaleFigures> {
         durationSeconds: seconds,
         timeoutSeconds: TIMEOUT_SECONDS,
         verifyBody: request.verify,
-      });
+      }));
   };
   const raw = (account: SeededAccount) => (seconds: number) =>
-    closedLoop(options.connections, seconds, async () => {
-      const rows = await rawListCheckoutSessions(sql, account.accountId, PAGE);
-      if (rows.length !== PAGE + 1) throw new Error(`expected ${PAGE + 1} rows, got ${rows.length}`);
-    });
+    settled(ctx, () =>
+      closedLoop(options.connections, seconds, async () => {
+        const rows = await rawListCheckoutSessions(sql, account.accountId, PAGE);
+        if (rows.length !== PAGE + 1) throw new Error(`expected ${PAGE + 1} rows, got ${rows.length}`);
+      }),
+    );
 
   // One client first: every answer checked (a wrong cursor or token fails here, before any
   // load), and the latency of a request that waits for nothing but itself.
