@@ -1,4 +1,4 @@
-import { Column, getTableColumns, getTableName, sql, type InferSelectModel, type Query, type SQL, type Table } from 'drizzle-orm';
+import { Column, fillPlaceholders, getTableColumns, getTableName, sql, type InferSelectModel, type Query, type SQL, type Table } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Executor } from './client.js';
 import { parsePostgresTimestamptz } from './timestamps.js';
@@ -69,6 +69,11 @@ export class PreparedStatement<V extends Record<string, unknown>> {
 
   constructor(template: SQL) {
     this.query = dialect.sqlToQuery(template);
+  }
+
+  /** The statement's text and its parameters with `values` bound, as they are sent (for EXPLAIN). */
+  bind(values: V): { sql: string; params: unknown[] } {
+    return { sql: this.query.sql, params: fillPlaceholders(this.query.params, values) };
   }
 
   async run(db: Executor, values: V): Promise<void> {

@@ -66,10 +66,17 @@ export const checkoutSessionTable = pgTable(
     createTime: time('create_time').notNull(),
     updateTime: time('update_time').notNull(),
   },
+  // Each list shape reads one of these in list order and stops after the page. Ascending keys
+  // serve both directions: scanned backwards they give `create_time desc, id desc` exactly
+  // (a `desc nulls last` key does not match `order by … desc`, whose nulls come first, and
+  // PostgreSQL then read and sorted the whole account).
   (t) => [
-    index('checkout_session_account_create_idx').on(t.accountId, t.createTime.desc(), t.id.desc()),
-    index('checkout_session_account_reference_idx').on(t.accountId, t.clientReferenceId),
+    index('checkout_session_account_create_idx').on(t.accountId, t.createTime, t.id),
+    index('checkout_session_account_state_create_idx').on(t.accountId, t.state, t.createTime, t.id),
+    index('checkout_session_account_reference_idx').on(t.accountId, t.clientReferenceId, t.createTime, t.id),
+    // The expiry sweep's, across accounts; and an account's lapsed OPEN rows (listed as EXPIRED).
     index('checkout_session_open_expire_idx').on(t.expireTime).where(sql`${t.state} = 'OPEN'`),
+    index('checkout_session_account_open_expire_idx').on(t.accountId, t.expireTime).where(sql`${t.state} = 'OPEN'`),
   ],
 );
 
@@ -134,6 +141,9 @@ export const eventTable = pgTable(
   (t) => [
     uniqueIndex('event_sequence_idx').on(t.sequence),
     index('event_account_sequence_idx').on(t.accountId, t.sequence),
+    // The `types` and `checkoutSession` filters of the events list, in list order.
+    index('event_account_type_sequence_idx').on(t.accountId, t.type, t.sequence),
+    index('event_account_session_sequence_idx').on(t.accountId, t.checkoutSessionId, t.sequence),
     index('event_create_time_idx').on(t.createTime),
   ],
 );
@@ -175,7 +185,7 @@ export const webhookEndpointTable = pgTable(
     createTime: time('create_time').notNull(),
     updateTime: time('update_time').notNull(),
   },
-  (t) => [index('webhook_endpoint_account_idx').on(t.accountId)],
+  (t) => [index('webhook_endpoint_account_create_idx').on(t.accountId, t.createTime, t.id)],
 );
 
 export const webhookDeliveryStateEnum = pgEnum('webhook_delivery_state', ['PENDING', 'SUCCEEDED', 'FAILED']);
@@ -202,8 +212,10 @@ export const webhookDeliveryTable = pgTable(
   },
   (t) => [
     index('webhook_delivery_due_idx').on(t.nextAttemptTime).where(sql`${t.state} = 'PENDING'`),
-    index('webhook_delivery_endpoint_idx').on(t.endpointId, t.createTime),
-    index('webhook_delivery_event_idx').on(t.eventId),
+    // An endpoint's deliveries in list order, unfiltered, by state, and of one event.
+    index('webhook_delivery_endpoint_create_idx').on(t.endpointId, t.createTime, t.id),
+    index('webhook_delivery_endpoint_state_create_idx').on(t.endpointId, t.state, t.createTime, t.id),
+    index('webhook_delivery_event_idx').on(t.eventId, t.endpointId, t.createTime, t.id),
   ],
 );
 

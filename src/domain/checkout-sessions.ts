@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db, Executor, Tx } from '../db/client.js';
 import { PreparedStatement, RowReader, RowWriter } from '../db/rows.js';
+import { everyCombination, listLimit, MAX_LIST_ROWS, StatementSet } from '../db/statement-set.js';
 import { checkoutSessionTable, idempotencyKeyTable, paymentIntentTable } from '../db/schema.js';
 import { DomainError, notFound } from './errors.js';
 import { eventStatement, eventValues, recordEvent, type EventType, type NewEvent } from './events.js';
@@ -79,19 +80,6 @@ export function effectivePaymentIntent(row: PaymentIntentRow, sessionExpireTime:
     return { ...row, state: 'CANCELED', updateTime: sessionExpireTime };
   }
   return row;
-}
-
-/** SQL condition for "reads as `state`", consistent with `effectiveSession`. */
-function effectiveStateIs(state: CheckoutSessionState): SQL {
-  const t = checkoutSessionTable;
-  switch (state) {
-    case 'OPEN':
-      return sql`(${t.state} = 'OPEN' and ${t.expireTime} > now())`;
-    case 'EXPIRED':
-      return sql`(${t.state} = 'EXPIRED' or (${t.state} = 'OPEN' and ${t.expireTime} <= now()))`;
-    case 'COMPLETE':
-      return sql`${t.state} = 'COMPLETE'`;
-  }
 }
 
 /** The seed's REST representation, also the `checkout_session` object of webhook payloads. */
@@ -401,42 +389,124 @@ interface ListValues extends Record<string, unknown> {
   limit: number;
 }
 
-/**
- * Newest first, keyset-paginated on (createTime, id), so a page costs one indexed statement.
- * Built once per shape (which filters, which cursor, which direction: at most 128 shapes), with
- * placeholders for the values: building it anew for each page was a tenth of a page's CPU.
- */
-function listTemplate(options: ListCheckoutSessionsOptions, withPaymentIntents: boolean): SQL {
+/** What decides a list statement's text: which filters, which cursors, which direction. */
+export interface SessionListShape {
+  withPaymentIntents: boolean;
+  state: CheckoutSessionState | null;
+  clientReferenceId: boolean;
+  after: boolean;
+  before: boolean;
+  inverted: boolean;
+}
+
+function sessionListShape(options: ListCheckoutSessionsOptions, withPaymentIntents: boolean): SessionListShape {
+  return {
+    withPaymentIntents,
+    state: options.state ?? null,
+    clientReferenceId: options.clientReferenceId != null,
+    after: !!options.after,
+    before: !!options.before,
+    inverted: !!options.inverted,
+  };
+}
+
+const p = (name: Exclude<keyof ListValues, number>) => sql.placeholder(name);
+
+/** The conditions every part of a page shares: the account, the reference, the cursors. */
+function rangeConditions(shape: SessionListShape): SQL[] {
   const t = checkoutSessionTable;
-  const p = (name: Exclude<keyof ListValues, number>) => sql.placeholder(name);
   const conditions: SQL[] = [eq(t.accountId, p('accountId'))];
-  if (options.state) conditions.push(effectiveStateIs(options.state));
-  if (options.clientReferenceId != null) conditions.push(eq(t.clientReferenceId, p('clientReferenceId')));
-  if (options.after) conditions.push(or(lt(t.createTime, p('afterTime')), and(eq(t.createTime, p('afterTime')), lt(t.id, p('afterId'))))!);
-  if (options.before) conditions.push(or(gt(t.createTime, p('beforeTime')), and(eq(t.createTime, p('beforeTime')), gt(t.id, p('beforeId'))))!);
-  const order = options.inverted ? [asc(t.createTime), asc(t.id)] : [desc(t.createTime), desc(t.id)];
-  const from = withPaymentIntents
-    ? sql`, ${intentReader.columns} from ${checkoutSessionTable} join ${paymentIntentTable} on ${eq(paymentIntentTable.id, checkoutSessionTable.paymentIntentId)}`
-    : sql` from ${checkoutSessionTable}`;
-  return sql`select ${sessionReader.columns}${from} where ${and(...conditions)} order by ${sql.join(order, sql`, `)} limit ${p('limit')}`;
+  if (shape.clientReferenceId) conditions.push(eq(t.clientReferenceId, p('clientReferenceId')));
+  // A row comparison is an index condition on (…, create_time, id): the scan starts at the cursor.
+  if (shape.after) conditions.push(sql`(${t.createTime}, ${t.id}) < (${p('afterTime')}::timestamptz, ${p('afterId')}::text)`);
+  if (shape.before) conditions.push(sql`(${t.createTime}, ${t.id}) > (${p('beforeTime')}::timestamptz, ${p('beforeId')}::text)`);
+  return conditions;
+}
+
+/** List order, by the columns' bare names (a union's order by takes no table name). */
+function listOrder(shape: SessionListShape, table = sql.empty()): SQL {
+  return shape.inverted ? sql`${table}create_time asc, ${table}id asc` : sql`${table}create_time desc, ${table}id desc`;
+}
+
+/**
+ * At most a page of the rows of one state (or of all), in list order (MAX_LIST_ROWS: the page's
+ * own limit is applied above, and only as many rows as it takes are read): a range of
+ * (account_id[, state | client_reference_id], create_time, id) read from the cursor on.
+ */
+function sessionRange(shape: SessionListShape, stateCondition: SQL | null): SQL {
+  const conditions = rangeConditions(shape);
+  if (stateCondition) conditions.push(stateCondition);
+  return sql`select * from ${checkoutSessionTable} where ${and(...conditions)} order by ${listOrder(shape)} limit ${sql.raw(String(MAX_LIST_ROWS))}`;
+}
+
+/**
+ * The page's sessions, as a table named checkout_session. Each effective state reads an index
+ * in list order: OPEN is `state = 'OPEN'` not yet past expireTime (the expiry sweep keeps the
+ * lapsed ones few), COMPLETE is the state alone. EXPIRED is the EXPIRED rows (a page at most)
+ * and the lapsed OPEN ones, merged: an OR of the two is in no index's order, and PostgreSQL then
+ * read and sorted the whole account. The lapsed OPEN rows are found by expireTime, all of them
+ * (they are few, the sweep's backlog): asked for in list order with a limit, the planner would
+ * walk every OPEN row of the account, betting on most of them having lapsed.
+ */
+function sessionPage(shape: SessionListShape): SQL {
+  const t = checkoutSessionTable;
+  switch (shape.state) {
+    case null:
+      return sql`(${sessionRange(shape, null)}) as ${t}`;
+    case 'OPEN':
+      return sql`(${sessionRange(shape, sql`${t.state} = 'OPEN' and ${t.expireTime} > now()`)}) as ${t}`;
+    case 'COMPLETE':
+      return sql`(${sessionRange(shape, sql`${t.state} = 'COMPLETE'`)}) as ${t}`;
+    case 'EXPIRED': {
+      const lapsed = and(...rangeConditions(shape), sql`${t.state} = 'OPEN' and ${t.expireTime} <= now()`);
+      return sql`((${sessionRange(shape, sql`${t.state} = 'EXPIRED'`)}) union all (select * from ${t} where ${lapsed}) order by ${listOrder(
+        shape,
+      )} limit ${sql.raw(String(MAX_LIST_ROWS))}) as ${t}`;
+    }
+  }
+}
+
+/**
+ * Newest first, keyset-paginated on (createTime, id): one statement that reads about a page of
+ * rows, however large the account. Each session's payment intent is fetched by id, as a lateral
+ * subquery (`offset 0` keeps it one), so that no plan can hash the whole payment_intent table.
+ */
+function listTemplate(shape: SessionListShape): SQL {
+  const intent = sql`lateral (select * from ${paymentIntentTable} where ${paymentIntentTable.id} = ${checkoutSessionTable.paymentIntentId} offset 0) as ${paymentIntentTable}`;
+  const from = shape.withPaymentIntents
+    ? sql`, ${intentReader.columns} from ${sessionPage(shape)} cross join ${intent}`
+    : sql` from ${sessionPage(shape)}`;
+  return sql`select ${sessionReader.columns}${from} order by ${listOrder(shape, sql`${checkoutSessionTable}.`)} limit ${p('limit')}`;
 }
 
 const sessionReader = new RowReader(checkoutSessionTable);
 const intentReader = new RowReader(paymentIntentTable);
-const listStatements = new Map<string, PreparedStatement<ListValues>>();
 
-/** A page of sessions in list order: the filters and cursor of `options` in one statement. */
+/**
+ * Every list statement, built once (building one anew for each page was a tenth of a page's
+ * CPU); each runs with placeholders bound to the values of the page asked for.
+ */
+export const checkoutSessionListStatements = new StatementSet<SessionListShape, ListValues>(
+  'checkout session list',
+  everyCombination({
+    withPaymentIntents: [false, true],
+    state: [null, 'OPEN', 'COMPLETE', 'EXPIRED'] as const,
+    clientReferenceId: [false, true],
+    after: [false, true],
+    before: [false, true],
+    inverted: [false, true],
+  }),
+  (shape) => JSON.stringify(shape),
+  listTemplate,
+);
+
+/** The statement that reads the page `options` asks for. */
 function listStatement(options: ListCheckoutSessionsOptions, withPaymentIntents: boolean): PreparedStatement<ListValues> {
-  const shape = `${withPaymentIntents}|${options.state ?? ''}|${options.clientReferenceId != null}|${!!options.after}|${!!options.before}|${!!options.inverted}`;
-  let statement = listStatements.get(shape);
-  if (!statement) {
-    statement = new PreparedStatement(listTemplate(options, withPaymentIntents));
-    listStatements.set(shape, statement);
-  }
-  return statement;
+  return checkoutSessionListStatements.get(sessionListShape(options, withPaymentIntents));
 }
 
-function listValues(accountId: string, options: ListCheckoutSessionsOptions): ListValues {
+/** The values a list statement binds for `options` (exported for the plan test). */
+export function checkoutSessionListValues(accountId: string, options: ListCheckoutSessionsOptions): ListValues {
   return {
     accountId,
     clientReferenceId: options.clientReferenceId ?? null,
@@ -444,13 +514,13 @@ function listValues(accountId: string, options: ListCheckoutSessionsOptions): Li
     afterId: options.after?.id ?? null,
     beforeTime: options.before ? formatInstant(options.before.createTime) : null,
     beforeId: options.before?.id ?? null,
-    limit: options.limit,
+    limit: listLimit(options.limit),
   };
 }
 
 export async function listCheckoutSessions(db: Executor, accountId: string, options: ListCheckoutSessionsOptions): Promise<CheckoutSession[]> {
   const now = new Date();
-  return listStatement(options, false).rows(db, listValues(accountId, options), (values) => effectiveSession(sessionReader.read(values), now));
+  return listStatement(options, false).rows(db, checkoutSessionListValues(accountId, options), (values) => effectiveSession(sessionReader.read(values), now));
 }
 
 /**
@@ -463,7 +533,7 @@ export async function listCheckoutSessionsWithPaymentIntents(
   options: ListCheckoutSessionsOptions,
 ): Promise<{ session: CheckoutSession; paymentIntent: PaymentIntent }[]> {
   const now = new Date();
-  return listStatement(options, true).rows(db, listValues(accountId, options), (values) => {
+  return listStatement(options, true).rows(db, checkoutSessionListValues(accountId, options), (values) => {
     const session = sessionReader.read(values);
     const paymentIntent = intentReader.read(values, sessionReader.width);
     return { session: effectiveSession(session, now), paymentIntent: effectivePaymentIntent(paymentIntent, session.expireTime, now) };
