@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { CreateFigures, CreateIntentFigures } from './create.js';
 import type { FanoutFigures } from './fanout.js';
 import type { ReadFigures } from './read.js';
-import type { ScaleFigures } from './scale.js';
+import { SCALE_WINDOWS, type ScaleFigures } from './scale.js';
 import type { ThroughputFigures } from './throughput.js';
 import { ratio } from './stats.js';
 import type { WebhookFigures } from './webhooks.js';
@@ -215,7 +215,7 @@ export function markdownReport(results: BenchResults): string {
     markdownTable(results),
     '',
     'Ratio: gateway ÷ baseline for throughput, baseline ÷ gateway for latency (1.00 = as fast as the baseline).',
-    ...(results.scale ? ['', `Scale (${count(s.scaleSessions)} sessions against 200, alternating windows of ${s.duration / 2} s per account):`, '', markdownScale(results.scale, s.connections)] : []),
+    ...(results.scale ? ['', `Scale (${count(s.scaleSessions)} sessions against 200, ${SCALE_WINDOWS} alternating windows of ${s.duration / SCALE_WINDOWS} s per account and query):`, '', markdownScale(results.scale, s.connections)] : []),
   ].join('\n');
 }
 

@@ -19,8 +19,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Rows skipped by the deep page: 10,000 on the large account, half the small one. */
 const DEEP = { small: 100, large: 10_000 };
 /** One client's requests per query and account: at most this many, for at most this long. */
-const ONE_CLIENT_REQUESTS = 6;
+const ONE_CLIENT_REQUESTS = 11;
 const ONE_CLIENT_MAX_MS = 10_000;
+/**
+ * Windows per account and query (small, large, large, small, …): the machine's load swings
+ * within seconds, and more turns share it more evenly between the two accounts.
+ */
+export const SCALE_WINDOWS = 4;
 /** The longest wait for the statements a window left running. */
 const SETTLE_MAX_MS = 60_000;
 /** A request unanswered after this long counts as failed: long enough to measure a slow plan. */
@@ -261,14 +266,14 @@ export async function benchScale(ctx: BenchContext): Promise<ScaleFigures> {
   for (const [index, query] of QUERIES.entries()) {
     const small = load(accounts.small, query);
     const large = load(accounts.large, query);
-    ctx.log(`scale: ${query.name}: 200 vs ${sessions.large.toLocaleString('en')} sessions, ${options.duration}s each in 2 alternating windows`);
+    ctx.log(`scale: ${query.name}: 200 vs ${sessions.large.toLocaleString('en')} sessions, ${options.duration}s each in ${SCALE_WINDOWS} alternating windows`);
     await warmup(small);
     await warmup(large);
     if (index === 0) {
       // The first page also against the read baseline's SQL on each account, in the same windows.
       await warmup(raw(accounts.small));
       await warmup(raw(accounts.large));
-      const figures = await alternateSides(2, options.duration, {
+      const figures = await alternateSides(SCALE_WINDOWS, options.duration, {
         small,
         large,
         rawSmall: raw(accounts.small),
@@ -280,7 +285,7 @@ export async function benchScale(ctx: BenchContext): Promise<ScaleFigures> {
         large: { gateway: figures.large, baseline: figures.rawLarge, ratio: ratio(figures.large.throughput, figures.rawLarge.throughput) },
       };
     } else {
-      const figures = await alternateSides(2, options.duration, { small, large });
+      const figures = await alternateSides(SCALE_WINDOWS, options.duration, { small, large });
       queries.push({ query: query.name, small: figures.small, large: figures.large, ratio: ratio(figures.large.throughput, figures.small.throughput), oneClient: oneClient.get(query)! });
     }
   }
