@@ -92,6 +92,8 @@ export function markdownTable(results: BenchResults): string {
       `≥ 0.9: ${check(intentRatio >= 0.9)}`,
     ]);
     rows.push(['Create with / without paymentIntent: latency p50, ms', n(withIntent.latency.p50), n(without.latency.p50), n(ratio(without.latency.p50, withIntent.latency.p50), 2), '']);
+    const intentCpu = results.createIntent.serverCpuMsPerRequest;
+    rows.push(['Create with / without paymentIntent: gateway process CPU per request, ms', n(intentCpu.with, 3), n(intentCpu.without, 3), n(ratio(intentCpu.without, intentCpu.with), 2), '']);
   }
   if (read) rows.push(...throughputRows('Read', 'checkoutSessions(first: 50) + paymentIntent.state', read, 0.5));
   if (fanout) {
