@@ -1,3 +1,4 @@
+DROP INDEX "event_sequence_idx";--> statement-breakpoint
 DROP INDEX "webhook_delivery_endpoint_idx";--> statement-breakpoint
 DROP INDEX "webhook_endpoint_account_idx";--> statement-breakpoint
 DROP INDEX "checkout_session_account_create_idx";--> statement-breakpoint

@@ -139,7 +139,8 @@ export const eventTable = pgTable(
     createTime: time('create_time').notNull(),
   },
   (t) => [
-    uniqueIndex('event_sequence_idx').on(t.sequence),
+    // Every read of the log is an account's: no index on sequence alone, which the planner
+    // would walk through other accounts' events (a bigserial is unique without one).
     index('event_account_sequence_idx').on(t.accountId, t.sequence),
     // The `types` and `checkoutSession` filters of the events list, in list order.
     index('event_account_type_sequence_idx').on(t.accountId, t.type, t.sequence),

@@ -7,22 +7,21 @@ import { PreparedStatement } from './rows.js';
  * from its set, so the plan test, which EXPLAINs every member, sees every statement the list
  * can send: a new filter that is not enumerated fails at once instead of escaping the test.
  */
-export class StatementSet<S, V extends Record<string, unknown>> {
+export class StatementSet<S extends object, V extends Record<string, unknown>> {
   private readonly statements = new Map<string, { shape: S; statement: PreparedStatement<V> }>();
 
   constructor(
     /** A short label for errors and test names. */
     readonly name: string,
     shapes: readonly S[],
-    private readonly keyOf: (shape: S) => string,
     build: (shape: S) => SQL,
   ) {
-    for (const shape of shapes) this.statements.set(keyOf(shape), { shape, statement: new PreparedStatement(build(shape)) });
+    for (const shape of shapes) this.statements.set(shapeKey(shape), { shape, statement: new PreparedStatement(build(shape)) });
   }
 
   /** The statement of `shape`. */
   get(shape: S): PreparedStatement<V> {
-    const key = this.keyOf(shape);
+    const key = shapeKey(shape);
     const entry = this.statements.get(key);
     if (!entry) throw new Error(`${this.name}: no statement for the shape ${key}`);
     return entry.statement;
@@ -32,6 +31,11 @@ export class StatementSet<S, V extends Record<string, unknown>> {
   entries(): { key: string; shape: S; statement: PreparedStatement<V> }[] {
     return [...this.statements].map(([key, { shape, statement }]) => ({ key, shape, statement }));
   }
+}
+
+/** A shape's properties, in a fixed order whatever order they were set in. */
+export function shapeKey(shape: object): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(shape).sort(([a], [b]) => (a < b ? -1 : 1))));
 }
 
 /** Every combination of the given values of each property: the shapes of a list. */
@@ -52,8 +56,8 @@ export function everyCombination<T extends Record<string, readonly unknown[]>>(d
  */
 export const MAX_LIST_ROWS = 101;
 
-/** The limit of a list statement, refused above MAX_LIST_ROWS (the scan would stop short). */
-export function listLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_LIST_ROWS) throw new Error(`a list reads at most ${MAX_LIST_ROWS} rows, not ${limit}`);
+/** The limit of a list statement, refused above its scan's limit `max` (the scan would stop short). */
+export function listLimit(limit: number, max = MAX_LIST_ROWS): number {
+  if (!Number.isInteger(limit) || limit < 0 || limit > max) throw new Error(`a list reads at most ${max} rows, not ${limit}`);
   return limit;
 }

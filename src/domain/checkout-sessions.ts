@@ -496,31 +496,33 @@ export const checkoutSessionListStatements = new StatementSet<SessionListShape, 
     before: [false, true],
     inverted: [false, true],
   }),
-  (shape) => JSON.stringify(shape),
   listTemplate,
 );
 
-/** The statement that reads the page `options` asks for. */
-function listStatement(options: ListCheckoutSessionsOptions, withPaymentIntents: boolean): PreparedStatement<ListValues> {
-  return checkoutSessionListStatements.get(sessionListShape(options, withPaymentIntents));
+/** The shape and values of the statement that reads the page `options` asks for. */
+export function checkoutSessionListQuery(accountId: string, options: ListCheckoutSessionsOptions, withPaymentIntents: boolean) {
+  return {
+    shape: sessionListShape(options, withPaymentIntents),
+    values: {
+      accountId,
+      clientReferenceId: options.clientReferenceId ?? null,
+      afterTime: options.after ? formatInstant(options.after.createTime) : null,
+      afterId: options.after?.id ?? null,
+      beforeTime: options.before ? formatInstant(options.before.createTime) : null,
+      beforeId: options.before?.id ?? null,
+      limit: listLimit(options.limit),
+    } satisfies ListValues,
+  };
 }
 
-/** The values a list statement binds for `options` (exported for the plan test). */
-export function checkoutSessionListValues(accountId: string, options: ListCheckoutSessionsOptions): ListValues {
-  return {
-    accountId,
-    clientReferenceId: options.clientReferenceId ?? null,
-    afterTime: options.after ? formatInstant(options.after.createTime) : null,
-    afterId: options.after?.id ?? null,
-    beforeTime: options.before ? formatInstant(options.before.createTime) : null,
-    beforeId: options.before?.id ?? null,
-    limit: listLimit(options.limit),
-  };
+function readPage<R>(db: Executor, accountId: string, options: ListCheckoutSessionsOptions, withPaymentIntents: boolean, mapRow: (values: readonly unknown[]) => R): Promise<R[]> {
+  const { shape, values } = checkoutSessionListQuery(accountId, options, withPaymentIntents);
+  return checkoutSessionListStatements.get(shape).rows(db, values, mapRow);
 }
 
 export async function listCheckoutSessions(db: Executor, accountId: string, options: ListCheckoutSessionsOptions): Promise<CheckoutSession[]> {
   const now = new Date();
-  return listStatement(options, false).rows(db, checkoutSessionListValues(accountId, options), (values) => effectiveSession(sessionReader.read(values), now));
+  return readPage(db, accountId, options, false, (values) => effectiveSession(sessionReader.read(values), now));
 }
 
 /**
@@ -533,7 +535,7 @@ export async function listCheckoutSessionsWithPaymentIntents(
   options: ListCheckoutSessionsOptions,
 ): Promise<{ session: CheckoutSession; paymentIntent: PaymentIntent }[]> {
   const now = new Date();
-  return listStatement(options, true).rows(db, checkoutSessionListValues(accountId, options), (values) => {
+  return readPage(db, accountId, options, true, (values) => {
     const session = sessionReader.read(values);
     const paymentIntent = intentReader.read(values, sessionReader.width);
     return { session: effectiveSession(session, now), paymentIntent: effectivePaymentIntent(paymentIntent, session.expireTime, now) };

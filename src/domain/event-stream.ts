@@ -9,8 +9,10 @@
  * reads `sequence > watermark` from the table. A lost or late NOTIFY therefore cannot lose an
  * event, and a periodic re-read covers a LISTEN connection that dropped and came back.
  */
-import { and, asc, desc, eq, gt, inArray, lt, lte, max, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, max, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Database, Db, Executor } from '../db/client.js';
+import { RowReader } from '../db/rows.js';
+import { everyCombination, listLimit, StatementSet } from '../db/statement-set.js';
 import { eventTable } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import { parseResourceName, type CheckoutSession, type CheckoutSessionResource } from './checkout-sessions.js';
@@ -53,13 +55,6 @@ export function parseEventReference(reference: string, accountId: string, argume
   });
 }
 
-function filterConditions(filter: EventFilter): SQL[] {
-  const conditions: SQL[] = [eq(eventTable.accountId, filter.accountId)];
-  if (filter.types && filter.types.length > 0) conditions.push(inArray(eventTable.type, [...filter.types]));
-  if (filter.checkoutSessionId) conditions.push(eq(eventTable.checkoutSessionId, filter.checkoutSessionId));
-  return conditions;
-}
-
 function matches(filter: EventFilter, event: EventRecord): boolean {
   return (
     event.accountId === filter.accountId &&
@@ -94,29 +89,108 @@ export interface ListEventsOptions {
   inverted?: boolean;
 }
 
+/** The most events one read returns: a live feed catches up 500 at a time. */
+const MAX_EVENT_ROWS = 500;
+
+/** What decides an events statement's text. */
+export interface EventListShape {
+  /** How many event types the filter names (0: every type); each is read from its own range. */
+  types: 0 | 1 | 2 | 3;
+  checkoutSession: boolean;
+  after: boolean;
+  before: boolean;
+  inverted: boolean;
+}
+
+interface EventListValues extends Record<string, unknown> {
+  accountId: string;
+  type1: string | null;
+  type2: string | null;
+  type3: string | null;
+  checkoutSessionId: string | null;
+  after: string | null;
+  before: string | null;
+  limit: number;
+}
+
+const eventPlaceholder = (name: Exclude<keyof EventListValues, number>) => sql.placeholder(name);
+const TYPE_PLACEHOLDERS = ['type1', 'type2', 'type3'] as const;
+
+/**
+ * At most MAX_EVENT_ROWS of the account's events (of one type, when `type` is given) from the
+ * cursor on, in list order: a range of (account_id[, type | checkout_session_id], sequence).
+ */
+function eventRange(shape: EventListShape, type: SQLWrapper | null): SQL {
+  const t = eventTable;
+  const conditions: SQL[] = [eq(t.accountId, eventPlaceholder('accountId'))];
+  if (type) conditions.push(sql`${t.type} = ${type}`);
+  if (shape.checkoutSession) conditions.push(eq(t.checkoutSessionId, eventPlaceholder('checkoutSessionId')));
+  if (shape.after) conditions.push(sql`${t.sequence} < ${eventPlaceholder('after')}::bigint`);
+  if (shape.before) conditions.push(sql`${t.sequence} > ${eventPlaceholder('before')}::bigint`);
+  return sql`select * from ${t} where ${and(...conditions)} order by sequence ${sql.raw(shape.inverted ? 'asc' : 'desc')} limit ${sql.raw(String(MAX_EVENT_ROWS))}`;
+}
+
+/**
+ * Newest first (oldest first when inverted), keyset-paginated on the account's sequence. Several
+ * types are read as one range per type, merged: `type in (…)` would be a filter on the
+ * account's whole log, read until a page of the rarest type turned up.
+ */
+function eventListTemplate(shape: EventListShape): SQL {
+  const ranges = shape.types === 0 ? [eventRange(shape, null)] : TYPE_PLACEHOLDERS.slice(0, shape.types).map((name) => eventRange(shape, eventPlaceholder(name)));
+  const union = sql.join(
+    ranges.map((range) => sql`(${range})`),
+    sql` union all `,
+  );
+  return sql`select ${eventReader.columns} from (${union}) as ${eventTable} order by sequence ${sql.raw(shape.inverted ? 'asc' : 'desc')} limit ${eventPlaceholder('limit')}`;
+}
+
+const eventReader = new RowReader(eventTable);
+
+/** Every statement that reads a page of events (exported for the plan test). */
+export const eventListStatements = new StatementSet<EventListShape, EventListValues>(
+  'event list',
+  everyCombination({ types: [0, 1, 2, 3] as const, checkoutSession: [false, true], after: [false, true], before: [false, true], inverted: [false, true] }),
+  eventListTemplate,
+);
+
+function distinctTypes(filter: EventFilter): string[] {
+  return [...new Set(filter.types ?? [])];
+}
+
+/** The shape and values of the statement that reads `options` of `filter`. */
+export function eventListQuery(filter: EventFilter, options: ListEventsOptions): { shape: EventListShape; values: EventListValues } {
+  const types = distinctTypes(filter);
+  if (types.length > TYPE_PLACEHOLDERS.length) throw new Error(`an events filter names at most ${TYPE_PLACEHOLDERS.length} types`);
+  return {
+    shape: {
+      types: types.length as EventListShape['types'],
+      checkoutSession: !!filter.checkoutSessionId,
+      after: options.after != null,
+      before: options.before != null,
+      inverted: !!options.inverted,
+    },
+    values: {
+      accountId: filter.accountId,
+      type1: types[0] ?? null,
+      type2: types[1] ?? null,
+      type3: types[2] ?? null,
+      checkoutSessionId: filter.checkoutSessionId ?? null,
+      after: options.after?.toString() ?? null,
+      before: options.before?.toString() ?? null,
+      limit: listLimit(options.limit, MAX_EVENT_ROWS),
+    },
+  };
+}
+
 /** Newest first, keyset-paginated on the account's sequence. */
 export async function listEvents(db: Executor, filter: EventFilter, options: ListEventsOptions): Promise<EventRecord[]> {
-  const conditions = filterConditions(filter);
-  if (options.after != null) conditions.push(lt(eventTable.sequence, options.after));
-  if (options.before != null) conditions.push(gt(eventTable.sequence, options.before));
-  return db
-    .select()
-    .from(eventTable)
-    .where(and(...conditions))
-    .orderBy(options.inverted ? asc(eventTable.sequence) : desc(eventTable.sequence))
-    .limit(options.limit);
+  const { shape, values } = eventListQuery(filter, options);
+  return eventListStatements.get(shape).rows(db, values, (row) => eventReader.read(row));
 }
 
 /** Committed events after `afterSequence`, up to `upTo` inclusive, oldest first. */
 async function readEventsAfter(db: Executor, filter: EventFilter, afterSequence: bigint, upTo: bigint | null, limit: number) {
-  const conditions = [...filterConditions(filter), gt(eventTable.sequence, afterSequence)];
-  if (upTo !== null) conditions.push(lte(eventTable.sequence, upTo));
-  return db
-    .select()
-    .from(eventTable)
-    .where(and(...conditions))
-    .orderBy(asc(eventTable.sequence))
-    .limit(limit);
+  return listEvents(db, filter, { limit, inverted: true, before: afterSequence, after: upTo === null ? null : upTo + 1n });
 }
 
 /**
@@ -460,22 +534,4 @@ export function parseEventSequenceCursor(cursor: string | undefined, argument: '
     });
   }
   return BigInt(match[1]!);
-}
-
-/** Deletes events older than the retention, `limit` at a time (deliveries and attempts cascade). */
-export async function pruneEvents(db: Db, limit = 1000, retentionDays = EVENT_RETENTION_DAYS): Promise<number> {
-  const deleted = await db
-    .delete(eventTable)
-    .where(
-      inArray(
-        eventTable.id,
-        db
-          .select({ id: eventTable.id })
-          .from(eventTable)
-          .where(sql`${eventTable.createTime} < now() - make_interval(days => ${retentionDays})`)
-          .limit(limit),
-      ),
-    )
-    .returning({ id: eventTable.id });
-  return deleted.length;
 }

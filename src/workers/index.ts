@@ -4,7 +4,7 @@ import type { DomainDeps } from '../domain/checkout-sessions.js';
 import type { EventHub } from '../domain/event-stream.js';
 import type { WebhookSettings } from '../domain/webhooks.js';
 import type { Logger } from '../logger.js';
-import { startEventPruning } from './event-pruning.js';
+import { startRetention } from './retention.js';
 import { startExpirySweep } from './expiry-sweep.js';
 import { startWebhookDelivery } from './webhook-delivery.js';
 
@@ -24,7 +24,7 @@ export interface Workers {
 }
 
 export function startWorkers(workerDeps: WorkerDeps): Workers {
-  const loops = [startExpirySweep(workerDeps), startWebhookDelivery(workerDeps), startEventPruning(workerDeps)];
+  const loops = [startExpirySweep(workerDeps), startWebhookDelivery(workerDeps), startRetention(workerDeps)];
   return {
     async stop() {
       await Promise.all(loops.map((loop) => loop.stop()));

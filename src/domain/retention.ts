@@ -1,0 +1,65 @@
+/**
+ * How long rows that only accumulate are kept, and their deletion once past it: idempotency
+ * keys, and events with their webhook deliveries and attempts.
+ *
+ * Every statement deletes at most `limit` rows, picked through an index on their age, by ctid
+ * (a TID scan, no second index search): a big delete holds its row locks and bloats the WAL in
+ * one go, and would stall writers of a hot table (a concurrent replay of an idempotency key
+ * waits on the key row). The caller repeats while a batch comes back full.
+ */
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import { EVENT_RETENTION_DAYS } from './event-stream.js';
+
+/** The documented minimum: a key replays its first request for at least 24 hours. */
+export const IDEMPOTENCY_KEY_RETENTION_HOURS = 24;
+
+function deletedCount(result: unknown): number {
+  const rows = Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;
+  return rows.length;
+}
+
+/** Deletes up to `limit` idempotency keys older than the retention; returns how many. */
+export async function pruneIdempotencyKeys(db: Executor, limit = 1000, retentionHours = IDEMPOTENCY_KEY_RETENTION_HOURS): Promise<number> {
+  return deletedCount(
+    await db.execute(sql`
+      delete from idempotency_key where ctid = any(array(
+        select ctid from idempotency_key where create_time < now() - make_interval(hours => ${retentionHours}) limit ${limit}))
+      returning 1`),
+  );
+}
+
+/**
+ * Deletes up to `limit` rows of the event log past the retention, children first, so that no
+ * statement's cascade grows with the number of endpoints or attempts: the attempts of the old
+ * events' deliveries, else those deliveries, else the old events. Deliveries (and attempts) are
+ * kept as long as their event, even a resend made later. Returns how many rows went.
+ */
+export async function pruneEventLog(db: Executor, limit = 1000, retentionDays = EVENT_RETENTION_DAYS): Promise<number> {
+  const cutoff = sql`now() - make_interval(days => ${retentionDays})`;
+  const attempts = deletedCount(
+    await db.execute(sql`
+      delete from webhook_attempt where ctid = any(array(
+        select attempt.ctid from event
+          join webhook_delivery delivery on delivery.event_id = event.id
+          join webhook_attempt attempt on attempt.delivery_id = delivery.id
+        where event.create_time < ${cutoff} limit ${limit}))
+      returning 1`),
+  );
+  if (attempts === limit) return attempts;
+  const deliveries = deletedCount(
+    await db.execute(sql`
+      delete from webhook_delivery where ctid = any(array(
+        select delivery.ctid from event join webhook_delivery delivery on delivery.event_id = event.id
+        where event.create_time < ${cutoff} limit ${limit - attempts}))
+      returning 1`),
+  );
+  if (attempts + deliveries === limit) return limit;
+  const events = deletedCount(
+    await db.execute(sql`
+      delete from event where ctid = any(array(
+        select ctid from event where create_time < ${cutoff} limit ${limit - attempts - deliveries}))
+      returning 1`),
+  );
+  return attempts + deliveries + events;
+}
