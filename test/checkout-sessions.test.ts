@@ -63,6 +63,23 @@ describe('the seed lifecycle', () => {
     expect(Object.keys(read.checkoutSession.metadata)).toContain('__proto__');
   });
 
+  it('answers a create selecting its payment intent with no statement more than one without', async () => {
+    const statementsOf = async (selection: string) => {
+      const before = gateway.app.database.statementCount();
+      const data = await gateway.ok(
+        `mutation($input: CreateCheckoutSessionInput!) { createCheckoutSession(input: $input) { name state ${selection} } }`,
+        { input: { amount: '2500', currency: 'EUR' } },
+        { key: shop.apiKey },
+      );
+      return { statements: gateway.app.database.statementCount() - before, session: data.createCheckoutSession };
+    };
+    await statementsOf(''); // warm the key cache
+    const without = await statementsOf('');
+    const withIntent = await statementsOf('paymentIntent { name state amount currency createTime updateTime }');
+    expect(withIntent.session.paymentIntent).toMatchObject({ state: 'REQUIRES_PAYMENT_METHOD', amount: '2500', currency: 'EUR' });
+    expect(withIntent.statements).toBe(without.statements);
+  });
+
   it('runs the operation a request names from a document of several, every time', async () => {
     const { apiKey } = await gateway.createAccount('Two operations');
     // As GraphiQL sends its example: the whole document, and the name of the operation to run.

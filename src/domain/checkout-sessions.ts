@@ -144,6 +144,8 @@ export interface CreateResult {
   session: CheckoutSession;
   /** True when an earlier request with the same idempotency key created this session. */
   replayed: boolean;
+  /** The payment intent created with the session; absent on a replay, which did not read it. */
+  paymentIntent?: PaymentIntent;
 }
 
 const sessionWriter = new RowWriter(checkoutSessionTable, 'session_');
@@ -218,7 +220,7 @@ export async function createCheckoutSession(
   if (!key) {
     // A single statement is a transaction of its own.
     await createStatement.run(deps.db, values);
-    return { session, replayed: false };
+    return { session, replayed: false, paymentIntent: intent };
   }
 
   return deps.db.transaction(async (tx) => {
@@ -251,7 +253,7 @@ export async function createCheckoutSession(
       return { session: effectiveSession(row, now), replayed: true };
     }
     await createStatement.run(tx, values);
-    return { session, replayed: false };
+    return { session, replayed: false, paymentIntent: intent };
   });
 }
 

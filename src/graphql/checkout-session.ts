@@ -197,6 +197,9 @@ builder.mutationFields((t) => ({
       const accountId = requireAccountId(ctx);
       const result = await createCheckoutSession(ctx.deps, accountId, input, ctx.idempotencyKey);
       if (result.replayed) ctx.idempotentReplayed = true;
+      // The create wrote the intent: `paymentIntent { … }` reads it from the request's loader
+      // instead of a second statement.
+      if (result.paymentIntent) PaymentIntentRef.getDataloader(ctx).prime(result.paymentIntent.id, result.paymentIntent);
       return result.session;
     },
   }),

@@ -32,6 +32,11 @@ export const CREATE_MUTATION = `mutation Create($input: CreateCheckoutSessionInp
   createCheckoutSession(input: $input) { id name state amount currency url expireTime }
 }`;
 
+/** The same with the payment intent selected (what a merchant's server may read back too). */
+export const CREATE_MUTATION_WITH_INTENT = `mutation CreateWithIntent($input: CreateCheckoutSessionInput!) {
+  createCheckoutSession(input: $input) { id name state amount currency url expireTime paymentIntent { name state amount currency } }
+}`;
+
 export const CREATE_INPUT = {
   amount: '10000',
   currency: 'GBP',

@@ -51,29 +51,51 @@ export async function alternate(
   return { baseline: combineWindows(sides.baseline), gateway: combineWindows(sides.gateway) };
 }
 
+/**
+ * Runs each side in turn, `windows` times, forwards then backwards (A B C, C B A, A B C, …), so
+ * that a change in the machine's load during the run falls on every side alike.
+ */
+export async function alternateSides<K extends string>(
+  windows: number,
+  totalSeconds: number,
+  sides: Record<K, (seconds: number) => Promise<LoadWindow>>,
+): Promise<Record<K, LoadResult>> {
+  const seconds = totalSeconds / windows;
+  const names = Object.keys(sides) as K[];
+  const measured = new Map<K, LoadWindow[]>(names.map((name) => [name, []]));
+  for (let i = 0; i < windows; i += 1) {
+    for (const name of i % 2 === 0 ? names : [...names].reverse()) measured.get(name)!.push(await sides[name](seconds));
+  }
+  return Object.fromEntries(names.map((name) => [name, combineWindows(measured.get(name)!)])) as Record<K, LoadResult>;
+}
+
 export interface HttpLoad {
   url: string;
+  /** POST (the default, with `body`) or GET. */
+  method?: 'POST' | 'GET';
   headers: Record<string, string>;
-  body: string;
+  body?: string;
   connections: number;
   durationSeconds: number;
+  /** A request unanswered after this long counts as failed (default 10 s). */
+  timeoutSeconds?: number;
   /** A response body that fails this counts as failed (GraphQL answers errors with 200). */
   verifyBody: (body: string) => boolean;
 }
 
-/** POSTs `body` over `connections` keep-alive connections for `durationSeconds`. */
+/** Sends the request over `connections` keep-alive connections for `durationSeconds`. */
 export function httpLoad(load: HttpLoad): Promise<LoadWindow> {
   const samples: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url: load.url,
-        method: 'POST',
+        method: load.method ?? 'POST',
         headers: load.headers,
         body: load.body,
         connections: load.connections,
         duration: load.durationSeconds,
-        timeout: 10,
+        timeout: load.timeoutSeconds ?? 10,
         verifyBody: (body) => load.verifyBody(String(body ?? '')),
       },
       (error, result) => {

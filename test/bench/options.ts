@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['create', 'read', 'fanout', 'webhooks'] as const;
+export const PHASES = ['create', 'create-intent', 'read', 'fanout', 'webhooks', 'scale'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -17,6 +17,8 @@ export interface BenchOptions {
   poolSize: number;
   /** WEB_CONCURRENCY of the gateway: server processes sharing its port. */
   workers: number;
+  /** Sessions of the scale phase's large account. */
+  scaleSessions: number;
   phases: Set<Phase>;
   json: boolean;
   write: boolean;
@@ -34,6 +36,7 @@ const USAGE = `npm run bench -- [options]
   --pool <n>          DATABASE_POOL_SIZE of the gateway, and the baseline's pool (default 10)
   --workers <n>       WEB_CONCURRENCY of the gateway (default 1, as npm start); the pool is split
                       between them, so that the gateway holds --pool connections in all
+  --scale-sessions <n>  sessions of the scale phase's large account (default 1000000)
   --only <list>       comma list of phases: ${PHASES.join(',')}
   --cpu-prof <dir>    write the gateway's CPU profile (node --cpu-prof) into <dir>
   --json              print the results as JSON on stdout
@@ -58,6 +61,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       burst: { type: 'string' },
       pool: { type: 'string' },
       workers: { type: 'string' },
+      'scale-sessions': { type: 'string' },
       only: { type: 'string' },
       'cpu-prof': { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -84,6 +88,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     burst: Math.round(positive('burst', values.burst, 1000, 20_000)),
     poolSize: Math.round(positive('pool', values.pool, 10, 200)),
     workers: Math.round(positive('workers', values.workers, 1, 16)),
+    // At least a deep page's worth (10,050 rows); at most what seeds in minutes.
+    scaleSessions: Math.max(20_000, Math.round(positive('scale-sessions', values['scale-sessions'], 1_000_000, 5_000_000))),
     phases: new Set((only as Phase[] | undefined) ?? PHASES),
     json: values.json ?? false,
     write: !values['no-write'],

@@ -1,8 +1,9 @@
 /** The results as a Markdown table (for BENCHMARKS.md and the terminal) and as JSON. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { CreateFigures } from './create.js';
+import type { CreateFigures, CreateIntentFigures } from './create.js';
 import type { FanoutFigures } from './fanout.js';
 import type { ReadFigures } from './read.js';
+import { SCALE_WINDOWS, type ScaleFigures } from './scale.js';
 import type { ThroughputFigures } from './throughput.js';
 import { ratio } from './stats.js';
 import type { WebhookFigures } from './webhooks.js';
@@ -20,12 +21,24 @@ export interface BenchResults {
   date: string;
   command: string;
   machine: Machine;
-  settings: { duration: number; warmup: number; connections: number; subscribers: number; rounds: number; burst: number; poolSize: number; workers: number };
+  settings: {
+    duration: number;
+    warmup: number;
+    connections: number;
+    subscribers: number;
+    rounds: number;
+    burst: number;
+    poolSize: number;
+    workers: number;
+    scaleSessions: number;
+  };
   rss: { idleMiB: number };
   create?: CreateFigures & { ratio: number };
+  createIntent?: CreateIntentFigures;
   read?: ReadFigures & { ratio: number };
   fanout?: FanoutFigures & { ratio: number };
   webhooks?: WebhookFigures & { latencyRatio: number; throughputRatio: number };
+  scale?: ScaleFigures;
 }
 
 const START = '<!-- bench:latest:start -->';
@@ -69,6 +82,19 @@ export function markdownTable(results: BenchResults): string {
   ];
   const { create, read, fanout, webhooks } = results;
   if (create) rows.push(...throughputRows('Create', 'createCheckoutSession', create, 0.6, 50));
+  if (results.createIntent) {
+    const { with: withIntent, without, ratio: intentRatio } = results.createIntent;
+    rows.push([
+      `Create selecting paymentIntent { … }, req/s (baseline: the same create without it)`,
+      n(withIntent.throughput, 0),
+      n(without.throughput, 0),
+      n(intentRatio, 2),
+      `≥ 0.9: ${check(intentRatio >= 0.9)}`,
+    ]);
+    rows.push(['Create with / without paymentIntent: latency p50, ms', n(withIntent.latency.p50), n(without.latency.p50), n(ratio(without.latency.p50, withIntent.latency.p50), 2), '']);
+    const intentCpu = results.createIntent.serverCpuMsPerRequest;
+    rows.push(['Create with / without paymentIntent: gateway process CPU per request, ms', n(intentCpu.with, 3), n(intentCpu.without, 3), n(ratio(intentCpu.without, intentCpu.with), 2), '']);
+  }
   if (read) rows.push(...throughputRows('Read', 'checkoutSessions(first: 50) + paymentIntent.state', read, 0.5));
   if (fanout) {
     const g = fanout.gateway;
@@ -118,6 +144,63 @@ export function markdownTable(results: BenchResults): string {
   return lines.join('\n');
 }
 
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+const count = (value: number) => value.toLocaleString('en');
+
+/** The scale phase: per query large ÷ small, the raw-SQL ratios, the seed and the sizes. */
+export function markdownScale(scale: ScaleFigures, connections: number): string {
+  const { small, large } = scale.accounts;
+  const rows = scale.queries.map((q) => [
+    q.query,
+    `${n(q.small.throughput, 0)}${q.small.failed ? ` (${q.small.failed} failed)` : ''}`,
+    `${n(q.large.throughput, 0)}${q.large.failed ? ` (${q.large.failed} failed)` : ''}`,
+    n(q.ratio, 2),
+    `${n(q.small.latency.p50)} / ${n(q.large.latency.p50)}`,
+    `${n(q.oneClient.small)} / ${n(q.oneClient.large)}`,
+    `≥ 0.9: ${check(q.ratio >= 0.9)}`,
+  ]);
+  const header = [
+    'Query (50 per page, with paymentIntent state)',
+    `200 sessions, req/s`,
+    `${count(large.sessions)} sessions, req/s`,
+    'Large ÷ small',
+    `p50 small / large, ms (${connections} clients)`,
+    'p50 small / large, ms (one client)',
+    'Target',
+  ];
+  const table = (head: string[], body: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  const raw = (['small', 'large'] as const).map((size) => {
+    const r = scale.raw[size];
+    return [
+      `first page, ${size === 'small' ? '200' : count(large.sessions)} sessions`,
+      n(r.gateway.throughput, 0),
+      n(r.baseline.throughput, 0),
+      n(r.ratio, 2),
+      `${n(r.gateway.latency.p50)} / ${n(r.baseline.latency.p50)}`,
+      `≥ 0.5: ${check(r.ratio >= 0.5)}`,
+    ];
+  });
+  const sizes = scale.sizes.flatMap((relation) => [
+    [`**${relation.table}**`, count(relation.rows), mib(relation.tableBytes), mib(relation.indexBytes), mib(relation.totalBytes)],
+    ...relation.indexes.map((index) => [`&nbsp;&nbsp;${index.name}`, '', '', mib(index.bytes), '']),
+  ]);
+  const mix = (c: typeof small) =>
+    `${count(c.sessions)} sessions (${count(c.open)} OPEN, ${count(c.complete)} COMPLETE, ${count(c.expired)} EXPIRED; ${count(c.sharedReference)} with clientReferenceId ${'`'}customer_42${'`'}), ${count(c.events)} events`;
+  return [
+    `Seeded with SQL in ${n(scale.seedSeconds)} s (then VACUUM ANALYZE ${n(scale.vacuumSeconds)} s): large account ${mix(large)}; small account ${mix(small)}.`,
+    '',
+    table(header, rows),
+    '',
+    `Read against the baseline's SQL (the same first page, one statement from postgres.js), ${connections} clients, in the same alternating windows:`,
+    '',
+    table(['First page', 'Gateway req/s', 'Baseline req/s', 'Ratio', 'p50 gateway / baseline, ms', 'Target'], raw),
+    '',
+    'Sizes after seeding (the whole database, MiB; rows as estimated by ANALYZE):',
+    '',
+    table(['Table / index', 'Rows', 'Table (with TOAST)', 'Indexes', 'Total'], sizes),
+  ].join('\n');
+}
+
 export function markdownReport(results: BenchResults): string {
   const m = results.machine;
   const s = results.settings;
@@ -134,6 +217,7 @@ export function markdownReport(results: BenchResults): string {
     markdownTable(results),
     '',
     'Ratio: gateway ÷ baseline for throughput, baseline ÷ gateway for latency (1.00 = as fast as the baseline).',
+    ...(results.scale ? ['', `Scale (${count(s.scaleSessions)} sessions against 200, ${SCALE_WINDOWS} alternating windows of ${s.duration / SCALE_WINDOWS} s per account and query):`, '', markdownScale(results.scale, s.connections)] : []),
   ].join('\n');
 }
 
