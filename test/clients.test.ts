@@ -216,15 +216,9 @@ describe('normalised caches', () => {
     const embedded = Object.values(schema.getTypeMap()).filter(
       (type) => isObjectType(type) && !type.name.startsWith('__') && !('id' in type.getFields()) && !/^(Query|Mutation|Subscription|PageInfo)$|(Connection|Edge)$/.test(type.name),
     );
-    expect(embedded.map((type) => type.name).sort()).toEqual([
-      'CreateAccountPayload',
-      'CreateWebhookEndpointPayload',
-      'DeleteWebhookEndpointPayload',
-      'PaymentError',
-      'ResendWebhookEventPayload',
-      'RotateWebhookEndpointSecretPayload',
-      'UpdateWebhookEndpointPayload',
-    ]);
+    // Only mutation payloads and the payment error may lack an id: anything else a client sees is a Node.
+    expect(embedded.map((type) => type.name).filter((name) => !/Payload$/.test(name))).toEqual(['PaymentError']);
+    expect(embedded.length).toBeGreaterThan(6);
     const client = new Client({
       url: `${gateway.url}/graphql`,
       fetchOptions: { headers: { authorization: `Api-Key ${shop.apiKey}` } },
