@@ -51,7 +51,12 @@ describe('event sequence and payment_failed', () => {
     const paid = await submitCard(session.url, form);
     expect(paid.status).toBe(303);
 
-    const items = (await ws.waitFor(seen + 5)).slice(seen).map((item) => item.events);
+    const items = await eventually(() => {
+      const received = ws.items.slice(seen).map((item) => item.events);
+      return received.some((event) => event.type === 'checkout_session.paid') && received.some((event) => event.checkoutSession.name === other.name)
+        ? received
+        : undefined;
+    }, () => 'the paid event');
     const ofSession = items.filter((event) => event.checkoutSession.name === session.name);
     expect(ofSession.map((event) => [event.type, event.sequence])).toEqual([
       ['checkout_session.created', 1],
