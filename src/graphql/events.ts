@@ -87,7 +87,7 @@ function liveSessionOf(event: EventRecord, ctx: GraphQLContext, delivered: boole
 }
 
 export const CheckoutSessionEventRef = builder.loadableNode('CheckoutSessionEvent', {
-  description: `Something that happened to a checkout session: ${EVENT_TYPES.join(', ')}. Events are kept ${EVENT_RETENTION_DAYS} days.`,
+  description: `Something that happened to a checkout session or its payment: ${EVENT_TYPES.join(', ')}. Events are kept ${EVENT_RETENTION_DAYS} days.`,
   id: {
     resolve: (event: EventRecord) => event.id,
     description:
