@@ -218,10 +218,13 @@ describe('normalised caches', () => {
     );
     expect(embedded.map((type) => type.name).sort()).toEqual([
       'CreateAccountPayload',
+      'CreateApiKeyPayload',
       'CreateWebhookEndpointPayload',
       'DeleteWebhookEndpointPayload',
       'PaymentError',
       'ResendWebhookEventPayload',
+      'RevokeApiKeyPayload',
+      'RollApiKeyPayload',
       'RotateWebhookEndpointSecretPayload',
       'UpdateWebhookEndpointPayload',
     ]);
