@@ -80,7 +80,7 @@ describe('the schema beyond the contract', () => {
     const objects = Object.values(schema.getTypeMap()).filter((type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith('__'));
     const withId = objects.filter((type) => 'id' in type.getFields());
     expect(withId.map((type) => type.name).sort()).toEqual([
-      'Account', 'CheckoutSession', 'CheckoutSessionEvent', 'CheckoutSessionSnapshot', 'PaymentIntent', 'WebhookAttempt', 'WebhookDelivery', 'WebhookEndpoint',
+      'Account', 'ApiKey', 'CheckoutSession', 'CheckoutSessionEvent', 'CheckoutSessionSnapshot', 'PaymentIntent', 'WebhookAttempt', 'WebhookDelivery', 'WebhookEndpoint',
     ]);
     for (const type of withId) expect(type.getInterfaces().map((i) => i.name), type.name).toEqual(['Node']);
     const event = (schema.getType('CheckoutSessionEvent') as GraphQLObjectType).getFields();

@@ -500,7 +500,8 @@ describe('subscriptions give the same events and errors through both executors',
    * Both streams once they have settled: nothing new for a while, and as much on each side (a
    * replay can arrive in bursts on a busy machine), or 15 s gone, when the difference is the answer.
    */
-  async function deliveredPair(one: Collected, other: Collected): Promise<{ items: unknown[]; errors: unknown[] }[]> {
+  type Delivered = { items: unknown[]; errors: unknown[] };
+  async function deliveredPair(one: Collected, other: Collected): Promise<[Delivered, Delivered]> {
     const opened = Date.now();
     const count = (subscription: Collected) => subscription.items.length + subscription.errors.length;
     for (let seen = [-1, -1]; ; ) {
@@ -512,7 +513,10 @@ describe('subscriptions give the same events and errors through both executors',
       await new Promise((resolve) => setTimeout(resolve, 700));
     }
     await Promise.all([one.close(), other.close()]);
-    return [one, other].map((subscription) => ({ items: subscription.items, errors: subscription.errors }));
+    return [
+      { items: one.items, errors: one.errors },
+      { items: other.items, errors: other.errors },
+    ];
   }
 
   function subscriptions(): Operation[] {

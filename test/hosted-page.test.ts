@@ -255,7 +255,12 @@ describe('paying', () => {
       [false, 'insufficient_funds', '9995'],
       [true, null, '4242'],
     ]);
-    expect(await eventTypesOf(session)).toEqual(['checkout_session.created', 'checkout_session.paid']);
+    expect(await eventTypesOf(session)).toEqual([
+      'checkout_session.created',
+      'payment_intent.payment_failed',
+      'payment_intent.payment_failed',
+      'checkout_session.paid',
+    ]);
   });
 
   it('rejects an invalid number, a past expiry and missing fields with clear messages and no charge attempt', async () => {

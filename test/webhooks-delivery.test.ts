@@ -103,11 +103,12 @@ describe('delivery', () => {
     expect(request.headers['webhook-id']).toBe(payload.id);
     expect(Math.abs(Number(request.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(300);
     expect(request.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
-    expect(Object.keys(payload)).toEqual(['id', 'type', 'create_time', 'data']);
+    expect(Object.keys(payload)).toEqual(['id', 'type', 'create_time', 'sequence', 'data']);
     expect(payload).toEqual({
       id: delivery.event.id,
       type: 'checkout_session.created',
       create_time: session.createTime,
+      sequence: 1,
       data: {
         checkout_session: {
           name: session.name,

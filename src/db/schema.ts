@@ -41,10 +41,16 @@ export const apiKeyTable = pgTable(
     keyHash: text('key_hash').notNull(),
     /** The first characters of the key, so that a user can tell keys apart. */
     keyPrefix: text('key_prefix').notNull(),
+    /** The account's own label for the key, to tell keys apart. */
+    displayName: text('display_name').notNull().default('API key'),
     createTime: time('create_time').notNull().defaultNow(),
     revokeTime: time('revoke_time'),
+    /** After this the key no longer works, as if revoked then; null for a key without expiry. */
+    expireTime: time('expire_time'),
+    /** Written at most once a minute per key and process, after the request, never in its path. */
+    lastUsedTime: time('last_used_time'),
   },
-  (t) => [uniqueIndex('api_key_key_hash_idx').on(t.keyHash)],
+  (t) => [uniqueIndex('api_key_key_hash_idx').on(t.keyHash), index('api_key_account_create_idx').on(t.accountId, t.createTime, t.id)],
 );
 
 export const checkoutSessionTable = pgTable(
@@ -134,6 +140,11 @@ export const eventTable = pgTable(
     accountId: text('account_id').notNull(),
     type: text('type').notNull(),
     checkoutSessionId: text('checkout_session_id'),
+    /**
+     * 1, 2, 3 … per checkout session, so a receiver can order one session's events. Drawn while
+     * the session is locked (or by the create, which writes 1), so two writers never share one.
+     */
+    sessionSequence: integer('session_sequence'),
     /** The webhook payload's `data` object, as it was when the event happened. */
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     createTime: time('create_time').notNull(),

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { accountTable, apiKeyTable } from '../db/schema.js';
 import { newId, randomToken } from './ids.js';
@@ -15,12 +15,12 @@ export function accountName(accountId: string): string {
   return `accounts/${accountId}`;
 }
 
-function hashKey(key: string): string {
+export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
 /** A new account key: `sk_` and 32 base62 characters (about 190 random bits). */
-function generateApiKey(): string {
+export function generateApiKey(): string {
   return `sk_${randomToken(32)}`;
 }
 
@@ -31,6 +31,7 @@ export async function createApiKey(db: Db, accountId: string): Promise<string> {
     accountId,
     keyHash: hashKey(key),
     keyPrefix: key.slice(0, 7),
+    displayName: 'Demo key',
   });
   return key;
 }
@@ -45,6 +46,7 @@ export async function createAccount(db: Db, displayName: string): Promise<{ acco
       accountId: row!.id,
       keyHash: hashKey(key),
       keyPrefix: key.slice(0, 7),
+      displayName: 'Default key',
     });
     return row!;
   });
@@ -80,8 +82,12 @@ function remember<V>(cache: Map<string, V>, key: string, value: V) {
   cache.set(key, value);
 }
 
-/** The condition a key must meet to be used; key expiry, when it comes, belongs here too. */
-const keyIsLive = () => isNull(apiKeyTable.revokeTime);
+/** The condition a key must meet to be used: an expired key counts as a revoked one. */
+const keyIsLive = () =>
+  and(isNull(apiKeyTable.revokeTime), or(isNull(apiKeyTable.expireTime), gt(apiKeyTable.expireTime, sql`now()`)));
+
+/** "Last used" is written at most this often per key and process, so requests never wait on it. */
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * Resolves `Authorization: Api-Key …` values. Every request pays for one look-up, so:
@@ -96,6 +102,8 @@ export class ApiKeyAuthenticator {
   private readonly cache = new Map<string, { accountId: string; keyId: string; expires: number }>();
   private readonly unknown = new Map<string, number>();
   private readonly watchers = new Map<string, Set<() => void>>();
+  /** When each key's "last used" was last written from here. */
+  private readonly lastUsedWritten = new Map<string, number>();
   private readonly failures: RateLimiter;
   private readonly adminHash: Buffer | undefined;
   private readonly cacheMs: number;
@@ -126,14 +134,17 @@ export class ApiKeyAuthenticator {
     if (!key.startsWith('sk_')) return null;
     const now = Date.now();
     const cached = this.cache.get(hash);
-    if (cached && cached.expires > now) return { role: 'account', accountId: cached.accountId, keyId: cached.keyId };
+    if (cached && cached.expires > now) {
+      this.noteUse(cached.keyId, now);
+      return { role: 'account', accountId: cached.accountId, keyId: cached.keyId };
+    }
     this.failures.check(clientAddress, now);
     if ((this.unknown.get(hash) ?? 0) > now) {
       this.failures.spend(clientAddress, now);
       return null;
     }
     const [row] = await this.db
-      .select({ accountId: apiKeyTable.accountId, keyId: apiKeyTable.id })
+      .select({ accountId: apiKeyTable.accountId, keyId: apiKeyTable.id, expireTime: apiKeyTable.expireTime })
       .from(apiKeyTable)
       .where(and(eq(apiKeyTable.keyHash, hash), keyIsLive()));
     if (!row) {
@@ -142,8 +153,33 @@ export class ApiKeyAuthenticator {
       this.failures.spend(clientAddress, now);
       return null;
     }
-    remember(this.cache, hash, { accountId: row.accountId, keyId: row.keyId, expires: now + this.cacheMs });
+    // A key that expires sooner than the cache period stops at its expiry exactly.
+    const expires = Math.min(now + this.cacheMs, row.expireTime?.getTime() ?? Number.POSITIVE_INFINITY);
+    remember(this.cache, hash, { accountId: row.accountId, keyId: row.keyId, expires });
+    this.noteUse(row.keyId, now);
     return { role: 'account', accountId: row.accountId, keyId: row.keyId };
+  }
+
+  /**
+   * Records that a key was used, at most once a minute per key, after the request and without
+   * waiting: a write per request would double the cost of every read. A failed write is skipped
+   * (the next minute writes again).
+   */
+  private noteUse(keyId: string, now: number) {
+    if ((this.lastUsedWritten.get(keyId) ?? 0) > now - LAST_USED_RESOLUTION_MS) return;
+    remember(this.lastUsedWritten, keyId, now);
+    const usedAt = new Date(now);
+    // Other processes write too: only ever move the time forward.
+    setImmediate(() => {
+      this.db
+        .update(apiKeyTable)
+        .set({ lastUsedTime: usedAt })
+        .where(and(eq(apiKeyTable.id, keyId), or(isNull(apiKeyTable.lastUsedTime), lt(apiKeyTable.lastUsedTime, usedAt))))
+        .then(
+          () => {},
+          () => {},
+        );
+    });
   }
 
   /**

@@ -47,8 +47,8 @@ export function checkoutSessionUrl(publicUrl: string, session: CheckoutSession):
 export function parseResourceName(
   name: string,
   accountId: string,
-  collection: 'checkout-sessions' | 'payment-intents' | 'events' | 'webhook-endpoints',
-  prefix: 'cs' | 'pi' | 'evt' | 'we',
+  collection: 'checkout-sessions' | 'payment-intents' | 'events' | 'webhook-endpoints' | 'api-keys',
+  prefix: 'cs' | 'pi' | 'evt' | 'we' | 'key',
 ): string {
   const parts = name.split('/');
   if (parts.length !== 4 || parts[0] !== 'accounts' || !hasPrefix(parts[1]!, 'acct') || parts[2] !== collection || !hasPrefix(parts[3]!, prefix)) {
@@ -66,6 +66,7 @@ const RESOURCE_LABELS = {
   'payment-intents': 'Payment intent',
   events: 'Event',
   'webhook-endpoints': 'Webhook endpoint',
+  'api-keys': 'API key',
 } as const;
 
 export function effectiveSession(row: CheckoutSessionRow, now = new Date()): CheckoutSession {

@@ -4,7 +4,12 @@ import { PreparedStatement } from '../db/rows.js';
 import { newId } from './ids.js';
 import { formatInstant } from './time.js';
 
-export const EVENT_TYPES = ['checkout_session.created', 'checkout_session.paid', 'checkout_session.expired'] as const;
+export const EVENT_TYPES = [
+  'checkout_session.created',
+  'checkout_session.paid',
+  'checkout_session.expired',
+  'payment_intent.payment_failed',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The NOTIFY channel on which committed events are announced to every process. */
@@ -41,10 +46,17 @@ export interface NewEvent {
 export function eventStatement(alongside?: SQL): SQL {
   const p = (name: keyof ReturnType<typeof eventValues>) => sql.placeholder(name);
   // Selecting the row from `lock` takes the account's lock before the sequence number is drawn.
+  // The session's own sequence is one more than its last event's: every writer of a session's
+  // events holds the session row's lock from an earlier statement (pay, expire, a decline), and
+  // a create's statement writes the first, so no two events of a session draw one number.
   return sql`
     with ${alongside ? sql`${alongside}, ` : sql.empty()}lock as (${accountEventLogLock(p('eventAccountId'))}), inserted as (
-      insert into event (id, account_id, type, checkout_session_id, data, create_time)
+      insert into event (id, account_id, type, checkout_session_id, session_sequence, data, create_time)
       select ${p('eventId')}, ${p('eventAccountId')}, ${p('eventType')}, ${p('eventCheckoutSessionId')},
+             case when ${p('eventCheckoutSessionId')}::text is null then null else coalesce((
+               select max(previous.session_sequence) from event previous
+               where previous.account_id = ${p('eventAccountId')} and previous.checkout_session_id = ${p('eventCheckoutSessionId')}
+             ), 0) + 1 end,
              ${p('eventData')}::jsonb, ${p('eventCreateTime')}::timestamptz
       from lock
       returning id, sequence

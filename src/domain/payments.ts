@@ -13,11 +13,14 @@ import {
   effectiveSession,
   lockCheckoutSession,
   recordCheckoutSessionEvent,
+  toCheckoutSessionResource,
   type CheckoutSession,
   type DomainDeps,
 } from './checkout-sessions.js';
 import { badInput, notFound, type InputIssue } from './errors.js';
+import { recordEvent } from './events.js';
 import { hasPrefix, newId, randomToken } from './ids.js';
+import { formatInstant } from './time.js';
 
 // ---------------------------------------------------------------------------------------------
 // Cards
@@ -312,6 +315,28 @@ export async function payCheckoutSession(deps: PaymentDeps, sessionId: string, i
         .update(paymentIntentTable)
         .set({ lastErrorCode: result.declineCode, lastErrorMessage: result.message, updateTime: now })
         .where(eq(paymentIntentTable.id, row.paymentIntentId));
+      // In the decline's transaction and under the session's lock, like every event of the session.
+      await recordEvent(tx, {
+        accountId: row.accountId,
+        type: 'payment_intent.payment_failed',
+        checkoutSessionId: row.id,
+        data: {
+          payment_intent: {
+            name: intentName,
+            state: 'REQUIRES_PAYMENT_METHOD',
+            amount: row.amount.toString(),
+            currency: row.currency,
+            checkout_session: `accounts/${row.accountId}/checkout-sessions/${row.id}`,
+            last_payment_error: { code: result.declineCode, message: result.message },
+            card_brand: card.brand,
+            card_last4: card.last4,
+            create_time: formatInstant(row.createTime),
+            update_time: formatInstant(now),
+          },
+          checkout_session: toCheckoutSessionResource(session, deps.publicUrl),
+        },
+        createTime: now,
+      });
       return { outcome: 'declined', session, declineCode: result.declineCode, message: result.message };
     }
 

@@ -402,7 +402,7 @@ export function webhookBody(event: EventRecord): string {
   for (const [key, value] of Object.entries(event.data)) {
     data[key] = value && typeof value === 'object' && !Array.isArray(value) ? inFieldOrder(value as Record<string, unknown>) : value;
   }
-  return JSON.stringify({ id: event.id, type: event.type, create_time: event.createTime.toISOString(), data });
+  return JSON.stringify({ id: event.id, type: event.type, create_time: event.createTime.toISOString(), sequence: event.sessionSequence, data });
 }
 
 export interface SendResult {

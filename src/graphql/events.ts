@@ -19,6 +19,7 @@ import { EVENT_TYPES, eventName, type EventType } from '../domain/events.js';
 import { builder } from './builder.js';
 import { checkPageSize, MAX_PAGE_SIZE } from './pagination.js';
 import { CheckoutSessionRef } from './checkout-session.js';
+import { PaymentErrorRef } from './payment-intent.js';
 import { CheckoutSessionSnapshotRef, type CheckoutSessionSnapshot } from './checkout-session-snapshot.js';
 import { requireAccountId, type GraphQLContext } from './context.js';
 
@@ -27,6 +28,7 @@ const EVENT_TYPE_VALUES = {
   CHECKOUT_SESSION_CREATED: 'checkout_session.created',
   CHECKOUT_SESSION_PAID: 'checkout_session.paid',
   CHECKOUT_SESSION_EXPIRED: 'checkout_session.expired',
+  PAYMENT_INTENT_PAYMENT_FAILED: 'payment_intent.payment_failed',
 } as const satisfies Record<string, EventType>;
 
 export type EventTypeValue = keyof typeof EVENT_TYPE_VALUES;
@@ -51,8 +53,18 @@ export const EventTypeEnum = builder.enumType('EventType', {
     CHECKOUT_SESSION_CREATED: { description: 'A checkout session was created (`checkout_session.created`).' },
     CHECKOUT_SESSION_PAID: { description: 'A checkout session was paid and is now COMPLETE (`checkout_session.paid`).' },
     CHECKOUT_SESSION_EXPIRED: { description: 'A checkout session expired, or was expired, without payment (`checkout_session.expired`).' },
+    PAYMENT_INTENT_PAYMENT_FAILED: {
+      description: 'A payment attempt on a checkout session was declined; the session stays OPEN (`payment_intent.payment_failed`).',
+    },
   } as const satisfies Record<EventTypeValue, { description: string }>,
 });
+
+/** The payment intent a `payment_intent.payment_failed` event recorded; undefined for other events. */
+function paymentFailureOf(event: EventRecord) {
+  if (event.type !== 'payment_intent.payment_failed') return undefined;
+  return (event.data as { payment_intent?: { last_payment_error: { code: string; message: string }; card_brand: string; card_last4: string } })
+    .payment_intent;
+}
 
 /**
  * A live event reaches every subscriber of its account as one shared object (EventHub hands the
@@ -75,7 +87,7 @@ function liveSessionOf(event: EventRecord, ctx: GraphQLContext, delivered: boole
 }
 
 export const CheckoutSessionEventRef = builder.loadableNode('CheckoutSessionEvent', {
-  description: `Something that happened to a checkout session: ${EVENT_TYPES.join(', ')}. Events are kept ${EVENT_RETENTION_DAYS} days.`,
+  description: `Something that happened to a checkout session or its payment: ${EVENT_TYPES.join(', ')}. Events are kept ${EVENT_RETENTION_DAYS} days.`,
   id: {
     resolve: (event: EventRecord) => event.id,
     description:
@@ -89,6 +101,28 @@ export const CheckoutSessionEventRef = builder.loadableNode('CheckoutSessionEven
       resolve: (event) => eventName(event.accountId, event.id),
     }),
     type: t.exposeString('type', { description: `One of ${EVENT_TYPES.join(', ')}: the string webhooks carry as \`type\`.` }),
+    sequence: t.int({
+      description:
+        'The event\'s place among its checkout session\'s events: 1 for `checkout_session.created`, then 2, 3, … in the order they happened. Webhooks carry it as `sequence`, so a receiver can tell when events arrive out of order.',
+      // Every event today is a session's; the migration numbered the ones written before the column.
+      resolve: (event) => event.sessionSequence ?? 0,
+    }),
+    paymentError: t.field({
+      type: PaymentErrorRef,
+      nullable: true,
+      description: 'For `payment_intent.payment_failed`: why the attempt was declined. Null for other events.',
+      resolve: (event) => paymentFailureOf(event)?.last_payment_error ?? null,
+    }),
+    cardBrand: t.string({
+      nullable: true,
+      description: 'For `payment_intent.payment_failed`: the declined card\'s brand, such as "visa". Null for other events.',
+      resolve: (event) => paymentFailureOf(event)?.card_brand ?? null,
+    }),
+    cardLast4: t.string({
+      nullable: true,
+      description: 'For `payment_intent.payment_failed`: the last four digits of the declined card. Null for other events.',
+      resolve: (event) => paymentFailureOf(event)?.card_last4 ?? null,
+    }),
     createTime: t.expose('createTime', { type: 'DateTime', description: 'When the change happened.' }),
     checkoutSession: t.field({
       type: CheckoutSessionRef,

@@ -14,6 +14,7 @@ const NODE_ID_PREFIXES = {
   WebhookEndpoint: 'we',
   WebhookDelivery: 'whd',
   WebhookAttempt: 'wha',
+  ApiKey: 'key',
 } as const satisfies Record<string, IdPrefix>;
 
 export type NodeTypeName = keyof typeof NODE_ID_PREFIXES;

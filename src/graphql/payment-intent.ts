@@ -13,7 +13,7 @@ export const PaymentIntentStateEnum = builder.enumType('PaymentIntentState', {
   } as const,
 });
 
-const PaymentErrorRef = builder.objectRef<{ code: string; message: string }>('PaymentError').implement({
+export const PaymentErrorRef = builder.objectRef<{ code: string; message: string }>('PaymentError').implement({
   description: 'Why a payment attempt failed.',
   fields: (t) => ({
     code: t.exposeString('code', { description: 'The reason as a code, such as "card_declined" or "insufficient_funds".' }),
