@@ -15,6 +15,7 @@ import { DomainError } from './domain/errors.js';
 import { EventHub } from './domain/event-stream.js';
 import { webhookSettingsFromConfig } from './domain/webhooks.js';
 import { RateLimiter } from './domain/rate-limit.js';
+import { openRateLimitStore } from './rate-limit-stores.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
 import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, createMaskError, idempotentReplayPlugin, rateLimitStatusPlugin } from './graphql/yoga-plugins.js';
@@ -77,6 +78,8 @@ export interface App {
   readonly logger: Logger;
   /** Set on an embedded database outside production: the demo account's key for this run. */
   readonly demoApiKey: string | undefined;
+  /** Where rate limits are counted, in words (Redis, the machine's cluster, this process). */
+  readonly rateLimitScope: string;
 }
 
 /** Choices for tests, not for deployments: the differential test runs both executors on one database. */
@@ -103,7 +106,9 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   const eventHub = new EventHub(logger);
   const webhookSettings = webhookSettingsFromConfig(config, (message) => logger.warn(message));
 
-  const rateLimiter = new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst);
+  // Shared through Redis, or by a cluster's workers, or per process: see openRateLimitStore.
+  const rateLimits = openRateLimitStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
+  const rateLimiter = new RateLimiter(rateLimits, 'requests', config.rateLimitPerSecond, config.rateLimitBurst);
 
   /**
    * Resolves the caller's key and charges its rate limit (throws RATE_LIMITED when spent, or
@@ -111,7 +116,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
    */
   async function authenticate(authorization: unknown, clientAddress: string | undefined): Promise<Principal | null> {
     const principal = await authenticator!.authenticate(typeof authorization === 'string' ? authorization : null, clientAddress);
-    if (principal) rateLimiter.take(principal.role === 'account' ? principal.accountId : 'admin');
+    if (principal) await rateLimiter.take(principal.role === 'account' ? principal.accountId : 'admin');
     return principal;
   }
 
@@ -242,6 +247,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
     get demoApiKey() {
       return demoApiKey;
     },
+    rateLimitScope: rateLimits.scope,
     async start() {
       database = options.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
       await database.migrate();
@@ -250,6 +256,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
         cacheMs: config.apiKeyCacheMs,
         failuresPerSecond: config.authFailuresPerSecond,
         failureBurst: config.authFailureBurst,
+        failureStore: rateLimits,
       });
 
       if (database.kind === 'pglite' && !config.production) {
@@ -378,6 +385,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       clearTimeout(deadline);
       await yoga.dispose();
       if (!options.database) await database?.close();
+      await rateLimits.close();
     },
   };
 }
