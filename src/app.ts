@@ -20,7 +20,8 @@ import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
 import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, createMaskError, idempotentReplayPlugin, rateLimitStatusPlugin } from './graphql/yoga-plugins.js';
 import { createHostedPages } from './hosted/routes.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, withLogContext, type Logger } from './logger.js';
+import { requestIdFrom } from './request-id.js';
 import { createRestApi } from './rest/routes.js';
 import { startWorkers, type Workers } from './workers/index.js';
 
@@ -63,6 +64,14 @@ function lingeringClose(socket: Socket) {
   socket.once('end', () => socket.destroy());
   socket.end();
   socket.resume();
+}
+
+/** How a request reached us, for its log lines: GraphQL over HTTP or SSE, REST, the hosted page. */
+function transportOf(req: IncomingMessage, path: string): string {
+  if (path.startsWith('/graphql')) return String(req.headers.accept ?? '').includes('text/event-stream') ? 'sse' : 'http';
+  if (path.startsWith('/v1/')) return 'rest';
+  if (path.startsWith('/checkout')) return 'hosted';
+  return 'http';
 }
 
 function isLoopback(address: string | undefined): boolean {
@@ -210,8 +219,33 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   const connections = new Set<Socket>();
   const requestsInHand = new WeakMap<Socket, IncomingMessage>();
 
+  /**
+   * Every request runs with its id (the client's `X-Request-Id` when sane, or a new one) in its
+   * async context, so each log line it causes carries it; the id is returned on the response,
+   * and one line per request says how it ended.
+   */
   function route(req: IncomingMessage, res: ServerResponse) {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
     const path = req.url ?? '/';
+    const transport = transportOf(req, path);
+    withLogContext({ requestId, transport }, () => {
+      const started = performance.now();
+      const quiet = path === '/healthz' || path === '/readyz';
+      res.once('close', () => {
+        logger[quiet ? 'debug' : 'info']('request', {
+          method: req.method,
+          path: path.split('?', 1)[0],
+          status: res.statusCode,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+          ...(res.writableFinished ? {} : { aborted: true }),
+        });
+      });
+      dispatch(req, res, path);
+    });
+  }
+
+  function dispatch(req: IncomingMessage, res: ServerResponse, path: string) {
     requestsInHand.set(req.socket, req);
     res.once('close', () => {
       if (requestsInHand.get(req.socket) === req) requestsInHand.delete(req.socket);
@@ -278,6 +312,29 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
         socket.destroySoon = () => lingeringClose(socket);
       });
       wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
+      // A WebSocket is one request: its id is returned with the 101 and carried by every line
+      // its operations log. Registered before graphql-ws's own listener, so its handlers run
+      // inside the connection's context.
+      const wsRequestIds = new WeakMap<IncomingMessage, string>();
+      wsServer.on('headers', (headers, request) => {
+        const requestId = requestIdFrom(request.headers['x-request-id']);
+        wsRequestIds.set(request, requestId);
+        headers.push(`X-Request-Id: ${requestId}`);
+      });
+      wsServer.on('connection', (socket, request) => {
+        const context = { requestId: wsRequestIds.get(request) ?? requestIdFrom(undefined), transport: 'websocket' };
+        // A socket's events arrive from the network, outside any request's async context: run
+        // each of them (its messages, hence its operations, and its close) in the connection's.
+        const emit = socket.emit;
+        socket.emit = function (this: typeof socket, ...args: Parameters<typeof emit>) {
+          return withLogContext(context, () => emit.apply(this, args));
+        } as typeof emit;
+        const started = performance.now();
+        withLogContext(context, () => logger.debug('websocket opened', { path: request.url?.split('?', 1)[0] }));
+        socket.once('close', (code: number) => {
+          logger.info('websocket closed', { code, durationMs: Math.round(performance.now() - started) });
+        });
+      });
       /** Per connection: stops watching its key for revocation. */
       const unwatchConnection = new WeakMap<object, () => void>();
       const wsCleanup = useServer(
