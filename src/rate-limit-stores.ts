@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import { RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { localRateLimitStore, type RateLimitStore } from './domain/rate-limit.js';
 import type { Logger } from './logger.js';
@@ -17,6 +18,8 @@ export interface RateLimitStoreHandle extends RateLimitStore {
  * is back on Redis as soon as Redis answers again.
  */
 function redisStore(url: string, prefix: string, logger: Logger): RateLimitStoreHandle {
+  // Loaded only when configured: a start without Redis need not pay for the client.
+  const { Redis } = createRequire(import.meta.url)('ioredis') as { Redis: new (url: string, options: RedisOptions) => RedisClient };
   const client = new Redis(url, {
     // Fail a command at once while disconnected, and within the timeout when Redis is slow:
     // the insurance counter answers instead.
