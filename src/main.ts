@@ -48,7 +48,7 @@ async function serve(config: Config) {
     rateLimits: app.rateLimitScope,
   };
   // A cluster's primary announces the address once for all its workers.
-  if (cluster.isWorker) app.logger.debug('worker listening', { ...listening, pid: process.pid });
+  if (cluster.isWorker) app.logger.debug('worker listening', listening);
   else app.logger.info('checkout gateway listening', listening);
   if (app.demoApiKey) {
     // Printed on purpose: a development convenience on the embedded database only, never in production.
@@ -63,7 +63,7 @@ async function serve(config: Config) {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      app.logger.info('shutting down', { signal, ...(cluster.isWorker ? { pid: process.pid } : {}) });
+      app.logger.info('shutting down', { signal });
       app.stop().then(
         () => process.exit(0),
         (error: unknown) => {
