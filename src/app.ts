@@ -14,6 +14,7 @@ import { DomainError } from './domain/errors.js';
 import { EventHub } from './domain/event-stream.js';
 import { webhookSettingsFromConfig } from './domain/webhooks.js';
 import { RateLimiter } from './domain/rate-limit.js';
+import { openRateLimitStore } from './rate-limit-stores.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
 import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, createMaskError, idempotentReplayPlugin, rateLimitStatusPlugin } from './graphql/yoga-plugins.js';
@@ -26,7 +27,8 @@ import { createGraphiQL, isDirectLoopback } from './http/graphiql.js';
 import { graphqlSsePlugin } from './http/graphql-sse.js';
 import { requestErrorStatusPlugin } from './http/request-error-status.js';
 import { responseHeadersPlugin } from './http/response-headers.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, withLogContext, type Logger } from './logger.js';
+import { requestIdFrom } from './request-id.js';
 import { createRestApi } from './rest/routes.js';
 import { startWorkers, type Workers } from './workers/index.js';
 
@@ -74,6 +76,15 @@ function lingeringClose(socket: Socket) {
 /** Operations one batched POST may carry. */
 const MAX_BATCH_SIZE = 10;
 
+/** How a request reached us, for its log lines: GraphQL over HTTP or SSE, REST, the hosted page. */
+function transportOf(req: IncomingMessage, path: string): string {
+  if (path.startsWith('/graphql')) return String(req.headers.accept ?? '').includes('text/event-stream') ? 'sse' : 'http';
+  if (path.startsWith('/v1/')) return 'rest';
+  if (path.startsWith('/checkout')) return 'hosted';
+  return 'http';
+}
+
+
 export interface App {
   /** Opens the database, applies migrations and starts listening; resolves once ready. */
   start(): Promise<{ port: number; url: string }>;
@@ -83,6 +94,8 @@ export interface App {
   readonly logger: Logger;
   /** Set on an embedded database outside production: the demo account's key for this run. */
   readonly demoApiKey: string | undefined;
+  /** Where rate limits are counted, in words (Redis, the machine's cluster, this process). */
+  readonly rateLimitScope: string;
 }
 
 /** Choices for tests, not for deployments: the differential test runs both executors on one database. */
@@ -109,7 +122,9 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   const eventHub = new EventHub(logger);
   const webhookSettings = webhookSettingsFromConfig(config, (message) => logger.warn(message));
 
-  const rateLimiter = new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst);
+  // Shared through Redis, or by a cluster's workers, or per process: see openRateLimitStore.
+  const rateLimits = openRateLimitStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
+  const rateLimiter = new RateLimiter(rateLimits, 'requests', config.rateLimitPerSecond, config.rateLimitBurst);
 
   /**
    * Resolves the caller's key and charges its rate limit (throws RATE_LIMITED when spent, or
@@ -117,7 +132,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
    */
   async function authenticate(authorization: unknown, clientAddress: string | undefined): Promise<Principal | null> {
     const principal = await authenticator!.authenticate(typeof authorization === 'string' ? authorization : null, clientAddress);
-    if (principal) rateLimiter.take(principal.role === 'account' ? principal.accountId : 'admin');
+    if (principal) await rateLimiter.take(principal.role === 'account' ? principal.accountId : 'admin');
     return principal;
   }
 
@@ -239,8 +254,33 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   const connections = new Set<Socket>();
   const requestsInHand = new WeakMap<Socket, IncomingMessage>();
 
+  /**
+   * Every request runs with its id (the client's `X-Request-Id` when sane, or a new one) in its
+   * async context, so each log line it causes carries it; the id is returned on the response,
+   * and one line per request says how it ended.
+   */
   function route(req: IncomingMessage, res: ServerResponse) {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
     const path = req.url ?? '/';
+    const transport = transportOf(req, path);
+    withLogContext({ requestId, transport }, () => {
+      const started = performance.now();
+      const quiet = path === '/healthz' || path === '/readyz';
+      res.once('close', () => {
+        logger[quiet ? 'debug' : 'info']('request', {
+          method: req.method,
+          path: path.split('?', 1)[0],
+          status: res.statusCode,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+          ...(res.writableFinished ? {} : { aborted: true }),
+        });
+      });
+      dispatch(req, res, path);
+    });
+  }
+
+  function dispatch(req: IncomingMessage, res: ServerResponse, path: string) {
     requestsInHand.set(req.socket, req);
     res.once('close', () => {
       if (requestsInHand.get(req.socket) === req) requestsInHand.delete(req.socket);
@@ -276,6 +316,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
     get demoApiKey() {
       return demoApiKey;
     },
+    rateLimitScope: rateLimits.scope,
     async start() {
       database = options.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
       await database.migrate();
@@ -284,6 +325,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
         cacheMs: config.apiKeyCacheMs,
         failuresPerSecond: config.authFailuresPerSecond,
         failureBurst: config.authFailureBurst,
+        failureStore: rateLimits,
       });
 
       if (database.kind === 'pglite' && !config.production) {
@@ -305,6 +347,29 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
         socket.destroySoon = () => lingeringClose(socket);
       });
       wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
+      // A WebSocket is one request: its id is returned with the 101 and carried by every line
+      // its operations log. Registered before graphql-ws's own listener, so its handlers run
+      // inside the connection's context.
+      const wsRequestIds = new WeakMap<IncomingMessage, string>();
+      wsServer.on('headers', (headers, request) => {
+        const requestId = requestIdFrom(request.headers['x-request-id']);
+        wsRequestIds.set(request, requestId);
+        headers.push(`X-Request-Id: ${requestId}`);
+      });
+      wsServer.on('connection', (socket, request) => {
+        const context = { requestId: wsRequestIds.get(request) ?? requestIdFrom(undefined), transport: 'websocket' };
+        // A socket's events arrive from the network, outside any request's async context: run
+        // each of them (its messages, hence its operations, and its close) in the connection's.
+        const emit = socket.emit;
+        socket.emit = function (this: typeof socket, ...args: Parameters<typeof emit>) {
+          return withLogContext(context, () => emit.apply(this, args));
+        } as typeof emit;
+        const started = performance.now();
+        withLogContext(context, () => logger.debug('websocket opened', { path: request.url?.split('?', 1)[0] }));
+        socket.once('close', (code: number) => {
+          logger.info('websocket closed', { code, durationMs: Math.round(performance.now() - started) });
+        });
+      });
       /** Per connection: stops watching its key for revocation. */
       const unwatchConnection = new WeakMap<object, () => void>();
       const wsCleanup = useServer(
@@ -413,6 +478,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       await yoga.dispose();
       forgetTrustedDocuments();
       if (!options.database) await database?.close();
+      await rateLimits.close();
     },
   };
 }

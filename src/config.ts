@@ -77,6 +77,13 @@ const environmentSchema = z.object({
   /** Failed key look-ups a second per client address and process (0 turns the limit off), and the burst. */
   AUTH_FAILURE_RATE_PER_SECOND: z.coerce.number().min(0).default(1),
   AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(20),
+  /** redis://… — rate limits shared by every process on every machine; unset: per machine (cluster) or process. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /** Prefix of this gateway's keys in Redis, so that several deployments may share one Redis. */
+  REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]{1,100}$/, 'must be 1 to 100 letters, digits, _, :, . or -').default('checkout-gateway'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** How long a key look-up is trusted: a revoked key's requests and streams end within it. */
   API_KEY_CACHE_TTL: z.string().default('10s').transform(positiveDuration('10s')),
@@ -129,6 +136,8 @@ export interface Config {
   rateLimitBurst: number;
   authFailuresPerSecond: number;
   authFailureBurst: number;
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   apiKeyCacheMs: number;
   shutdownTimeoutMs: number;
@@ -189,6 +198,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitBurst: e.RATE_LIMIT_BURST,
     authFailuresPerSecond: e.AUTH_FAILURE_RATE_PER_SECOND,
     authFailureBurst: e.AUTH_FAILURE_BURST,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     logLevel: e.LOG_LEVEL,
     apiKeyCacheMs: e.API_KEY_CACHE_TTL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,

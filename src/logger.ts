@@ -1,4 +1,12 @@
-/** JSON-lines logger. It is never handed card data or secrets; errors are logged with their stack. */
+/**
+ * JSON-lines logger (pino) on stderr. Each line of a request carries its request id (from the
+ * async context the request runs in); keys, secrets, card fields and credentials headers are
+ * redacted by path; errors are logged with their stack and causes, without SQL parameters.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
+import { pino, type DestinationStream } from 'pino';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -7,7 +15,46 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+/** What every line logged while handling one request carries (its id, its transport). */
+export interface LogContext {
+  requestId: string;
+  transport?: string;
+}
+const logContext = new AsyncLocalStorage<LogContext>();
+
+/** Runs `fn` (and everything it starts) as part of the request `context`. */
+export function withLogContext<T>(context: LogContext, fn: () => T): T {
+  return logContext.run(context, fn);
+}
+
+/**
+ * Fields never written, wherever they appear in a line's fields (at the top or one level down):
+ * the logger is not handed secrets on purpose; this is the net under that rule.
+ */
+const SECRET_FIELDS = [
+  'apiKey',
+  'adminApiKey',
+  'key',
+  'secret',
+  'signingSecret',
+  'previousSecret',
+  'password',
+  'token',
+  'csrf',
+  'cardNumber',
+  'number',
+  'cvc',
+  'cvv',
+  'securityCode',
+  'expiry',
+  'card',
+];
+const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie', 'x-api-key'];
+const REDACT_PATHS = [
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((field) => `*.${field}`),
+  ...SECRET_HEADERS.flatMap((header) => [`headers["${header}"]`, `*.headers["${header}"]`]),
+];
 
 /** What PostgreSQL (postgres.js, PGlite) says about a failure: codes and names, never values. */
 const DATABASE_ERROR_FIELDS = [
@@ -65,12 +112,42 @@ function serialize(value: unknown): unknown {
   return value;
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+function prettyStream(): DestinationStream | undefined {
+  // Development only, and only for a person at a terminal: anything else reads JSON lines.
+  if (process.env.NODE_ENV === 'production' || !process.stderr.isTTY) return undefined;
+  try {
+    const pretty = createRequire(import.meta.url)('pino-pretty') as (options: object) => DestinationStream;
+    return pretty({ destination: 2, sync: true, messageKey: 'message', translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `write` replaces stderr (tests capture lines with it). Without it, lines go to stderr through
+ * `process.stderr.write`, synchronously on files and pipes, so none is lost at exit.
+ */
+export function createLogger(level: LogLevel, write?: (line: string) => void): Logger {
+  const destination: DestinationStream = write
+    ? { write }
+    : (prettyStream() ?? { write: (line: string) => process.stderr.write(line) });
+  const base = pino(
+    {
+      level,
+      messageKey: 'message',
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      mixin: () => logContext.getStore() ?? {},
+    },
+    destination,
+  );
   const log = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (RANK[at] < RANK[level]) return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level: at, message };
+    if (!base.isLevelEnabled(at)) return;
+    const entry: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(fields)) entry[key] = serialize(value);
-    write(`${JSON.stringify(entry)}\n`);
+    base[at](entry, message);
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

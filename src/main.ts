@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { randomToken } from './domain/ids.js';
 import { createLogger } from './logger.js';
+import { serveClusterRateLimits } from './rate-limit-stores.js';
 
 let config: Config;
 try {
@@ -44,9 +45,10 @@ async function serve(config: Config) {
     url,
     graphql: `${url}/graphql`,
     database: app.database.kind === 'postgres' ? 'postgres (DATABASE_URL)' : `embedded PGlite in ${config.dataDir ?? 'memory'}`,
+    rateLimits: app.rateLimitScope,
   };
   // A cluster's primary announces the address once for all its workers.
-  if (cluster.isWorker) app.logger.debug('worker listening', { ...listening, pid: process.pid });
+  if (cluster.isWorker) app.logger.debug('worker listening', listening);
   else app.logger.info('checkout gateway listening', listening);
   if (app.demoApiKey) {
     // Printed on purpose: a development convenience on the embedded database only, never in production.
@@ -61,7 +63,7 @@ async function serve(config: Config) {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      app.logger.info('shutting down', { signal, ...(cluster.isWorker ? { pid: process.pid } : {}) });
+      app.logger.info('shutting down', { signal });
       app.stop().then(
         () => process.exit(0),
         (error: unknown) => {
@@ -116,7 +118,13 @@ function supervise(config: Config) {
     started = true;
     const host = address.address === '0.0.0.0' || address.address === '::' || !address.address ? 'localhost' : address.address;
     const url = `http://${host}:${address.port}`;
-    logger.info('checkout gateway listening', { url, graphql: `${url}/graphql`, database: 'postgres (DATABASE_URL)', processes: config.webConcurrency });
+    logger.info('checkout gateway listening', {
+      url,
+      graphql: `${url}/graphql`,
+      database: 'postgres (DATABASE_URL)',
+      processes: config.webConcurrency,
+      rateLimits: config.redisUrl ? 'shared through Redis (REDIS_URL)' : "shared by this machine's server processes (the cluster's primary counts)",
+    });
     if (generatedAdminKey) printAdminKey(generatedAdminKey);
   });
   cluster.on('exit', (worker, code, signal) => {
@@ -153,6 +161,8 @@ function supervise(config: Config) {
       stopAll(0);
     });
   }
+  // Without Redis, the workers' rate limits are counted here, once for the machine.
+  if (!config.redisUrl) serveClusterRateLimits();
   for (let i = 0; i < config.webConcurrency; i += 1) fork();
 }
 

@@ -14,7 +14,7 @@ const originalStderrWrite = process.stderr.write.bind(process.stderr);
 beforeAll(async () => {
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    if (text.startsWith('{"time"')) {
+    if (text.startsWith('{"level"')) {
       logLines.push(text);
       return true;
     }

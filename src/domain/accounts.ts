@@ -3,7 +3,7 @@ import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { accountTable, apiKeyTable } from '../db/schema.js';
 import { newId, randomToken } from './ids.js';
-import { RateLimiter } from './rate-limit.js';
+import { localRateLimitStore, RateLimiter, type RateLimitStore } from './rate-limit.js';
 
 export interface Account {
   id: string;
@@ -70,6 +70,8 @@ export interface AuthenticatorOptions {
   /** Failed look-ups a second per client address, and the burst allowed, before RATE_LIMITED. */
   failuresPerSecond?: number;
   failureBurst?: number;
+  /** Where the failure counts live (Redis, the cluster's primary, this process). */
+  failureStore?: RateLimitStore;
 }
 
 /** Entries per cache: an attacker's flood of unknown keys evicts the oldest, never grows memory. */
@@ -117,7 +119,13 @@ export class ApiKeyAuthenticator {
   ) {
     this.adminHash = adminApiKey ? Buffer.from(hashKey(adminApiKey), 'hex') : undefined;
     this.cacheMs = options.cacheMs ?? 10_000;
-    this.failures = new RateLimiter(options.failuresPerSecond ?? 1, options.failureBurst ?? 20, 'failed authentications from this address');
+    this.failures = new RateLimiter(
+      options.failureStore ?? localRateLimitStore,
+      'auth-failures',
+      options.failuresPerSecond ?? 1,
+      options.failureBurst ?? 20,
+      'failed authentications from this address',
+    );
   }
 
   /**
@@ -138,9 +146,9 @@ export class ApiKeyAuthenticator {
       this.noteUse(cached.keyId, now);
       return { role: 'account', accountId: cached.accountId, keyId: cached.keyId };
     }
-    this.failures.check(clientAddress, now);
+    await this.failures.check(clientAddress);
     if ((this.unknown.get(hash) ?? 0) > now) {
-      this.failures.spend(clientAddress, now);
+      await this.failures.spend(clientAddress);
       return null;
     }
     const [row] = await this.db
@@ -150,7 +158,7 @@ export class ApiKeyAuthenticator {
     if (!row) {
       this.cache.delete(hash);
       remember(this.unknown, hash, now + this.cacheMs);
-      this.failures.spend(clientAddress, now);
+      await this.failures.spend(clientAddress);
       return null;
     }
     // A key that expires sooner than the cache period stops at its expiry exactly.

@@ -1,5 +1,5 @@
 /**
- * The gateway as users run it: the command of `npm start` (tsx src/main.ts) in a child process
+ * The gateway as users run it: the command of `npm start` (the compiled gateway, or tsx src/main.ts in older checkouts) in a child process
  * of its own, on loopback, configured through the environment only. The bench talks to it over
  * HTTP and WebSocket and reads its memory and CPU time from /proc.
  */
@@ -12,8 +12,9 @@ import { sleep } from './stats.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * What `npm start` runs: the start script must read `[exec] tsx [flags…] src/main.ts` or
- * `[exec] node [flags…] src/main.ts` (flags such as `--import tsx`), and the bench runs that,
+ * What `npm start` runs: the start script must read `[exec] tsx|node [flags…] <script>`, the
+ * script `src/main.ts` (older checkouts, flags such as `--import tsx`) or a JavaScript launcher
+ * (`scripts/start.mjs`, which builds dist/ when stale and runs it), and the bench runs that,
  * without npm in between, so that the serving process and its pid are known.
  */
 export function startCommand(checkout: string): { program: 'tsx' | 'node'; args: string[] } {
@@ -22,8 +23,8 @@ export function startCommand(checkout: string): { program: 'tsx' | 'node'; args:
   // `exec` (the shell replacing itself) changes nothing for us.
   const words = start.trim().replace(/^exec\s+/, '').split(/\s+/);
   const program = words[0];
-  if ((program !== 'tsx' && program !== 'node') || words[words.length - 1] !== 'src/main.ts') {
-    throw new Error(`expected the start script to read "tsx|node [flags…] src/main.ts", not "${start}"`);
+  if ((program !== 'tsx' && program !== 'node') || !/\.(ts|js|mjs)$/.test(words[words.length - 1] ?? '')) {
+    throw new Error(`expected the start script to read "tsx|node [flags…] <script>", not "${start}"`);
   }
   return { program, args: words.slice(1) };
 }

@@ -1,0 +1,44 @@
+/**
+ * `npm run build`: transpiles src/ to dist/ file by file (esbuild, no bundling, so each module
+ * keeps its path and `new URL('../../drizzle', import.meta.url)` still finds the migrations).
+ * Types are checked by `npm run typecheck`, not here: this only has to be fast.
+ */
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+
+function sources(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+export async function buildDist() {
+  const entryPoints = sources(src);
+  rmSync(dist, { recursive: true, force: true });
+  await build({
+    entryPoints,
+    outdir: dist,
+    outbase: src,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  // Written last: its presence says the build finished (a half-written dist/ counts as stale).
+  writeFileSync(join(dist, '.built'), `${entryPoints.map((path) => relative(root, path)).join('\n')}\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const started = performance.now();
+  await buildDist();
+  process.stderr.write(`dist/ built in ${Math.round(performance.now() - started)} ms\n`);
+}
