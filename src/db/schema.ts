@@ -176,6 +176,8 @@ export const webhookEndpointTable = pgTable(
     enabledEvents: text('enabled_events').array().notNull(),
     disabled: boolean('disabled').notNull().default(false),
     disabledReason: text('disabled_reason'),
+    /** A GraphQL subscription document shaping each delivery's body; null for the default payload. */
+    query: text('query'),
     /**
      * Signing secrets, encrypted with SECRET_ENCRYPTION_KEY. More than one while a rotated
      * secret is still valid: `[{ ciphertext, expireTime | null }]`.
