@@ -59,7 +59,7 @@ interface ReceivedEvent {
 }
 
 const BACKOFF_FIRST_MS = 250;
-const BACKOFF_MAX_MS = 10_000;
+const BACKOFF_MAX_MS = 5_000;
 const FORWARD_TIMEOUT_MS = 15_000;
 
 export function generateSecret(): string {
