@@ -4,8 +4,8 @@
  * the event as its root value, acting for the endpoint's account, read-only.
  */
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { execute, getOperationAST, GraphQLError, Kind, type DocumentNode } from 'graphql';
-import { envelop, useSchema } from 'graphql-yoga';
+import { execute, getOperationAST, GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode } from 'graphql';
+import { envelop, useSchema, type Plugin } from 'graphql-yoga';
 import { DomainError, type InputIssue } from '../domain/errors.js';
 import type { EventRecord } from '../domain/event-stream.js';
 import type { GraphQLContext } from './context.js';
@@ -16,10 +16,21 @@ import { schema } from './schema.js';
 export const PAYLOAD_ROOT_FIELD = 'event';
 const MAX_DOCUMENT_CHARS = 10_000;
 
+/** graphql-js's parse and validate, for the armor plugin to wrap (Yoga does this for itself). */
+const graphqlJs: Plugin = {
+  onParse: ({ setParseFn }) => setParseFn(parse),
+  onValidate: ({ setValidationFn, addValidationRule }) => {
+    setValidationFn(validate);
+    specifiedRules.forEach(addValidationRule);
+  },
+};
+
 /** Built on first use: this module and the schema import each other. */
 let envelopedOnce: ReturnType<typeof envelop> | undefined;
 function enveloped() {
-  envelopedOnce ??= envelop({ plugins: [useSchema(schema), EnvelopArmorPlugin(OPERATION_LIMITS)] });
+  envelopedOnce ??= envelop({
+    plugins: [graphqlJs, useSchema(schema), EnvelopArmorPlugin(OPERATION_LIMITS)],
+  });
   return envelopedOnce();
 }
 
@@ -33,13 +44,15 @@ function problemsOf(query: string, path: (string | number)[]): { document?: Docu
   if (query.length > MAX_DOCUMENT_CHARS) return { issues: [{ path, message: `must be at most ${MAX_DOCUMENT_CHARS} characters` }] };
   const { parse, validate, schema: envelopedSchema } = enveloped();
   let document: DocumentNode;
+  let errors: readonly GraphQLError[];
+  // graphql-armor throws its limits from parse and validate rather than returning them.
   try {
     document = parse(query);
+    errors = validate(envelopedSchema, document);
   } catch (error) {
     if (error instanceof GraphQLError) return { issues: [{ path, message: describe(error) }] };
     throw error;
   }
-  const errors: readonly GraphQLError[] = validate(envelopedSchema, document);
   if (errors.length) return { issues: errors.map((error: GraphQLError) => ({ path, message: describe(error) })) };
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   const operation = getOperationAST(document);
