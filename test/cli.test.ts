@@ -80,7 +80,7 @@ describe('checkout-gateway listen and trigger', () => {
       );
       const listen = cli(['listen', '--url', gateway.url, '--forward-to', `${local.url}/webhooks`], { CHECKOUT_API_KEY: shop.apiKey });
       running.push(listen);
-      await eventually(() => /Ready!/.test(listen.stdout()), () => `listen to start:\n${listen.stdout()}\n${listen.stderr()}`, 60_000);
+      await eventually(() => /Press Ctrl-C/.test(listen.stdout()), () => `listen to start:\n${listen.stdout()}\n${listen.stderr()}`, 60_000);
       const secret = /signing secret is (whsec_\S+)/.exec(listen.stdout())?.[1];
       expect(secret, listen.stdout()).toBeDefined();
       expect(listen.stdout()).toContain(`Forwarding events of ${shop.name} (CLI shop) to ${local.url}/webhooks`);
@@ -144,7 +144,7 @@ describe('checkout-gateway listen and trigger', () => {
       const secret = `whsec_${Buffer.from('a fixed local secret for tests!!').toString('base64')}`;
       const listen = cli(['listen', '--url', gateway.url, '--forward-to', `${local.url}/hook`, '--events', 'checkout_session.expired', '--secret', secret, '--api-key', shop.apiKey]);
       running.push(listen);
-      await eventually(() => /Ready!/.test(listen.stdout()), () => listen.stdout() + listen.stderr(), 60_000);
+      await eventually(() => /Press Ctrl-C/.test(listen.stdout()), () => listen.stdout() + listen.stderr(), 60_000);
       expect(listen.stdout()).toContain(`signing secret is ${secret}`);
       const run = cli(['trigger', 'checkout_session.expired', '--url', gateway.url, '--api-key', shop.apiKey]);
       expect(await run.exited, run.stderr()).toBe(0);

@@ -176,8 +176,6 @@ export const webhookEndpointTable = pgTable(
     enabledEvents: text('enabled_events').array().notNull(),
     disabled: boolean('disabled').notNull().default(false),
     disabledReason: text('disabled_reason'),
-    /** A GraphQL subscription document shaping each delivery's body; null for the default payload. */
-    query: text('query'),
     /**
      * Signing secrets, encrypted with SECRET_ENCRYPTION_KEY. More than one while a rotated
      * secret is still valid: `[{ ciphertext, expireTime | null }]`.
@@ -187,6 +185,11 @@ export const webhookEndpointTable = pgTable(
     failingSince: time('failing_since'),
     createTime: time('create_time').notNull(),
     updateTime: time('update_time').notNull(),
+    /**
+     * A GraphQL subscription document shaping each delivery's body; null for the default payload.
+     * Last, where the migration added it: page statements read `select *` by position.
+     */
+    query: text('query'),
   },
   (t) => [index('webhook_endpoint_account_create_idx').on(t.accountId, t.createTime, t.id)],
 );
