@@ -16,6 +16,8 @@ import { webhookSettingsFromConfig } from './domain/webhooks.js';
 import { RateLimiter } from './domain/rate-limit.js';
 import { openRateLimitStore } from './rate-limit-stores.js';
 import type { GraphQLContext } from './graphql/context.js';
+import { OPERATION_LIMITS } from './graphql/limits.js';
+import { renderPayloadDocument } from './graphql/webhook-payload.js';
 import { schema } from './graphql/schema.js';
 import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, createMaskError, idempotentReplayPlugin, rateLimitStatusPlugin } from './graphql/yoga-plugins.js';
 import { introspectionPlugin } from './graphql/introspection.js';
@@ -196,13 +198,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       }),
       introspectionPlugin(config.introspection),
       ...trustedDocuments.plugins,
-      EnvelopArmorPlugin({
-        maxDepth: { n: 10 },
-        maxAliases: { n: 15 },
-        maxTokens: { n: 2000 },
-        maxDirectives: { n: 20 },
-        costLimit: { maxCost: 10_000 },
-      }),
+      EnvelopArmorPlugin(OPERATION_LIMITS),
       idempotentReplayPlugin(),
       clientErrorCodePlugin(),
       rateLimitStatusPlugin(),
@@ -448,7 +444,15 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       const port = (server.address() as AddressInfo).port;
       deps.publicUrl = publicUrlFor(port);
       ready = true;
-      workers = startWorkers({ deps, database, config, logger, events: eventHub, webhooks: webhookSettings });
+      workers = startWorkers({
+        deps,
+        database,
+        config,
+        logger,
+        events: eventHub,
+        webhooks: webhookSettings,
+        renderPayload: (event, query) => renderPayloadDocument({ deps, events: eventHub, webhooks: webhookSettings }, event, query),
+      });
       return { port, url: `http://localhost:${port}` };
     },
     async stop() {

@@ -196,6 +196,11 @@ export const webhookEndpointTable = pgTable(
     failingSince: time('failing_since'),
     createTime: time('create_time').notNull(),
     updateTime: time('update_time').notNull(),
+    /**
+     * A GraphQL subscription document shaping each delivery's body; null for the default payload.
+     * Last, where the migration added it: page statements read `select *` by position.
+     */
+    query: text('query'),
   },
   (t) => [index('webhook_endpoint_account_create_idx').on(t.accountId, t.createTime, t.id)],
 );

@@ -113,7 +113,12 @@ export interface CreateWebhookEndpointInput {
   url: string;
   enabledEvents: readonly string[];
   description?: string | null;
+  /** A payload document, already checked by the API layer (the domain does not read GraphQL). */
+  query?: string | null;
 }
+
+/** The body of a delivery to an endpoint with a payload document (the API layer provides it). */
+export type PayloadRenderer = (event: EventRecord, query: string) => Promise<string>;
 
 /** Creates an endpoint; its signing secret is returned here and never again. */
 export async function createWebhookEndpoint(
@@ -123,7 +128,7 @@ export async function createWebhookEndpoint(
   input: CreateWebhookEndpointInput,
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   const parsed = parseInput(
-    z.object({ url: urlSchema(settings), enabledEvents: enabledEventsSchema, description: descriptionSchema.nullish() }),
+    z.object({ url: urlSchema(settings), enabledEvents: enabledEventsSchema, description: descriptionSchema.nullish(), query: z.string().nullish() }),
     input,
     ['input'],
   );
@@ -145,6 +150,7 @@ export async function createWebhookEndpoint(
         url: parsed.url,
         description: parsed.description ?? null,
         enabledEvents: parsed.enabledEvents,
+        query: parsed.query ?? null,
         secrets: [{ ciphertext: encryptSecret(settings.secretKey, secret, id), expireTime: null }],
         createTime: now,
         updateTime: now,
@@ -255,6 +261,8 @@ export interface UpdateWebhookEndpointInput {
   /** Null clears it; undefined leaves it. */
   description?: string | null;
   disabled?: boolean | null;
+  /** Null returns to the default payload; undefined leaves it. Checked by the API layer. */
+  query?: string | null;
 }
 
 /** Locks one of the account's endpoints for the rest of the transaction; NOT_FOUND otherwise. */
@@ -285,6 +293,7 @@ export async function updateWebhookEndpoint(
       enabledEvents: enabledEventsSchema.nullish(),
       description: descriptionSchema.nullish(),
       disabled: z.boolean().nullish(),
+      query: z.string().nullish(),
     }),
     input,
     ['input'],
@@ -296,6 +305,7 @@ export async function updateWebhookEndpoint(
     if (parsed.url != null) changes.url = parsed.url;
     if (parsed.enabledEvents != null) changes.enabledEvents = parsed.enabledEvents;
     if (input.description !== undefined) changes.description = parsed.description ?? null;
+    if (input.query !== undefined) changes.query = parsed.query ?? null;
     if (parsed.disabled === true && !current.disabled) {
       changes.disabled = true;
       changes.disabledReason = 'USER';
@@ -500,6 +510,7 @@ export async function attemptWebhookDelivery(
   settings: WebhookSettings,
   claim: ClaimedDelivery,
   send: WebhookSender,
+  renderPayload?: PayloadRenderer,
 ): Promise<AttemptOutcome> {
   const [loaded] = await db
     .select({ delivery: webhookDeliveryTable, event: eventTable, endpoint: webhookEndpointTable })
@@ -523,19 +534,30 @@ export async function attemptWebhookDelivery(
   }
 
   const startTime = new Date();
-  let result: SendResult;
+  let result: SendResult | undefined;
   let secrets: string[] | undefined;
   try {
     secrets = signingSecrets(settings, endpoint, startTime);
   } catch {
     secrets = undefined;
   }
+  let body: string | null = null;
   if (!secrets || secrets.length === 0) {
     // The key changed under the stored secrets (or none is current): sending unsigned would
     // teach receivers to skip verification, so the attempt fails without a request.
     result = { statusCode: null, error: 'the signing secret could not be read (was SECRET_ENCRYPTION_KEY changed?)', durationMs: 0, succeeded: false };
+  } else if (endpoint.query == null) {
+    body = webhookBody(event);
   } else {
-    const body = webhookBody(event);
+    try {
+      if (!renderPayload) throw new Error('no payload renderer');
+      body = await renderPayload(event, endpoint.query);
+    } catch (error) {
+      // Retried on the schedule like a failed request; nothing unshaped is sent instead.
+      result = { statusCode: null, error: `the payload document could not be executed: ${(error as Error).message}`, durationMs: 0, succeeded: false };
+    }
+  }
+  if (body !== null && secrets) {
     const timestamp = Math.floor(startTime.getTime() / 1000);
     result = await send(
       {
@@ -552,7 +574,7 @@ export async function attemptWebhookDelivery(
       { timeoutMs: settings.timeoutMs, allowPrivateNetworks: settings.allowPrivateNetworks },
     );
   }
-  return recordAttempt(db, settings, claim, delivery, endpoint.id, startTime, result);
+  return recordAttempt(db, settings, claim, delivery, endpoint.id, startTime, result!);
 }
 
 async function recordAttempt(

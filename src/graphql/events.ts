@@ -1,7 +1,7 @@
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { getCheckoutSessions, parseResourceName, type CheckoutSession } from '../domain/checkout-sessions.js';
-import { notFound } from '../domain/errors.js';
+import { DomainError, notFound } from '../domain/errors.js';
 import {
   checkoutSessionAtEvent,
   EVENT_RETENTION_DAYS,
@@ -205,6 +205,19 @@ builder.subscriptionFields((t) => ({
     resolve: (event: EventRecord, _args, ctx) => freshFor(ctx, event),
   }),
 }));
+
+builder.subscriptionField('event', (t) =>
+  t.field({
+    type: CheckoutSessionEventRef,
+    description:
+      'The event being delivered, in a webhook endpoint\'s payload document (its `query`): the root of that document. It is not a live feed: subscribing to it fails with BAD_USER_INPUT; subscribe to `events` instead.',
+    subscribe: (): AsyncIterable<EventRecord> => {
+      throw new DomainError('BAD_USER_INPUT', '`event` is the root of webhook payload documents only; subscribe to `events` for a live feed.');
+    },
+    // In a payload document the event itself is the root value.
+    resolve: (event: EventRecord, _args, ctx) => freshFor(ctx, event),
+  }),
+);
 
 builder.queryFields((t) => ({
   event: t.field({

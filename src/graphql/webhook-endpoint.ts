@@ -25,6 +25,7 @@ import { requireAccountId } from './context.js';
 import { CheckoutSessionEventRef, EventTypeEnum, eventTypesOf, eventTypeValuesOf, type EventTypeValue } from './events.js';
 import { encodeGlobalId } from './global-ids.js';
 import { resolveTimeIdConnection } from './pagination.js';
+import { checkPayloadDocument } from './webhook-payload.js';
 
 function endpointIdOf(name: string, accountId: string): string {
   return parseResourceName(name, accountId, 'webhook-endpoints', 'we');
@@ -121,6 +122,10 @@ export const WebhookEndpointRef = builder.loadableNode('WebhookEndpoint', {
     }),
     url: t.exposeString('url', { description: 'Where events are POSTed.' }),
     description: t.exposeString('description', { nullable: true, description: 'The merchant\'s own note about the endpoint.' }),
+    query: t.exposeString('query', {
+      nullable: true,
+      description: 'The subscription document that shapes each delivery\'s body; null when deliveries carry the default payload.',
+    }),
     enabledEvents: t.field({
       type: [EventTypeEnum],
       description: 'The event types sent here; empty when every type is (see `allEventsEnabled`).',
@@ -174,6 +179,9 @@ export const WebhookEndpointRef = builder.loadableNode('WebhookEndpoint', {
   }),
 });
 
+const QUERY_INPUT_DESCRIPTION =
+  'A GraphQL subscription document shaping each delivery\'s body, such as `subscription { event { id type checkoutSession { name state paymentIntent { cardBrand cardLast4 } } } }`: its one root field is `event`, the event being delivered, and the body is the document\'s result (`{ "data": … }`), read as this account. It is held to the limits of any operation (depth, aliases, tokens, cost) and may not declare variables; absent for the default payload.';
+
 const CreateWebhookEndpointInput = builder.inputType('CreateWebhookEndpointInput', {
   description: 'A new webhook endpoint.',
   fields: (t) => ({
@@ -186,6 +194,7 @@ const CreateWebhookEndpointInput = builder.inputType('CreateWebhookEndpointInput
       description: 'The event types to send; absent or empty for every type, including types added later.',
     }),
     description: t.string({ description: 'Your own note, at most 500 characters.' }),
+    query: t.string({ description: QUERY_INPUT_DESCRIPTION }),
   }),
 });
 
@@ -211,6 +220,7 @@ const UpdateWebhookEndpointInput = builder.inputType('UpdateWebhookEndpointInput
       description: 'A new list of event types; empty for every type, including types added later. Absent leaves the list as it is.',
     }),
     description: t.string({ description: 'A new note; null clears it.' }),
+    query: t.string({ description: `${QUERY_INPUT_DESCRIPTION} Null returns to the default payload; absent leaves it.` }),
     disabled: t.boolean({
       description: 'True stops deliveries (pending ones are given up; resend them later); false enables it again.',
     }),
@@ -309,8 +319,11 @@ builder.mutationFields((t) => ({
     type: CreateWebhookEndpointPayload,
     description: 'Creates a webhook endpoint and returns its signing secret, once. At most 16 per account.',
     args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true, description: 'The URL, the event types and a note.' }) },
-    resolve: (_root, { input }, ctx) =>
-      createWebhookEndpoint(ctx.deps.db, ctx.webhooks, requireAccountId(ctx), { ...input, enabledEvents: enabledEventsIn(input.enabledEvents ?? []) }),
+    resolve: (_root, { input }, ctx) => {
+      const accountId = requireAccountId(ctx);
+      if (input.query != null) checkPayloadDocument(input.query, ['input', 'query']);
+      return createWebhookEndpoint(ctx.deps.db, ctx.webhooks, accountId, { ...input, enabledEvents: enabledEventsIn(input.enabledEvents ?? []) });
+    },
   }),
   updateWebhookEndpoint: t.field({
     type: UpdateWebhookEndpointPayload,
@@ -319,6 +332,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);
       const { name, enabledEvents, ...changes } = input;
+      if (input.query != null) checkPayloadDocument(input.query, ['input', 'query']);
       const endpoint = await updateWebhookEndpoint(ctx.deps.db, ctx.webhooks, accountId, endpointIdOf(name, accountId), {
         ...changes,
         enabledEvents: enabledEvents == null ? enabledEvents : enabledEventsIn(enabledEvents),

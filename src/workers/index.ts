@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { DomainDeps } from '../domain/checkout-sessions.js';
 import type { EventHub } from '../domain/event-stream.js';
-import type { WebhookSettings } from '../domain/webhooks.js';
+import type { PayloadRenderer, WebhookSettings } from '../domain/webhooks.js';
 import type { Logger } from '../logger.js';
 import { startRetention } from './retention.js';
 import { startExpirySweep } from './expiry-sweep.js';
@@ -16,6 +16,8 @@ export interface WorkerDeps {
   /** The process's LISTEN on committed events: wakes the delivery loop. */
   events: EventHub;
   webhooks: WebhookSettings;
+  /** Executes endpoints' payload documents (GraphQL lives outside the workers). */
+  renderPayload?: PayloadRenderer;
 }
 
 export interface Workers {

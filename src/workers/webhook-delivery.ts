@@ -15,7 +15,7 @@ const CLAIM_BATCH = 8;
 const POLL_MS = 5_000;
 
 /** Claims due webhook deliveries and makes their attempts, several at a time. */
-export function startWebhookDelivery({ deps, logger, events, webhooks }: WorkerDeps) {
+export function startWebhookDelivery({ deps, logger, events, webhooks, renderPayload }: WorkerDeps) {
   const inFlight = new Set<Promise<void>>();
   let retryTimer: NodeJS.Timeout | undefined;
   let retryAt = Infinity;
@@ -42,7 +42,7 @@ export function startWebhookDelivery({ deps, logger, events, webhooks }: WorkerD
       const wanted = Math.min(room, CLAIM_BATCH);
       const claimed = await claimDueWebhookDeliveries(deps.db, webhooks, wanted);
       for (const claim of claimed) {
-        const attempt = attemptWebhookDelivery(deps.db, webhooks, claim, sendWebhook)
+        const attempt = attemptWebhookDelivery(deps.db, webhooks, claim, sendWebhook, renderPayload)
           .then((outcome) => {
             if (outcome.kind !== 'lost' && outcome.nextAttemptTime) wakeAt(outcome.nextAttemptTime);
           })
