@@ -21,6 +21,11 @@ import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, creat
 import { createHostedPages } from './hosted/routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestApi } from './rest/routes.js';
+import { metricsPlugin } from './graphql/metrics-plugin.js';
+import { observeRequest, routeLabel, setScrapeSources } from './observability/metrics.js';
+import { answerScrape, bearerMatches, createMetricsServer, scrapeMetrics } from './observability/scrape.js';
+import { countDueWebhookDeliveries } from './domain/webhooks.js';
+import cluster from 'node:cluster';
 import { startWorkers, type Workers } from './workers/index.js';
 
 const GRAPHIQL_EXAMPLE = `# The checkout gateway. Your API key is in the Headers tab below.
@@ -94,6 +99,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   let workers: Workers | undefined;
   let server: Server | undefined;
   let wsServer: WebSocketServer | undefined;
+  let metricsServer: Server | undefined;
   let disposeWs: (() => Promise<void>) | undefined;
   let ready = false;
   let demoApiKey: string | undefined;
@@ -145,6 +151,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       shouldPersistHeaders: false,
     }),
     plugins: [
+      metricsPlugin(),
       EnvelopArmorPlugin({
         maxDepth: { n: 10 },
         maxAliases: { n: 15 },
@@ -191,7 +198,10 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       return new Response(ok ? 'ready\n' : 'not ready\n', { status: ok ? 200 : 503, headers: { 'content-type': 'text/plain' } });
     }
     if (!ready) return new Response('starting\n', { status: 503, headers: { 'retry-after': '1' } });
-    const response = (await hosted(request)) ?? (await rest(request));
+    const started = performance.now();
+    const hostedResponse = await hosted(request);
+    const response = hostedResponse ?? (await rest(request));
+    if (response) observeRequest(hostedResponse ? 'hosted' : 'rest', routeLabel(request.method, pathname), response.status, started);
     return response ?? new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain' } });
   });
 
@@ -230,6 +240,14 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       void yoga(req, res);
       return;
     }
+    if (config.metricsToken && config.metricsPort === undefined && (path === '/metrics' || path.startsWith('/metrics?'))) {
+      if (!bearerMatches(req.headers.authorization, config.metricsToken)) {
+        res.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' }).end('Send METRICS_TOKEN as "Authorization: Bearer <token>".\n');
+        return;
+      }
+      void answerScrape(res);
+      return;
+    }
     void pages(req, res);
   }
 
@@ -246,6 +264,16 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       database = options.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
       await database.migrate();
       deps.db = database.db;
+      const opened = database;
+      setScrapeSources({ dueWebhookDeliveries: () => countDueWebhookDeliveries(opened.db), statementCount: () => opened.statementCount() });
+      // A cluster's primary serves METRICS_PORT with every worker's figures.
+      if (config.metricsPort !== undefined && !cluster.isWorker) {
+        metricsServer = createMetricsServer(scrapeMetrics);
+        await new Promise<void>((resolve, reject) => {
+          metricsServer!.once('error', reject);
+          metricsServer!.listen(config.metricsPort, config.host, () => resolve());
+        });
+      }
       authenticator = new ApiKeyAuthenticator(database.db, config.adminApiKey, {
         cacheMs: config.apiKeyCacheMs,
         failuresPerSecond: config.authFailuresPerSecond,
@@ -377,6 +405,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       clearInterval(idleTimer);
       clearTimeout(deadline);
       await yoga.dispose();
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
       if (!options.database) await database?.close();
     },
   };

@@ -82,6 +82,10 @@ const environmentSchema = z.object({
   API_KEY_CACHE_TTL: z.string().default('10s').transform(positiveDuration('10s')),
   /** After SIGTERM, how long idle, half-sent and WebSocket connections are given before they are closed. */
   SHUTDOWN_TIMEOUT: z.string().default('10s').transform(positiveDuration('10s')),
+  /** A port of its own for GET /metrics (no token there: keep it private). */
+  METRICS_PORT: z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).optional(),
+  /** Serves GET /metrics on the main port to "Authorization: Bearer <token>". */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -108,6 +112,9 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   apiKeyCacheMs: number;
   shutdownTimeoutMs: number;
+  /** Where GET /metrics is served: its own port, or the main port behind a bearer token; neither: not served. */
+  metricsPort: number | undefined;
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -157,5 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     apiKeyCacheMs: e.API_KEY_CACHE_TTL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    metricsPort: e.METRICS_PORT,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -474,8 +474,25 @@ export async function claimDueWebhookDeliveries(db: Db, settings: WebhookSetting
     .returning({ id: t.id, leaseExpireTime: t.leaseExpireTime }) as Promise<ClaimedDelivery[]>;
 }
 
+/**
+ * Deliveries due now and not yet delivered (the outbox's backlog), counted up to a cap so that a
+ * scrape stays cheap even when a receiver has been down for days.
+ */
+export async function countDueWebhookDeliveries(db: Db, cap = 100_000): Promise<number> {
+  const t = webhookDeliveryTable;
+  const due = db
+    .select({ one: sql`1`.as('one') })
+    .from(t)
+    .where(and(eq(t.state, 'PENDING'), lte(t.nextAttemptTime, sql`now()`)))
+    .limit(cap)
+    .as('due');
+  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(due);
+  return Number(row?.count ?? 0);
+}
+
 export type AttemptOutcome =
-  | { kind: 'attempted'; succeeded: boolean; nextAttemptTime: Date | null }
+  /** `eventTime`: when the event was committed (for the delivery lag). */
+  | { kind: 'attempted'; succeeded: boolean; nextAttemptTime: Date | null; eventTime: Date }
   /** Nothing was sent: the delivery was abandoned (endpoint disabled) or postponed. */
   | { kind: 'skipped'; nextAttemptTime: Date | null }
   /** Another worker holds the delivery now (this one's lease lapsed): nothing was recorded. */
@@ -552,7 +569,7 @@ export async function attemptWebhookDelivery(
       { timeoutMs: settings.timeoutMs, allowPrivateNetworks: settings.allowPrivateNetworks },
     );
   }
-  return recordAttempt(db, settings, claim, delivery, endpoint.id, startTime, result);
+  return recordAttempt(db, settings, claim, delivery, endpoint.id, startTime, result, event.createTime);
 }
 
 async function recordAttempt(
@@ -563,6 +580,7 @@ async function recordAttempt(
   endpointId: string,
   startTime: Date,
   result: SendResult,
+  eventTime: Date,
 ): Promise<AttemptOutcome> {
   return db.transaction(async (tx) => {
     const recordTime = new Date();
@@ -609,7 +627,7 @@ async function recordAttempt(
     } else if (failingSince && !endpoint.failingSince) {
       await tx.update(webhookEndpointTable).set({ failingSince }).where(eq(webhookEndpointTable.id, endpointId));
     }
-    return { kind: 'attempted', succeeded: result.succeeded, nextAttemptTime } as const;
+    return { kind: 'attempted', succeeded: result.succeeded, nextAttemptTime, eventTime } as const;
   });
 }
 
