@@ -240,7 +240,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       void yoga(req, res);
       return;
     }
-    if (config.metricsToken && config.metricsPort === undefined && (path === '/metrics' || path.startsWith('/metrics?'))) {
+    if (config.metricsToken && (path === '/metrics' || path.startsWith('/metrics?'))) {
       if (!bearerMatches(req.headers.authorization, config.metricsToken)) {
         res.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' }).end('Send METRICS_TOKEN as "Authorization: Bearer <token>".\n');
         return;

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { randomToken } from './domain/ids.js';
 import { createLogger } from './logger.js';
+import { serveClusterMetrics } from './observability/scrape.js';
 
 let config: Config;
 try {
@@ -94,6 +95,8 @@ function supervise(config: Config) {
   let failedRestarts = 0;
   let exitCode = 0;
   const restarts = new Set<NodeJS.Timeout>();
+  // One scrape of the port (or of METRICS_PORT) gives every worker's figures, gathered here.
+  const metricsServer = config.metricsPort !== undefined || config.metricsToken ? serveClusterMetrics({ port: config.metricsPort, host: config.host }) : undefined;
 
   const fork = () => {
     if (!stopping) live.add(cluster.fork(env).id);
@@ -105,6 +108,7 @@ function supervise(config: Config) {
     stopping = true;
     exitCode ||= code;
     for (const timer of restarts) clearTimeout(timer);
+    metricsServer?.close();
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
     exitWhenAllGone();
   };

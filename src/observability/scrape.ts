@@ -20,6 +20,10 @@ interface Reply {
   error?: string;
 }
 
+// prom-client's workers answer the primary's requests for their figures only once an
+// AggregatorRegistry has been made in them.
+if (cluster.isWorker) new AggregatorRegistry();
+
 let nextId = 0;
 const waiting = new Map<number, (reply: Reply) => void>();
 let listening = false;
