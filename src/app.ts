@@ -22,6 +22,8 @@ import { createHostedPages } from './hosted/routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestApi } from './rest/routes.js';
 import { metricsPlugin } from './graphql/metrics-plugin.js';
+import { tracingPlugin } from './graphql/tracing-plugin.js';
+import { traceRequest, tracing } from './observability/tracing.js';
 import { observeRequest, routeLabel, setScrapeSources } from './observability/metrics.js';
 import { answerScrape, bearerMatches, createMetricsServer, scrapeMetrics } from './observability/scrape.js';
 import { countDueWebhookDeliveries } from './domain/webhooks.js';
@@ -152,6 +154,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
     }),
     plugins: [
       metricsPlugin(),
+      tracingPlugin(),
       EnvelopArmorPlugin({
         maxDepth: { n: 10 },
         maxAliases: { n: 15 },
@@ -215,7 +218,9 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   const connections = new Set<Socket>();
   const requestsInHand = new WeakMap<Socket, IncomingMessage>();
 
-  function route(req: IncomingMessage, res: ServerResponse) {
+  const route = (req: IncomingMessage, res: ServerResponse) => (tracing ? traceRequest(req, res, handle) : handle(req, res));
+
+  function handle(req: IncomingMessage, res: ServerResponse) {
     const path = req.url ?? '/';
     requestsInHand.set(req.socket, req);
     res.once('close', () => {

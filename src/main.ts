@@ -23,6 +23,10 @@ function printAdminKey(key: string) {
 async function serve(config: Config) {
   // Loaded here, not at the top: a cluster's primary serves nothing and need not hold the app.
   const { buildApp } = await import('./app.js');
+  // The tracing SDK is loaded only when an OTEL_* variable asks for traces.
+  if (process.env.OTEL_TRACES_EXPORTER || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+    await (await import('./observability/tracing-setup.js')).startTracing();
+  }
   // The contract's default: without ADMIN_API_KEY, outside production, a key for this run only.
   // (Workers of a cluster are handed the one their primary made, in ADMIN_API_KEY.)
   const generatedAdminKey = !config.adminApiKey && !config.production ? `admin_${randomToken(32)}` : undefined;
@@ -64,7 +68,11 @@ async function serve(config: Config) {
       stopping = true;
       app.logger.info('shutting down', { signal, ...(cluster.isWorker ? { pid: process.pid } : {}) });
       app.stop().then(
-        () => process.exit(0),
+        async () => {
+          // Spans still batched go out before the process does.
+          await (await import('./observability/tracing.js')).flushTracing().catch(() => {});
+          process.exit(0);
+        },
         (error: unknown) => {
           app.logger.error('shutdown failed', { error });
           process.exit(1);

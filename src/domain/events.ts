@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { currentTraceparent } from '../observability/tracing.js';
 import { accountEventLogLock, type Tx } from '../db/client.js';
 import { PreparedStatement } from '../db/rows.js';
 import { newId } from './ids.js';
@@ -43,9 +44,9 @@ export function eventStatement(alongside?: SQL): SQL {
   // Selecting the row from `lock` takes the account's lock before the sequence number is drawn.
   return sql`
     with ${alongside ? sql`${alongside}, ` : sql.empty()}lock as (${accountEventLogLock(p('eventAccountId'))}), inserted as (
-      insert into event (id, account_id, type, checkout_session_id, data, create_time)
+      insert into event (id, account_id, type, checkout_session_id, data, create_time, traceparent)
       select ${p('eventId')}, ${p('eventAccountId')}, ${p('eventType')}, ${p('eventCheckoutSessionId')},
-             ${p('eventData')}::jsonb, ${p('eventCreateTime')}::timestamptz
+             ${p('eventData')}::jsonb, ${p('eventCreateTime')}::timestamptz, ${p('eventTraceparent')}::text
       from lock
       returning id, sequence
     ), deliveries as (
@@ -73,6 +74,7 @@ export function eventValues(id: string, event: NewEvent) {
     eventCheckoutSessionId: event.checkoutSessionId,
     eventData: JSON.stringify(event.data),
     eventCreateTime: formatInstant(event.createTime),
+    eventTraceparent: currentTraceparent() ?? null,
   };
 }
 

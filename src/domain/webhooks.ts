@@ -415,7 +415,8 @@ export interface SendResult {
 
 /** The transport: POSTs one attempt and reports how it went (the delivery worker provides it). */
 export type WebhookSender = (
-  request: { url: string; body: string; headers: Record<string, string> },
+  /** `traceparent`: the trace of the request that caused the event, for the attempt's span (never sent). */
+  request: { url: string; body: string; headers: Record<string, string>; traceparent?: string | null },
   options: { timeoutMs: number; allowPrivateNetworks: boolean },
 ) => Promise<SendResult>;
 
@@ -558,6 +559,7 @@ export async function attemptWebhookDelivery(
       {
         url: endpoint.url,
         body,
+        traceparent: event.traceparent,
         headers: {
           'content-type': 'application/json',
           'user-agent': 'checkout-gateway-webhooks/1',

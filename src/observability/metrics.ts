@@ -125,9 +125,12 @@ export function processMetrics(): Promise<string> {
 
 /** A REST or hosted-page route as a label: path segments holding ids become ":id". */
 export function routeLabel(method: string, pathname: string): string {
-  // Ids (acct_…, cs_…, or anything long) go; fixed words and a custom method (":expire") stay.
-  const path = pathname.replace(/(?<=\/)[^/:]+/g, (part) => (part.length >= 25 || (part.length > 3 && /[\d_]/.test(part)) ? ':id' : part));
-  return operationLabel(`${method} ${path}`);
+  return operationLabel(`${method} ${foldIds(pathname)}`);
+}
+
+/** A path with its ids (acct_…, cs_…, or anything long) as ":id"; fixed words and a custom method (":expire") stay. */
+export function foldIds(pathname: string): string {
+  return pathname.replace(/(?<=\/)[^/:]+/g, (part) => (part.length >= 25 || (part.length > 3 && /[\d_]/.test(part)) ? ':id' : part));
 }
 
 /** Records one answered REST or hosted-page request (`started` from performance.now()). */
