@@ -32,6 +32,13 @@ import { responseHeadersPlugin } from './http/response-headers.js';
 import { createLogger, withLogContext, type Logger } from './logger.js';
 import { requestIdFrom } from './request-id.js';
 import { createRestApi } from './rest/routes.js';
+import { metricsPlugin } from './graphql/metrics-plugin.js';
+import { tracingPlugin } from './graphql/tracing-plugin.js';
+import { traceRequest, tracing } from './observability/tracing.js';
+import { observeRequest, routeLabel, setScrapeSources } from './observability/metrics.js';
+import { answerScrape, bearerMatches, createMetricsServer, scrapeMetrics } from './observability/scrape.js';
+import { countDueWebhookDeliveries } from './domain/webhooks.js';
+import cluster from 'node:cluster';
 import { startWorkers, type Workers } from './workers/index.js';
 
 const GRAPHIQL_EXAMPLE = `# The checkout gateway. Your API key is in the Headers tab below.
@@ -115,6 +122,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   let workers: Workers | undefined;
   let server: Server | undefined;
   let wsServer: WebSocketServer | undefined;
+  let metricsServer: Server | undefined;
   let disposeWs: (() => Promise<void>) | undefined;
   let ready = false;
   let demoApiKey: string | undefined;
@@ -189,6 +197,8 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       : false,
     plugins: [
       { onRequest: ({ request, serverContext }) => void clientAddresses.set(request, (serverContext as { req?: IncomingMessage }).req?.socket.remoteAddress) },
+      metricsPlugin(),
+      tracingPlugin(),
       responseHeadersPlugin(),
       requestErrorStatusPlugin(),
       ...(graphiql ? [graphiql.assetsPlugin] : []),
@@ -236,7 +246,10 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       return new Response(ok ? 'ready\n' : 'not ready\n', { status: ok ? 200 : 503, headers: { 'content-type': 'text/plain' } });
     }
     if (!ready) return new Response('starting\n', { status: 503, headers: { 'retry-after': '1' } });
-    const response = (await hosted(request)) ?? (await rest(request));
+    const started = performance.now();
+    const hostedResponse = await hosted(request);
+    const response = hostedResponse ?? (await rest(request));
+    if (response) observeRequest(hostedResponse ? 'hosted' : 'rest', routeLabel(request.method, pathname), response.status, started);
     return response ?? new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain' } });
   });
 
@@ -250,12 +263,14 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   const connections = new Set<Socket>();
   const requestsInHand = new WeakMap<Socket, IncomingMessage>();
 
+  const route = (req: IncomingMessage, res: ServerResponse) => (tracing ? traceRequest(req, res, handle) : handle(req, res));
+
   /**
    * Every request runs with its id (the client's `X-Request-Id` when sane, or a new one) in its
    * async context, so each log line it causes carries it; the id is returned on the response,
    * and one line per request says how it ended.
    */
-  function route(req: IncomingMessage, res: ServerResponse) {
+  function handle(req: IncomingMessage, res: ServerResponse) {
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     const path = req.url ?? '/';
@@ -300,6 +315,14 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       void yoga(req, res);
       return;
     }
+    if (config.metricsToken && (path === '/metrics' || path.startsWith('/metrics?'))) {
+      if (!bearerMatches(req.headers.authorization, config.metricsToken)) {
+        res.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' }).end('Send METRICS_TOKEN as "Authorization: Bearer <token>".\n');
+        return;
+      }
+      void answerScrape(res);
+      return;
+    }
     void pages(req, res);
   }
 
@@ -317,6 +340,16 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       database = options.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
       await database.migrate();
       deps.db = database.db;
+      const opened = database;
+      setScrapeSources({ dueWebhookDeliveries: () => countDueWebhookDeliveries(opened.db), statementCount: () => opened.statementCount() });
+      // A cluster's primary serves METRICS_PORT with every worker's figures.
+      if (config.metricsPort !== undefined && !cluster.isWorker) {
+        metricsServer = createMetricsServer(scrapeMetrics);
+        await new Promise<void>((resolve, reject) => {
+          metricsServer!.once('error', reject);
+          metricsServer!.listen(config.metricsPort, config.host, () => resolve());
+        });
+      }
       authenticator = new ApiKeyAuthenticator(database.db, config.adminApiKey, {
         cacheMs: config.apiKeyCacheMs,
         failuresPerSecond: config.authFailuresPerSecond,
@@ -481,6 +514,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       clearTimeout(deadline);
       await yoga.dispose();
       forgetTrustedDocuments();
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
       if (!options.database) await database?.close();
       await rateLimits.close();
     },

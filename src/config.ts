@@ -113,6 +113,10 @@ const environmentSchema = z.object({
   INTROSPECTION: z.enum(['true', 'false']).optional(),
   /** A persisted-documents manifest (JSON: document id → document) trusted for every account. */
   TRUSTED_DOCUMENTS_FILE: z.string().optional(),
+  /** A port of its own for GET /metrics (no token there: keep it private). */
+  METRICS_PORT: z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).optional(),
+  /** Serves GET /metrics on the main port to "Authorization: Bearer <token>". */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -152,6 +156,9 @@ export interface Config {
   introspection: boolean;
   /** A persisted-documents manifest loaded at start, trusted for every account. */
   trustedDocumentsFile: string | undefined;
+  /** Where GET /metrics is served: its own port, or the main port behind a bearer token; neither: not served. */
+  metricsPort: number | undefined;
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -207,5 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' : !production,
     introspection: e.INTROSPECTION ? e.INTROSPECTION === 'true' : !production,
     trustedDocumentsFile: e.TRUSTED_DOCUMENTS_FILE,
+    metricsPort: e.METRICS_PORT,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { randomToken } from './domain/ids.js';
 import { createLogger } from './logger.js';
 import { serveClusterRateLimits } from './rate-limit-stores.js';
+import { serveClusterMetrics } from './observability/scrape.js';
 
 let config: Config;
 try {
@@ -23,6 +24,10 @@ function printAdminKey(key: string) {
 async function serve(config: Config) {
   // Loaded here, not at the top: a cluster's primary serves nothing and need not hold the app.
   const { buildApp } = await import('./app.js');
+  // The tracing SDK is loaded only when an OTEL_* variable asks for traces.
+  if (process.env.OTEL_TRACES_EXPORTER || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+    await (await import('./observability/tracing-setup.js')).startTracing();
+  }
   // The contract's default: without ADMIN_API_KEY, outside production, a key for this run only.
   // (Workers of a cluster are handed the one their primary made, in ADMIN_API_KEY.)
   const generatedAdminKey = !config.adminApiKey && !config.production ? `admin_${randomToken(32)}` : undefined;
@@ -65,7 +70,11 @@ async function serve(config: Config) {
       stopping = true;
       app.logger.info('shutting down', { signal });
       app.stop().then(
-        () => process.exit(0),
+        async () => {
+          // Spans still batched go out before the process does.
+          await (await import('./observability/tracing.js')).flushTracing().catch(() => {});
+          process.exit(0);
+        },
         (error: unknown) => {
           app.logger.error('shutdown failed', { error });
           process.exit(1);
@@ -96,6 +105,8 @@ function supervise(config: Config) {
   let failedRestarts = 0;
   let exitCode = 0;
   const restarts = new Set<NodeJS.Timeout>();
+  // One scrape of the port (or of METRICS_PORT) gives every worker's figures, gathered here.
+  const metricsServer = config.metricsPort !== undefined || config.metricsToken ? serveClusterMetrics({ port: config.metricsPort, host: config.host }) : undefined;
 
   const fork = () => {
     if (!stopping) live.add(cluster.fork(env).id);
@@ -107,6 +118,7 @@ function supervise(config: Config) {
     stopping = true;
     exitCode ||= code;
     for (const timer of restarts) clearTimeout(timer);
+    metricsServer?.close();
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
     exitWhenAllGone();
   };

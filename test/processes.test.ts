@@ -207,3 +207,35 @@ describe('npm start with WEB_CONCURRENCY', () => {
     expect([primary!, ...childrenOf(primary!)].filter(alive)).toEqual([]);
   }, 200_000);
 });
+
+describe('GET /metrics with WEB_CONCURRENCY', () => {
+  it.skipIf(!testDatabaseUrl())('gives the whole port\'s figures, summed over both workers, on the main port and on METRICS_PORT', async () => {
+    const { createServer } = await import('node:net');
+    const metricsPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const token = 'cluster_metrics_token_0123';
+    const gateway = await start({ DATABASE_URL: testDatabaseUrl(), WEB_CONCURRENCY: '2', DATABASE_POOL_SIZE: '3', LOG_LEVEL: 'debug', METRICS_TOKEN: token, METRICS_PORT: String(metricsPort) });
+    await printed(gateway, /"worker listening"/g, 2);
+    const key = /Platform key for createAccount[^\n]*\n\n {2}(\S+)/.exec(gateway.output())![1]!;
+    const viaPort = async () => (await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    const viaMetricsPort = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const count = (text: string) => Number(/^gateway_requests_total\{transport="http",operation="ClusterCount"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+
+    expect((await fetch(`${gateway.url}/metrics`)).status).toBe(401);
+    const sent = 10;
+    const answers = await Promise.all(Array.from({ length: sent }, () => postOnNewConnection(gateway.url, key, 'query ClusterCount { __typename }')));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(sent).fill(200));
+
+    // The cluster hands new connections to the workers in turn, so each answered some of the
+    // requests; several scrapes, each taken by whichever worker the connection lands on, all
+    // give the sum.
+    for (let i = 0; i < 4; i += 1) {
+      expect(count(await viaPort())).toBe(sent);
+      expect(count(await viaMetricsPort())).toBe(sent);
+    }
+  }, 90_000);
+});

@@ -8,6 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { endSpan, startSpan, tracing } from '../observability/tracing.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -52,8 +53,11 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
   return new Proxy(client, {
     get(target, property, receiver) {
       if (property === 'unsafe') {
-        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], queryOptions?: postgres.UnsafeQueryOptions) =>
-          target.unsafe(query, parameters, { ...queryOptions, prepare: true });
+        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], queryOptions?: postgres.UnsafeQueryOptions) => {
+          const pending = target.unsafe(query, parameters, { ...queryOptions, prepare: true });
+          if (tracing) traceStatement(query, pending);
+          return pending;
+        };
       }
       if (property === 'begin' || property === 'savepoint') {
         return (...args: unknown[]) => {
@@ -65,6 +69,18 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
       return Reflect.get(target, property, receiver);
     },
   });
+}
+
+/**
+ * A span for one statement, from its call to its answer. (postgres.js starts a query a tick
+ * after the first `then`, so drizzle's synchronous `.values()` still applies.)
+ */
+function traceStatement(query: string, pending: Promise<unknown>) {
+  const span = startSpan('db.query', { 'db.system.name': 'postgresql', 'db.query.text': query.length > 2000 ? `${query.slice(0, 2000)}…` : query });
+  pending.then(
+    () => endSpan(span),
+    (error: unknown) => endSpan(span, error),
+  );
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {

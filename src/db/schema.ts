@@ -148,6 +148,8 @@ export const eventTable = pgTable(
     /** The webhook payload's `data` object, as it was when the event happened. */
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     createTime: time('create_time').notNull(),
+    /** The W3C trace context of the request that caused the event (when traced), so its webhook attempts join that trace. */
+    traceparent: text('traceparent'),
   },
   (t) => [
     // Every read of the log is an account's: no index on sequence alone, which the planner

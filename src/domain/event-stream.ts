@@ -19,6 +19,7 @@ import { parseResourceName, type CheckoutSession, type CheckoutSessionResource }
 import { DomainError, notFound } from './errors.js';
 import { EVENT_TYPES, EVENTS_CHANNEL, type EventType } from './events.js';
 import { hasPrefix } from './ids.js';
+import { eventsCommitted } from '../observability/metrics.js';
 
 export type EventRecord = typeof eventTable.$inferSelect;
 
@@ -353,7 +354,10 @@ export class EventHub {
       return;
     }
     if ((notice.deliveries ?? 0) > 0) for (const wake of this.webhookWaiters) wake();
-    if (notice.accountId && notice.id) this.feeds.get(notice.accountId)?.refresh();
+    if (notice.accountId && notice.id) {
+      eventsCommitted.inc();
+      this.feeds.get(notice.accountId)?.refresh();
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { currentTraceparent } from '../observability/tracing.js';
 import { accountEventLogLock, type Tx } from '../db/client.js';
 import { PreparedStatement } from '../db/rows.js';
 import { newId } from './ids.js';
@@ -51,13 +52,13 @@ export function eventStatement(alongside?: SQL): SQL {
   // a create's statement writes the first, so no two events of a session draw one number.
   return sql`
     with ${alongside ? sql`${alongside}, ` : sql.empty()}lock as (${accountEventLogLock(p('eventAccountId'))}), inserted as (
-      insert into event (id, account_id, type, checkout_session_id, session_sequence, data, create_time)
+      insert into event (id, account_id, type, checkout_session_id, session_sequence, data, create_time, traceparent)
       select ${p('eventId')}, ${p('eventAccountId')}, ${p('eventType')}, ${p('eventCheckoutSessionId')},
              case when ${p('eventCheckoutSessionId')}::text is null then null else coalesce((
                select max(previous.session_sequence) from event previous
                where previous.account_id = ${p('eventAccountId')} and previous.checkout_session_id = ${p('eventCheckoutSessionId')}
              ), 0) + 1 end,
-             ${p('eventData')}::jsonb, ${p('eventCreateTime')}::timestamptz
+             ${p('eventData')}::jsonb, ${p('eventCreateTime')}::timestamptz, ${p('eventTraceparent')}::text
       from lock
       returning id, sequence
     ), deliveries as (
@@ -85,6 +86,7 @@ export function eventValues(id: string, event: NewEvent) {
     eventCheckoutSessionId: event.checkoutSessionId,
     eventData: JSON.stringify(event.data),
     eventCreateTime: formatInstant(event.createTime),
+    eventTraceparent: currentTraceparent() ?? null,
   };
 }
 

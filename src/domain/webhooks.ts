@@ -425,7 +425,8 @@ export interface SendResult {
 
 /** The transport: POSTs one attempt and reports how it went (the delivery worker provides it). */
 export type WebhookSender = (
-  request: { url: string; body: string; headers: Record<string, string> },
+  /** `traceparent`: the trace of the request that caused the event, for the attempt's span (never sent). */
+  request: { url: string; body: string; headers: Record<string, string>; traceparent?: string | null },
   options: { timeoutMs: number; allowPrivateNetworks: boolean },
 ) => Promise<SendResult>;
 
@@ -484,8 +485,25 @@ export async function claimDueWebhookDeliveries(db: Db, settings: WebhookSetting
     .returning({ id: t.id, leaseExpireTime: t.leaseExpireTime }) as Promise<ClaimedDelivery[]>;
 }
 
+/**
+ * Deliveries due now and not yet delivered (the outbox's backlog), counted up to a cap so that a
+ * scrape stays cheap even when a receiver has been down for days.
+ */
+export async function countDueWebhookDeliveries(db: Db, cap = 100_000): Promise<number> {
+  const t = webhookDeliveryTable;
+  const due = db
+    .select({ one: sql`1`.as('one') })
+    .from(t)
+    .where(and(eq(t.state, 'PENDING'), lte(t.nextAttemptTime, sql`now()`)))
+    .limit(cap)
+    .as('due');
+  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(due);
+  return Number(row?.count ?? 0);
+}
+
 export type AttemptOutcome =
-  | { kind: 'attempted'; succeeded: boolean; nextAttemptTime: Date | null }
+  /** `eventTime`: when the event was committed (for the delivery lag). */
+  | { kind: 'attempted'; succeeded: boolean; nextAttemptTime: Date | null; eventTime: Date }
   /** Nothing was sent: the delivery was abandoned (endpoint disabled) or postponed. */
   | { kind: 'skipped'; nextAttemptTime: Date | null }
   /** Another worker holds the delivery now (this one's lease lapsed): nothing was recorded. */
@@ -563,6 +581,7 @@ export async function attemptWebhookDelivery(
       {
         url: endpoint.url,
         body,
+        traceparent: event.traceparent,
         headers: {
           'content-type': 'application/json',
           'user-agent': 'checkout-gateway-webhooks/1',
@@ -574,7 +593,7 @@ export async function attemptWebhookDelivery(
       { timeoutMs: settings.timeoutMs, allowPrivateNetworks: settings.allowPrivateNetworks },
     );
   }
-  return recordAttempt(db, settings, claim, delivery, endpoint.id, startTime, result!);
+  return recordAttempt(db, settings, claim, delivery, endpoint.id, startTime, result!, event.createTime);
 }
 
 async function recordAttempt(
@@ -585,6 +604,7 @@ async function recordAttempt(
   endpointId: string,
   startTime: Date,
   result: SendResult,
+  eventTime: Date,
 ): Promise<AttemptOutcome> {
   return db.transaction(async (tx) => {
     const recordTime = new Date();
@@ -631,7 +651,7 @@ async function recordAttempt(
     } else if (failingSince && !endpoint.failingSince) {
       await tx.update(webhookEndpointTable).set({ failingSince }).where(eq(webhookEndpointTable.id, endpointId));
     }
-    return { kind: 'attempted', succeeded: result.succeeded, nextAttemptTime } as const;
+    return { kind: 'attempted', succeeded: result.succeeded, nextAttemptTime, eventTime } as const;
   });
 }
 

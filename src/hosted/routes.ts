@@ -10,6 +10,7 @@ import {
   type PaymentProcessor,
   type PayResult,
 } from '../domain/payments.js';
+import { paymentsTotal } from '../observability/metrics.js';
 import type { Logger } from '../logger.js';
 import { FIELDS, renderCheckoutPage, renderExpiredPage, renderMessagePage, renderPaidPage, type CheckoutView, type FieldKey, type FormState } from './pages.js';
 import { CSRF_FIELD, csrfCookie, csrfTokenFor, csrfValid, originOf, readBodyWithin, securityHeaders } from './security.js';
@@ -150,9 +151,11 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
     switch (result.outcome) {
       case 'succeeded':
         logger.info('checkout session paid', fields);
+        paymentsTotal.inc({ outcome: 'succeeded', decline_code: '' });
         return paidResponse({ ...checkout, session: result.session });
       case 'declined':
         logger.info('card declined', { ...fields, declineCode: result.declineCode });
+        paymentsTotal.inc({ outcome: 'declined', decline_code: result.declineCode });
         return formPage(request, 402, { ...checkout, session: result.session }, { values, alert: result.message });
       case 'already_paid':
       case 'expired':

@@ -1,4 +1,5 @@
-import { attemptWebhookDelivery, claimDueWebhookDeliveries } from '../domain/webhooks.js';
+import { attemptWebhookDelivery, claimDueWebhookDeliveries, type AttemptOutcome } from '../domain/webhooks.js';
+import { webhookAttempts, webhookDeliveryLag } from '../observability/metrics.js';
 import type { WorkerDeps } from './index.js';
 import { startLoop } from './loop.js';
 import { sendWebhook } from './webhook-sender.js';
@@ -13,6 +14,15 @@ const CLAIM_BATCH = 8;
  * scheduled by other processes and deliveries whose worker died (once the lease lapses).
  */
 const POLL_MS = 5_000;
+
+function countAttempt(outcome: AttemptOutcome) {
+  if (outcome.kind !== 'attempted') {
+    webhookAttempts.inc({ outcome: outcome.kind });
+    return;
+  }
+  webhookAttempts.inc({ outcome: outcome.succeeded ? 'succeeded' : outcome.nextAttemptTime ? 'retrying' : 'failed' });
+  if (outcome.succeeded) webhookDeliveryLag.observe(Math.max(0, Date.now() - outcome.eventTime.getTime()) / 1000);
+}
 
 /** Claims due webhook deliveries and makes their attempts, several at a time. */
 export function startWebhookDelivery({ deps, logger, events, webhooks, renderPayload }: WorkerDeps) {
@@ -44,6 +54,7 @@ export function startWebhookDelivery({ deps, logger, events, webhooks, renderPay
       for (const claim of claimed) {
         const attempt = attemptWebhookDelivery(deps.db, webhooks, claim, sendWebhook, renderPayload)
           .then((outcome) => {
+            countAttempt(outcome);
             if (outcome.kind !== 'lost' && outcome.nextAttemptTime) wakeAt(outcome.nextAttemptTime);
           })
           // The lease lapses and another claim retries; nothing is lost.

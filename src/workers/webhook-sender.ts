@@ -9,6 +9,8 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { BLOCKED_ADDRESS_MESSAGE, isAddressAllowed } from '../domain/webhook-addresses.js';
 import type { SendResult, WebhookSender } from '../domain/webhooks.js';
+import { SpanKind } from '@opentelemetry/api';
+import { contextFromTraceparent, endSpan, startSpan, tracing } from '../observability/tracing.js';
 
 class BlockedAddressError extends Error {
   readonly code = 'EBLOCKEDADDRESS';
@@ -122,4 +124,12 @@ function sendWebhookRequest(
   });
 }
 
-export const sendWebhook: WebhookSender = (request, options) => sendWebhookRequest(request.url, request.body, request.headers, options);
+export const sendWebhook: WebhookSender = async (request, options) => {
+  if (!tracing) return sendWebhookRequest(request.url, request.body, request.headers, options);
+  // A span in the trace of the request that caused the event (the payment, for a paid event).
+  const span = startSpan('webhook attempt', { 'http.request.method': 'POST', 'url.full': request.url, 'webhook.id': request.headers['webhook-id'] ?? '' }, contextFromTraceparent(request.traceparent), SpanKind.CLIENT);
+  const result = await sendWebhookRequest(request.url, request.body, request.headers, options);
+  if (result.statusCode !== null) span.setAttribute('http.response.status_code', result.statusCode);
+  endSpan(span, result.succeeded ? undefined : result.error ?? `status ${result.statusCode}`);
+  return result;
+};

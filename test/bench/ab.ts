@@ -5,7 +5,7 @@
  * (A B B A A B …) so that the machine's changing load falls on both alike.
  *
  *   npx tsx test/bench/ab.ts --base /tmp/base [--only create,read] [--duration 10] [--windows 4]
- *     [--pool N] [--pool-b N] [--node-flags-b=--max-semi-space-size=32]
+ *     [--pool N] [--pool-b N] [--node-flags-b=--max-semi-space-size=32] [--env-b KEY=value,KEY=value]
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     'pool-b': { type: 'string' },
     /** Node flags for B only, e.g. "--max-semi-space-size=32", to compare runtime settings. */
     'node-flags-b': { type: 'string' },
+    /** Environment for B only, e.g. "OTEL_TRACES_EXPORTER=otlp,METRICS_TOKEN=…", to measure a setting's cost. */
+    'env-b': { type: 'string' },
   },
 });
 if (!values.base) throw new Error('--base <directory of the checkout to compare with> is required');
@@ -42,7 +44,7 @@ interface Side {
   adminKey: string;
 }
 
-async function startSide(label: string, root: string | undefined, poolSize: string | undefined, nodeFlags?: string): Promise<Side> {
+async function startSide(label: string, root: string | undefined, poolSize: string | undefined, nodeFlags?: string, extraEnv: Record<string, string> = {}): Promise<Side> {
   const database = await createBenchDatabase();
   const adminKey = `admin_${randomBytes(16).toString('hex')}`;
   try {
@@ -51,7 +53,7 @@ async function startSide(label: string, root: string | undefined, poolSize: stri
       nodeFlags: nodeFlags?.split(' ').filter(Boolean),
       databaseUrl: database.url,
       adminApiKey: adminKey,
-      env: { SECRET_ENCRYPTION_KEY: randomBytes(32).toString('hex'), ...(poolSize ? { DATABASE_POOL_SIZE: poolSize } : {}) },
+      env: { SECRET_ENCRYPTION_KEY: randomBytes(32).toString('hex'), ...(poolSize ? { DATABASE_POOL_SIZE: poolSize } : {}), ...extraEnv },
     });
     return { label, database, gateway, adminKey };
   } catch (error) {
@@ -93,7 +95,8 @@ async function phase(name: string, sides: Side[], body: (side: Side, seconds: nu
 const sides: Side[] = [];
 try {
   sides.push(await startSide('A (base)', values.base, values.pool));
-  sides.push(await startSide('B (this tree)', undefined, values['pool-b'] ?? values.pool, values['node-flags-b']));
+  const envB = Object.fromEntries((values['env-b'] ?? '').split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  sides.push(await startSide('B (this tree)', undefined, values['pool-b'] ?? values.pool, values['node-flags-b'], envB));
   const only = new Set(values.only!.split(','));
   if (only.has('create')) {
     const keys = new Map<string, string>();
