@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 /**
  * What `npm start` runs: the start script must read `[exec] tsx|node [flags…] <script>`, the
  * script `src/main.ts` (older checkouts, flags such as `--import tsx`) or a JavaScript launcher
- * (`scripts/start.mjs`, which builds dist/ when stale and runs it), and the bench runs that,
+ * (`src/tools/start.mjs`, which builds dist/ when stale and runs it), and the bench runs that,
  * without npm in between, so that the serving process and its pid are known.
  */
 export function startCommand(checkout: string): { program: 'tsx' | 'node'; args: string[] } {

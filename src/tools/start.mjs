@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const src = join(root, 'src');
 const marker = join(root, 'dist', '.built');
 
@@ -39,4 +39,4 @@ if (cluster.isPrimary && stale()) {
   const { buildDist } = await import('./build.mjs');
   await buildDist();
 }
-await import('../dist/main.js');
+await import('../../dist/main.js');
