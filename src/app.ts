@@ -160,7 +160,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   const trustedDocuments = createTrustedDocuments({
     db: () => deps.db,
     everyAccount: loadManifestFile(config.trustedDocumentsFile, (document) => documentProblem(schema, document)),
-    identify: (authorization, request) => authenticator!.authenticate(authorization, addressOf(request)),
+    identify: (authorization, request) => authenticator!.identify(authorization, addressOf(request)),
     charge: (authorization, request) => authenticate(authorization, addressOf(request)),
   });
   const forgetTrustedDocuments = onTrustedDocumentsChanged((accountId) => trustedDocuments.forget(accountId));
@@ -203,7 +203,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       requestErrorStatusPlugin(),
       ...(graphiql ? [graphiql.assetsPlugin] : []),
       graphqlSsePlugin({
-        identify: (authorization, request) => authenticator!.authenticate(authorization, addressOf(request)),
+        identify: (authorization, request) => authenticator!.identify(authorization, addressOf(request)),
         authenticate: (authorization, request) => authenticate(authorization, addressOf(request)),
       }),
       introspectionPlugin(config.introspection),

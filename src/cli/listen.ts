@@ -27,6 +27,7 @@ const EVENTS_SUBSCRIPTION = /* GraphQL */ `
       id
       type
       createTime
+      sequence
       checkoutSessionSnapshot {
         name state amount currency clientReferenceId url paymentIntent { name } paid
         successUrl cancelUrl metadata expireTime createTime updateTime
@@ -55,6 +56,7 @@ interface ReceivedEvent {
   id: string;
   type: string;
   createTime: string;
+  sequence: number | null;
   checkoutSessionSnapshot: SnapshotFields;
 }
 
@@ -90,7 +92,7 @@ export function bodyOf(event: ReceivedEvent): string {
   } as CheckoutSession;
   // The page URL is the gateway's own (its PUBLIC_URL), as it sent it.
   const resource = { ...toCheckoutSessionResource(session, 'http://unused.invalid'), url: s.url };
-  const record = { id: event.id, type: event.type, createTime: new Date(event.createTime), accountId, data: { checkout_session: resource } };
+  const record = { id: event.id, type: event.type, createTime: new Date(event.createTime), sessionSequence: event.sequence, accountId, data: { checkout_session: resource } };
   return webhookBody(record as unknown as EventRecord);
 }
 

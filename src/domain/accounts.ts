@@ -132,7 +132,20 @@ export class ApiKeyAuthenticator {
    * Null for a missing, unknown or revoked key. Throws RATE_LIMITED when `clientAddress` has
    * failed too often, for any key that is not already known good.
    */
-  async authenticate(authorization: string | null | undefined, clientAddress = 'unknown'): Promise<Principal | null> {
+  authenticate(authorization: string | null | undefined, clientAddress = 'unknown'): Promise<Principal | null> {
+    return this.lookUp(authorization, clientAddress, true);
+  }
+
+  /**
+   * Like authenticate, for a look-up made ahead of the one that charges the request (a trusted
+   * document's account, an SSE stream's owner): refused when the address is over its failed-key
+   * limit, but a failure here is not counted, so one request counts one failure, not two.
+   */
+  identify(authorization: string | null | undefined, clientAddress = 'unknown'): Promise<Principal | null> {
+    return this.lookUp(authorization, clientAddress, false);
+  }
+
+  private async lookUp(authorization: string | null | undefined, clientAddress: string, countFailure: boolean): Promise<Principal | null> {
     const match = /^Api-Key\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) return null;
     const key = match[1]!;
@@ -148,7 +161,7 @@ export class ApiKeyAuthenticator {
     }
     await this.failures.check(clientAddress);
     if ((this.unknown.get(hash) ?? 0) > now) {
-      await this.failures.spend(clientAddress);
+      if (countFailure) await this.failures.spend(clientAddress);
       return null;
     }
     const [row] = await this.db
@@ -158,7 +171,7 @@ export class ApiKeyAuthenticator {
     if (!row) {
       this.cache.delete(hash);
       remember(this.unknown, hash, now + this.cacheMs);
-      await this.failures.spend(clientAddress);
+      if (countFailure) await this.failures.spend(clientAddress);
       return null;
     }
     // A key that expires sooner than the cache period stops at its expiry exactly.

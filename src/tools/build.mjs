@@ -3,7 +3,7 @@
  * keeps its path and `new URL('../../drizzle', import.meta.url)` still finds the migrations).
  * Types are checked by `npm run typecheck`, not here: this only has to be fast.
  */
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -18,6 +18,31 @@ function sources(dir) {
     if (entry.isDirectory()) return sources(path);
     return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
   });
+}
+
+const marker = join(root, 'dist', '.built');
+
+function newestSource(dir, found = { mtimeMs: 0, files: [] }) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      newestSource(path, found);
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+      found.mtimeMs = Math.max(found.mtimeMs, statSync(path).mtimeMs);
+      found.files.push(relative(root, path));
+    }
+  }
+  return found;
+}
+
+/** True when dist/ is missing, older than a file of src/, or built from another list of files. */
+export function isStale() {
+  if (!existsSync(marker)) return true;
+  const sources = newestSource(src);
+  if (sources.mtimeMs > statSync(marker).mtimeMs) return true;
+  // A deleted or renamed source leaves no newer file behind, only a different list.
+  const built = readFileSync(marker, 'utf8').trim().split('\n').sort();
+  return built.join('\n') !== sources.files.sort().join('\n');
 }
 
 export async function buildDist() {
