@@ -110,7 +110,16 @@ describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', () => {
     await page.keyboard.press('Shift+ControlOrMeta+End');
     await page.keyboard.press('Delete');
     await page.waitForFunction(() => document.querySelector('.graphiql-query-editor .view-lines')?.textContent?.replace(/\s+/g, ' ').trim() === '{ account { displayName } }', undefined, { timeout: 20_000 });
-    await page.locator('.graphiql-execute-button').click();
+    // GraphiQL takes the editor's text into its state a moment later (debounced): a click before
+    // that runs the example's two operations, which only opens the operation picker. Click until
+    // the typed query goes out.
+    let sent = false;
+    void answer.then(() => (sent = true), () => {});
+    for (let attempt = 0; attempt < 20 && !sent; attempt += 1) {
+      await page.keyboard.press('Escape');
+      await page.locator('.graphiql-execute-button').click();
+      await page.waitForTimeout(1_000);
+    }
     const response = await answer;
     expect(response.request().headers().authorization).toBe(`Api-Key ${gateway.app.demoApiKey}`);
     const body = await response.json();
