@@ -34,9 +34,10 @@ const EVENT_TYPE_VALUES = {
 export type EventTypeValue = keyof typeof EVENT_TYPE_VALUES;
 
 /**
- * The enum keeps its names as its internal values, translated here: graphql-jit re-coerces a
- * subscription's already coerced variables for every event, and an internal value that differs
- * from the name ("checkout_session.paid") fails that second coercion.
+ * The enum keeps its names as its internal values, translated here. (It was written when
+ * graphql-jit ran subscriptions and re-coerced their already coerced variables for every event,
+ * where an internal value unlike the name failed; subscriptions now run on graphql-js, and one
+ * translation table is still the simplest place for the mapping.)
  */
 export function eventTypesOf(values: readonly EventTypeValue[]): EventType[] {
   return values.map((value) => EVENT_TYPE_VALUES[value]);
