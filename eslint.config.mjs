@@ -35,7 +35,10 @@ export default [
           exceptions: { types: ['PageInfo', 'PaymentError'], suffixes: ['Connection', 'Edge', 'Payload'] },
         },
       ],
-      '@graphql-eslint/relay-edge-types': ['error', { shouldImplementNode: true, listTypeCanWrapOnlyEdgeType: false, withEdgeSuffix: true }],
+      '@graphql-eslint/relay-edge-types': [
+        'error',
+        { shouldImplementNode: true, listTypeCanWrapOnlyEdgeType: false, withEdgeSuffix: true },
+      ],
     },
   },
 ];

@@ -19,7 +19,14 @@ import type { GraphQLContext } from './graphql/context.js';
 import { OPERATION_LIMITS } from './graphql/limits.js';
 import { renderPayloadDocument } from './graphql/webhook-payload.js';
 import { schema } from './graphql/schema.js';
-import { clientErrorCodePlugin, codeClientError, compiledExecutionPlugins, createMaskError, idempotentReplayPlugin, rateLimitStatusPlugin } from './graphql/yoga-plugins.js';
+import {
+  clientErrorCodePlugin,
+  codeClientError,
+  compiledExecutionPlugins,
+  createMaskError,
+  idempotentReplayPlugin,
+  rateLimitStatusPlugin,
+} from './graphql/yoga-plugins.js';
 import { introspectionPlugin } from './graphql/introspection.js';
 import { createTrustedDocuments, loadManifestFile } from './graphql/persisted-documents.js';
 import { documentProblem, onTrustedDocumentsChanged } from './graphql/trusted-documents.js';
@@ -87,12 +94,12 @@ const MAX_BATCH_SIZE = 10;
 
 /** How a request reached us, for its log lines: GraphQL over HTTP or SSE, REST, the hosted page. */
 function transportOf(req: IncomingMessage, path: string): string {
-  if (path.startsWith('/graphql')) return String(req.headers.accept ?? '').includes('text/event-stream') ? 'sse' : 'http';
+  if (path.startsWith('/graphql'))
+    return String(req.headers.accept ?? '').includes('text/event-stream') ? 'sse' : 'http';
   if (path.startsWith('/v1/')) return 'rest';
   if (path.startsWith('/checkout')) return 'hosted';
   return 'http';
 }
-
 
 export interface App {
   /** Opens the database, applies migrations and starts listening; resolves once ready. */
@@ -141,12 +148,16 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
    * when `clientAddress` failed to authenticate too often).
    */
   async function authenticate(authorization: unknown, clientAddress: string | undefined): Promise<Principal | null> {
-    const principal = await authenticator!.authenticate(typeof authorization === 'string' ? authorization : null, clientAddress);
+    const principal = await authenticator!.authenticate(
+      typeof authorization === 'string' ? authorization : null,
+      clientAddress,
+    );
     if (principal) await rateLimiter.take(principal.role === 'account' ? principal.accountId : 'admin');
     return principal;
   }
 
-  const revoked = () => new DomainError('UNAUTHENTICATED', 'The API key was revoked; send a valid one as "Authorization: Api-Key <key>".');
+  const revoked = () =>
+    new DomainError('UNAUTHENTICATED', 'The API key was revoked; send a valid one as "Authorization: Api-Key <key>".');
   /** The event hub as the caller's subscriptions see it: their streams end if the key is revoked. */
   function eventsFor(principal: Principal | null) {
     if (principal?.role !== 'account') return eventHub;
@@ -196,7 +207,10 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
         })
       : false,
     plugins: [
-      { onRequest: ({ request, serverContext }) => void clientAddresses.set(request, (serverContext as { req?: IncomingMessage }).req?.socket.remoteAddress) },
+      {
+        onRequest: ({ request, serverContext }) =>
+          void clientAddresses.set(request, (serverContext as { req?: IncomingMessage }).req?.socket.remoteAddress),
+      },
       metricsPlugin(),
       tracingPlugin(),
       responseHeadersPlugin(),
@@ -217,8 +231,12 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
     context: async (initial) => {
       const request = (initial as { request?: Request }).request;
       const connectionParams = (initial as { connectionParams?: Record<string, unknown> }).connectionParams;
-      const authorization = connectionParams?.Authorization ?? connectionParams?.authorization ?? request?.headers.get('authorization');
-      const principal = await authenticate(authorization, (initial as { req?: IncomingMessage }).req?.socket.remoteAddress);
+      const authorization =
+        connectionParams?.Authorization ?? connectionParams?.authorization ?? request?.headers.get('authorization');
+      const principal = await authenticate(
+        authorization,
+        (initial as { req?: IncomingMessage }).req?.socket.remoteAddress,
+      );
       return {
         deps,
         principal,
@@ -234,7 +252,8 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   const rest = createRestApi(() => ({
     deps,
     logger,
-    authenticate: (authorization: unknown, request: Request) => authenticate(authorization, clientAddresses.get(request)),
+    authenticate: (authorization: unknown, request: Request) =>
+      authenticate(authorization, clientAddresses.get(request)),
   }));
 
   const pages = createServerAdapter<{ req?: IncomingMessage }>(async (request, serverContext) => {
@@ -243,19 +262,30 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
     if (pathname === '/healthz') return new Response('ok\n', { headers: { 'content-type': 'text/plain' } });
     if (pathname === '/readyz') {
       const ok = ready && (await database!.ping());
-      return new Response(ok ? 'ready\n' : 'not ready\n', { status: ok ? 200 : 503, headers: { 'content-type': 'text/plain' } });
+      return new Response(ok ? 'ready\n' : 'not ready\n', {
+        status: ok ? 200 : 503,
+        headers: { 'content-type': 'text/plain' },
+      });
     }
     if (!ready) return new Response('starting\n', { status: 503, headers: { 'retry-after': '1' } });
     const started = performance.now();
     const hostedResponse = await hosted(request);
     const response = hostedResponse ?? (await rest(request));
-    if (response) observeRequest(hostedResponse ? 'hosted' : 'rest', routeLabel(request.method, pathname), response.status, started);
+    if (response)
+      observeRequest(
+        hostedResponse ? 'hosted' : 'rest',
+        routeLabel(request.method, pathname),
+        response.status,
+        started,
+      );
     return response ?? new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain' } });
   });
 
   function refuseBody(res: ServerResponse, req: IncomingMessage, status: number, message: string, issue: string) {
     const error = { message, extensions: { code: 'BAD_USER_INPUT', issues: [{ path: [], message: issue }] } };
-    res.writeHead(status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ errors: [error] }));
+    res
+      .writeHead(status, { 'content-type': 'application/json', connection: 'close' })
+      .end(JSON.stringify({ errors: [error] }));
     req.resume();
   }
 
@@ -263,7 +293,8 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   const connections = new Set<Socket>();
   const requestsInHand = new WeakMap<Socket, IncomingMessage>();
 
-  const route = (req: IncomingMessage, res: ServerResponse) => (tracing ? traceRequest(req, res, handle) : handle(req, res));
+  const route = (req: IncomingMessage, res: ServerResponse) =>
+    tracing ? traceRequest(req, res, handle) : handle(req, res);
 
   /**
    * Every request runs with its id (the client's `X-Request-Id` when sane, or a new one) in its
@@ -309,7 +340,13 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       // A body must state its length, which Node's parser then holds it to: the limit above is
       // then the whole check, and Yoga need not count every body's bytes through a stream.
       if (req.headers['transfer-encoding'] !== undefined) {
-        refuseBody(res, req, 411, 'Send the request body with a Content-Length header; chunked bodies are not accepted.', 'Content-Length required');
+        refuseBody(
+          res,
+          req,
+          411,
+          'Send the request body with a Content-Length header; chunked bodies are not accepted.',
+          'Content-Length required',
+        );
         return;
       }
       void yoga(req, res);
@@ -317,7 +354,9 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
     }
     if (config.metricsToken && (path === '/metrics' || path.startsWith('/metrics?'))) {
       if (!bearerMatches(req.headers.authorization, config.metricsToken)) {
-        res.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' }).end('Send METRICS_TOKEN as "Authorization: Bearer <token>".\n');
+        res
+          .writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' })
+          .end('Send METRICS_TOKEN as "Authorization: Bearer <token>".\n');
         return;
       }
       void answerScrape(res);
@@ -337,11 +376,20 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
     },
     rateLimitScope: rateLimits.scope,
     async start() {
-      database = options.database ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+      database =
+        options.database ??
+        (await openDatabase({
+          databaseUrl: config.databaseUrl,
+          dataDir: config.dataDir,
+          poolSize: config.databasePoolSize,
+        }));
       await database.migrate();
       deps.db = database.db;
       const opened = database;
-      setScrapeSources({ dueWebhookDeliveries: () => countDueWebhookDeliveries(opened.db), statementCount: () => opened.statementCount() });
+      setScrapeSources({
+        dueWebhookDeliveries: () => countDueWebhookDeliveries(opened.db),
+        statementCount: () => opened.statementCount(),
+      });
       // A cluster's primary serves METRICS_PORT with every worker's figures.
       if (config.metricsPort !== undefined && !cluster.isWorker) {
         metricsServer = createMetricsServer(scrapeMetrics);
@@ -414,7 +462,10 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
             const socket = ctx.extra.socket;
             let principal: Principal | null;
             try {
-              principal = await authenticate(params?.Authorization ?? params?.authorization, ctx.extra.request.socket.remoteAddress);
+              principal = await authenticate(
+                params?.Authorization ?? params?.authorization,
+                ctx.extra.request.socket.remoteAddress,
+              );
             } catch (error) {
               if (!(error instanceof DomainError) || error.code !== 'RATE_LIMITED') throw error;
               // 1013 is WebSocket's "try again later"; graphql-ws clients retry it.
@@ -422,14 +473,24 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
               return false;
             }
             if (!principal) return false;
-            unwatchConnection.set(ctx, authenticator!.watch(principal, () => socket.close(4403, 'Forbidden: the API key was revoked')));
+            unwatchConnection.set(
+              ctx,
+              authenticator!.watch(principal, () => socket.close(4403, 'Forbidden: the API key was revoked')),
+            );
             return true;
           },
           onClose: (ctx) => {
             unwatchConnection.get(ctx)?.();
           },
           onSubscribe: async (ctx, _id, payload) => {
-            const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+            const {
+              schema: envelopedSchema,
+              execute,
+              subscribe,
+              contextFactory,
+              parse,
+              validate,
+            } = yoga.getEnveloped({
               ...ctx,
               req: ctx.extra.request,
               socket: ctx.extra.socket,
@@ -484,7 +545,8 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
         logger,
         events: eventHub,
         webhooks: webhookSettings,
-        renderPayload: (event, query) => renderPayloadDocument({ deps, events: eventHub, webhooks: webhookSettings }, event, query),
+        renderPayload: (event, query) =>
+          renderPayloadDocument({ deps, events: eventHub, webhooks: webhookSettings }, event, query),
       });
       return { port, url: `http://localhost:${port}` };
     },

@@ -83,7 +83,10 @@ const environmentSchema = z.object({
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
   /** Prefix of this gateway's keys in Redis, so that several deployments may share one Redis. */
-  REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]{1,100}$/, 'must be 1 to 100 letters, digits, _, :, . or -').default('checkout-gateway'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,100}$/, 'must be 1 to 100 letters, digits, _, :, . or -')
+    .default('checkout-gateway'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** How long a key look-up is trusted: a revoked key's requests and streams end within it. */
   API_KEY_CACHE_TTL: z.string().default('10s').transform(positiveDuration('10s')),
@@ -93,7 +96,10 @@ const environmentSchema = z.object({
   CORS_ORIGINS: z
     .string()
     .transform((text, ctx) => {
-      const origins = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+      const origins = text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
       for (const origin of origins) {
         let parsed: URL | undefined;
         try {
@@ -102,7 +108,10 @@ const environmentSchema = z.object({
           parsed = undefined;
         }
         if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
-          ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://shop.example.com (scheme, host, optional port; no path)` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${origin}" is not an origin like https://shop.example.com (scheme, host, optional port; no path)`,
+          });
           return z.NEVER;
         }
       }
@@ -182,7 +191,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && !e.ADMIN_API_KEY) problems.push('ADMIN_API_KEY: required in production');
   if (production && !e.SECRET_ENCRYPTION_KEY) problems.push('SECRET_ENCRYPTION_KEY: required in production');
   if (e.WEB_CONCURRENCY > 1 && !e.DATABASE_URL) {
-    problems.push('WEB_CONCURRENCY: more than one process needs DATABASE_URL (the embedded database belongs to one process)');
+    problems.push(
+      'WEB_CONCURRENCY: more than one process needs DATABASE_URL (the embedded database belongs to one process)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -92,7 +92,8 @@ function redactDetail(detail: string): string {
 function serializeError(error: Error, depth = 0): Record<string, unknown> {
   const fields = error as unknown as Record<string, unknown>;
   let message = error.message;
-  if (Array.isArray(fields.params) && typeof fields.query === 'string' && message.startsWith('Failed query: ')) message = `Failed query: ${fields.query}`;
+  if (Array.isArray(fields.params) && typeof fields.query === 'string' && message.startsWith('Failed query: '))
+    message = `Failed query: ${fields.query}`;
   const entry: Record<string, unknown> = { name: error.name, message };
   for (const field of DATABASE_ERROR_FIELDS) {
     const value = fields[field];
@@ -117,7 +118,13 @@ function prettyStream(): DestinationStream | undefined {
   if (process.env.NODE_ENV === 'production' || !process.stderr.isTTY) return undefined;
   try {
     const pretty = createRequire(import.meta.url)('pino-pretty') as (options: object) => DestinationStream;
-    return pretty({ destination: 2, sync: true, messageKey: 'message', translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+    return pretty({
+      destination: 2,
+      sync: true,
+      messageKey: 'message',
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+    });
   } catch {
     return undefined;
   }
@@ -143,11 +150,13 @@ export function createLogger(level: LogLevel, write?: (line: string) => void): L
     },
     destination,
   );
-  const log = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (!base.isLevelEnabled(at)) return;
-    const entry: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(fields)) entry[key] = serialize(value);
-    base[at](entry, message);
-  };
+  const log =
+    (at: Exclude<LogLevel, 'silent'>) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (!base.isLevelEnabled(at)) return;
+      const entry: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(fields)) entry[key] = serialize(value);
+      base[at](entry, message);
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

@@ -17,7 +17,9 @@ try {
 }
 
 function printAdminKey(key: string) {
-  process.stdout.write(`Platform key for createAccount (ADMIN_API_KEY was not set; valid for this run only):\n\n  ${key}\n\n`);
+  process.stdout.write(
+    `Platform key for createAccount (ADMIN_API_KEY was not set; valid for this run only):\n\n  ${key}\n\n`,
+  );
 }
 
 /** Serves HTTP and WebSocket in this process: alone, or as one worker of a cluster. */
@@ -25,7 +27,11 @@ async function serve(config: Config) {
   // Loaded here, not at the top: a cluster's primary serves nothing and need not hold the app.
   const { buildApp } = await import('./app.js');
   // The tracing SDK is loaded only when an OTEL_* variable asks for traces.
-  if (process.env.OTEL_TRACES_EXPORTER || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+  if (
+    process.env.OTEL_TRACES_EXPORTER ||
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT ||
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+  ) {
     await (await import('./observability/tracing-setup.js')).startTracing();
   }
   // The contract's default: without ADMIN_API_KEY, outside production, a key for this run only.
@@ -39,8 +45,13 @@ async function serve(config: Config) {
     ({ url } = await app.start());
   } catch (error) {
     // Most often the database: unreachable, wrong credentials, or a migration that failed.
-    const detail = error instanceof Error ? `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ''}` : String(error);
-    const where = config.databaseUrl ? `the PostgreSQL server in DATABASE_URL (${new URL(config.databaseUrl).host})` : `the embedded database in ${config.dataDir}`;
+    const detail =
+      error instanceof Error
+        ? `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ''}`
+        : String(error);
+    const where = config.databaseUrl
+      ? `the PostgreSQL server in DATABASE_URL (${new URL(config.databaseUrl).host})`
+      : `the embedded database in ${config.dataDir}`;
     process.stderr.write(`The gateway could not start: ${detail}\nCheck ${where}.\n`);
     app.logger.debug('start-up failure', { error });
     await app.stop().catch(() => {});
@@ -49,7 +60,8 @@ async function serve(config: Config) {
   const listening = {
     url,
     graphql: `${url}/graphql`,
-    database: app.database.kind === 'postgres' ? 'postgres (DATABASE_URL)' : `embedded PGlite in ${config.dataDir ?? 'memory'}`,
+    database:
+      app.database.kind === 'postgres' ? 'postgres (DATABASE_URL)' : `embedded PGlite in ${config.dataDir ?? 'memory'}`,
     rateLimits: app.rateLimitScope,
   };
   // A cluster's primary announces the address once for all its workers.
@@ -106,7 +118,10 @@ function supervise(config: Config) {
   let exitCode = 0;
   const restarts = new Set<NodeJS.Timeout>();
   // One scrape of the port (or of METRICS_PORT) gives every worker's figures, gathered here.
-  const metricsServer = config.metricsPort !== undefined || config.metricsToken ? serveClusterMetrics({ port: config.metricsPort, host: config.host }) : undefined;
+  const metricsServer =
+    config.metricsPort !== undefined || config.metricsToken
+      ? serveClusterMetrics({ port: config.metricsPort, host: config.host })
+      : undefined;
 
   const fork = () => {
     if (!stopping) live.add(cluster.fork(env).id);
@@ -128,14 +143,17 @@ function supervise(config: Config) {
     failedRestarts = 0;
     if (started) return;
     started = true;
-    const host = address.address === '0.0.0.0' || address.address === '::' || !address.address ? 'localhost' : address.address;
+    const host =
+      address.address === '0.0.0.0' || address.address === '::' || !address.address ? 'localhost' : address.address;
     const url = `http://${host}:${address.port}`;
     logger.info('checkout gateway listening', {
       url,
       graphql: `${url}/graphql`,
       database: 'postgres (DATABASE_URL)',
       processes: config.webConcurrency,
-      rateLimits: config.redisUrl ? 'shared through Redis (REDIS_URL)' : "shared by this machine's server processes (the cluster's primary counts)",
+      rateLimits: config.redisUrl
+        ? 'shared through Redis (REDIS_URL)'
+        : "shared by this machine's server processes (the cluster's primary counts)",
     });
     if (generatedAdminKey) printAdminKey(generatedAdminKey);
   });

@@ -1,7 +1,13 @@
 import cluster from 'node:cluster';
 import { createRequire } from 'node:module';
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
-import { RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterCluster,
+  RateLimiterClusterMaster,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { localRateLimitStore, type RateLimitStore } from './domain/rate-limit.js';
 import type { Logger } from './logger.js';
 
@@ -19,7 +25,9 @@ export interface RateLimitStoreHandle extends RateLimitStore {
  */
 function redisStore(url: string, prefix: string, logger: Logger): RateLimitStoreHandle {
   // Loaded only when configured: a start without Redis need not pay for the client.
-  const { Redis } = createRequire(import.meta.url)('ioredis') as { Redis: new (url: string, options: RedisOptions) => RedisClient };
+  const { Redis } = createRequire(import.meta.url)('ioredis') as {
+    Redis: new (url: string, options: RedisOptions) => RedisClient;
+  };
   const client = new Redis(url, {
     // Fail a command at once while disconnected, and within the timeout when Redis is slow:
     // the insurance counter answers instead.
@@ -66,8 +74,18 @@ function insured(primary: RateLimiterAbstract, insurance: RateLimiterMemory): Ra
     call().catch((rejection: unknown) => (rejection instanceof Error ? instead() : Promise.reject(rejection)));
   return new Proxy(primary, {
     get(target, property, receiver) {
-      if (property === 'consume') return (key: string, points?: number) => fallback(() => target.consume(key, points), () => insurance.consume(key, points));
-      if (property === 'get') return (key: string) => fallback(() => target.get(key), () => insurance.get(key));
+      if (property === 'consume')
+        return (key: string, points?: number) =>
+          fallback(
+            () => target.consume(key, points),
+            () => insurance.consume(key, points),
+          );
+      if (property === 'get')
+        return (key: string) =>
+          fallback(
+            () => target.get(key),
+            () => insurance.get(key),
+          );
       return Reflect.get(target, property, receiver);
     },
   });
@@ -77,14 +95,23 @@ function insured(primary: RateLimiterAbstract, insurance: RateLimiterMemory): Ra
  * Where this process keeps its rate limits: Redis with REDIS_URL; otherwise, in a cluster
  * worker, the primary (one count for the machine); otherwise this process.
  */
-export function openRateLimitStore(options: { redisUrl: string | undefined; keyPrefix: string; logger: Logger }): RateLimitStoreHandle {
+export function openRateLimitStore(options: {
+  redisUrl: string | undefined;
+  keyPrefix: string;
+  logger: Logger;
+}): RateLimitStoreHandle {
   if (options.redisUrl) return redisStore(options.redisUrl, options.keyPrefix, options.logger);
   if (cluster.isWorker) {
     return {
       scope: "shared by this machine's server processes (the cluster's primary counts)",
       counter: (name, points, duration) =>
         insured(
-          new RateLimiterCluster({ keyPrefix: `${options.keyPrefix}:${name}`, points, duration, timeoutMs: STORE_TIMEOUT_MS }),
+          new RateLimiterCluster({
+            keyPrefix: `${options.keyPrefix}:${name}`,
+            points,
+            duration,
+            timeoutMs: STORE_TIMEOUT_MS,
+          }),
           new RateLimiterMemory({ keyPrefix: `${options.keyPrefix}:${name}`, points, duration }),
         ),
       async close() {},

@@ -18,7 +18,8 @@ function importsOf(folder: string): { file: string; specifier: string }[] {
 
 describe('dependencies point one way: graphql/, hosted/, rest/, workers/ → domain/ → db/', () => {
   it('keeps GraphQL, HTTP and the outer layers out of the domain', () => {
-    const forbidden = /^(graphql|graphql-yoga|graphql-ws|@pothos\/|@whatwg-node\/|ws$|node:http)|\/(graphql|hosted|rest|workers)\//;
+    const forbidden =
+      /^(graphql|graphql-yoga|graphql-ws|@pothos\/|@whatwg-node\/|ws$|node:http)|\/(graphql|hosted|rest|workers)\//;
     const imports = importsOf('domain');
     expect(imports.length).toBeGreaterThan(10); // the scan does see the domain's imports
     const offending = imports.filter(({ specifier }) => forbidden.test(specifier) || specifier.startsWith('../app'));
@@ -26,7 +27,9 @@ describe('dependencies point one way: graphql/, hosted/, rest/, workers/ → dom
   });
 
   it('keeps the database layer free of domain and API code', () => {
-    const offending = importsOf('db').filter(({ specifier }) => /\/(domain|graphql|hosted|rest|workers)\//.test(specifier));
+    const offending = importsOf('db').filter(({ specifier }) =>
+      /\/(domain|graphql|hosted|rest|workers)\//.test(specifier),
+    );
     expect(offending).toEqual([]);
   });
 });

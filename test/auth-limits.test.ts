@@ -13,7 +13,9 @@ afterEach(async () => {
 });
 
 async function restWithKey(key: string, accountId = 'acct_0000000000000000000000') {
-  return fetch(`${gateway!.url}/v1/accounts/${accountId}/checkout-sessions`, { headers: { authorization: `Api-Key ${key}` } });
+  return fetch(`${gateway!.url}/v1/accounts/${accountId}/checkout-sessions`, {
+    headers: { authorization: `Api-Key ${key}` },
+  });
 }
 
 describe('failed authentication', () => {

@@ -9,23 +9,39 @@ const INTROSPECTION = '{ __schema { queryType { name } } }';
 function preflight(gateway: Gateway, origin: string) {
   return fetch(`${gateway.url}/graphql`, {
     method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, content-type',
+    },
   });
 }
 
 describe('configuration', () => {
   it('defaults to no CORS origin, no GraphiQL and no introspection in production, and the opposite elsewhere', () => {
-    const production = loadConfig({ NODE_ENV: 'production', ADMIN_API_KEY: ADMIN_KEY, SECRET_ENCRYPTION_KEY: 'a'.repeat(64) });
+    const production = loadConfig({
+      NODE_ENV: 'production',
+      ADMIN_API_KEY: ADMIN_KEY,
+      SECRET_ENCRYPTION_KEY: 'a'.repeat(64),
+    });
     expect(production).toMatchObject({ corsOrigins: [], graphiql: false, introspection: false });
-    expect(loadConfig({ NODE_ENV: 'development' })).toMatchObject({ corsOrigins: 'localhost', graphiql: true, introspection: true });
-    expect(loadConfig({ CORS_ORIGINS: 'https://shop.example.com, http://localhost:5173', GRAPHIQL: 'false' })).toMatchObject({
+    expect(loadConfig({ NODE_ENV: 'development' })).toMatchObject({
+      corsOrigins: 'localhost',
+      graphiql: true,
+      introspection: true,
+    });
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://shop.example.com, http://localhost:5173', GRAPHIQL: 'false' }),
+    ).toMatchObject({
       corsOrigins: ['https://shop.example.com', 'http://localhost:5173'],
       graphiql: false,
     });
   });
 
   it('refuses a CORS origin that is not an origin', () => {
-    expect(() => loadConfig({ CORS_ORIGINS: 'https://shop.example.com/path' })).toThrow(/CORS_ORIGINS: "https:\/\/shop.example.com\/path" is not an origin/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://shop.example.com/path' })).toThrow(
+      /CORS_ORIGINS: "https:\/\/shop.example.com\/path" is not an origin/,
+    );
     expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
     expect(() => loadConfig({ INTROSPECTION: 'yes' })).toThrow(/INTROSPECTION/);
   });
@@ -114,7 +130,10 @@ describe('with the production defaults', () => {
     expect(refused.body.data).toBeUndefined();
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(refused.body.errors?.[0]?.message).toMatch(/introspection/i);
-    expect(await gateway.ok('{ __typename account { __typename } }', {}, { key })).toEqual({ __typename: 'Query', account: { __typename: 'Account' } });
+    expect(await gateway.ok('{ __typename account { __typename } }', {}, { key })).toEqual({
+      __typename: 'Query',
+      account: { __typename: 'Account' },
+    });
   });
 });
 
@@ -129,7 +148,11 @@ describe('with an explicit list', () => {
     for (const origin of ['https://shop.example.com', 'https://admin.example.com']) {
       expect((await preflight(gateway, origin)).headers.get('access-control-allow-origin')).toBe(origin);
     }
-    for (const origin of ['https://shop.example.com.evil.example', 'http://shop.example.com', 'http://localhost:3000']) {
+    for (const origin of [
+      'https://shop.example.com.evil.example',
+      'http://shop.example.com',
+      'http://localhost:3000',
+    ]) {
       expect((await preflight(gateway, origin)).headers.get('access-control-allow-origin'), origin).toBeNull();
     }
   });

@@ -57,9 +57,17 @@ describe('the seed lifecycle', () => {
       { input },
       { key: shop.apiKey },
     );
-    const read = await gateway.ok(`query($name: String!) { checkoutSession(name: $name) { ${fields} } }`, { name: created.createCheckoutSession.name }, { key: shop.apiKey });
+    const read = await gateway.ok(
+      `query($name: String!) { checkoutSession(name: $name) { ${fields} } }`,
+      { name: created.createCheckoutSession.name },
+      { key: shop.apiKey },
+    );
     expect(read.checkoutSession).toEqual(created.createCheckoutSession);
-    expect(read.checkoutSession).toMatchObject({ amount: input.amount, expireTime: input.expireTime, metadata: input.metadata });
+    expect(read.checkoutSession).toMatchObject({
+      amount: input.amount,
+      expireTime: input.expireTime,
+      metadata: input.metadata,
+    });
     expect(Object.keys(read.checkoutSession.metadata)).toContain('__proto__');
   });
 
@@ -76,7 +84,11 @@ describe('the seed lifecycle', () => {
     await statementsOf(''); // warm the key cache
     const without = await statementsOf('');
     const withIntent = await statementsOf('paymentIntent { name state amount currency createTime updateTime }');
-    expect(withIntent.session.paymentIntent).toMatchObject({ state: 'REQUIRES_PAYMENT_METHOD', amount: '2500', currency: 'EUR' });
+    expect(withIntent.session.paymentIntent).toMatchObject({
+      state: 'REQUIRES_PAYMENT_METHOD',
+      amount: '2500',
+      currency: 'EUR',
+    });
     expect(withIntent.statements).toBe(without.statements);
   });
 
@@ -97,14 +109,19 @@ describe('the seed lifecycle', () => {
     expect(Object.keys(created)).toEqual(['createCheckoutSession']);
     for (let i = 0; i < 3; i += 1) {
       const listed = await run('List');
-      expect(listed.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual([created.createCheckoutSession.name]);
+      expect(listed.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual([
+        created.createCheckoutSession.name,
+      ]);
     }
     const again = await run('Create');
     expect(again.createCheckoutSession.name).not.toBe(created.createCheckoutSession.name);
     // A GET may run the query, never the mutation beside it.
-    const viaGet = await fetch(`${gateway.url}/graphql?${new URLSearchParams({ query: document, operationName: 'List' })}`, {
-      headers: { authorization: `Api-Key ${apiKey}`, accept: 'application/json' },
-    });
+    const viaGet = await fetch(
+      `${gateway.url}/graphql?${new URLSearchParams({ query: document, operationName: 'List' })}`,
+      {
+        headers: { authorization: `Api-Key ${apiKey}`, accept: 'application/json' },
+      },
+    );
     expect(((await viaGet.json()) as any).data.checkoutSessions.edges).toHaveLength(2);
   });
 
@@ -112,7 +129,12 @@ describe('the seed lifecycle', () => {
     const session = await createSession(gateway, shop.apiKey);
     const expire = `mutation($name: String!) { expireCheckoutSession(name: $name) { state url paid updateTime paymentIntent { state } } }`;
     const first = await gateway.ok(expire, { name: session.name }, { key: shop.apiKey });
-    expect(first.expireCheckoutSession).toMatchObject({ state: 'EXPIRED', url: null, paid: false, paymentIntent: { state: 'CANCELED' } });
+    expect(first.expireCheckoutSession).toMatchObject({
+      state: 'EXPIRED',
+      url: null,
+      paid: false,
+      paymentIntent: { state: 'CANCELED' },
+    });
     const again = await gateway.ok(expire, { name: session.name }, { key: shop.apiKey });
     expect(again.expireCheckoutSession).toEqual(first.expireCheckoutSession);
   });
@@ -121,12 +143,30 @@ describe('the seed lifecycle', () => {
     const session = await createSession(gateway, shop.apiKey);
     const id = session.name.split('/').pop();
     const deps = { db: gateway.app.database.db, publicUrl: gateway.url };
-    const paid = await payCheckoutSession(deps, id, { cardNumber: '4242 4242 4242 4242', expiry: '12/40', securityCode: '123', nameOnCard: 'A Customer' });
+    const paid = await payCheckoutSession(deps, id, {
+      cardNumber: '4242 4242 4242 4242',
+      expiry: '12/40',
+      securityCode: '123',
+      nameOnCard: 'A Customer',
+    });
     expect(paid.outcome).toBe('succeeded');
-    const response = await gateway.gql(`mutation($n: String!) { expireCheckoutSession(name: $n) { state } }`, { n: session.name }, { key: shop.apiKey });
+    const response = await gateway.gql(
+      `mutation($n: String!) { expireCheckoutSession(name: $n) { state } }`,
+      { n: session.name },
+      { key: shop.apiKey },
+    );
     expect(errorCodes(response)).toEqual(['FAILED_PRECONDITION']);
-    const read = await gateway.ok(`query($n: String!) { checkoutSession(name: $n) { state paid url paymentIntent { state cardBrand cardLast4 } } }`, { n: session.name }, { key: shop.apiKey });
-    expect(read.checkoutSession).toEqual({ state: 'COMPLETE', paid: true, url: null, paymentIntent: { state: 'SUCCEEDED', cardBrand: 'visa', cardLast4: '4242' } });
+    const read = await gateway.ok(
+      `query($n: String!) { checkoutSession(name: $n) { state paid url paymentIntent { state cardBrand cardLast4 } } }`,
+      { n: session.name },
+      { key: shop.apiKey },
+    );
+    expect(read.checkoutSession).toEqual({
+      state: 'COMPLETE',
+      paid: true,
+      url: null,
+      paymentIntent: { state: 'SUCCEEDED', cardBrand: 'visa', cardLast4: '4242' },
+    });
   });
 
   it('rejects an unauthenticated request', async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, privateDatabase, signatureHeaders, startReceiver, type Receiver } from './events-kit.js';
+import { eventually, privateDatabase, signatureHeaders, startReceiver } from './events-kit.js';
 import { startGateway, type Gateway } from './testkit.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -78,9 +78,15 @@ describe('checkout-gateway listen and trigger', () => {
         { input: { url: `${real.url}/real` } },
         { key: shop.apiKey },
       );
-      const listen = cli(['listen', '--url', gateway.url, '--forward-to', `${local.url}/webhooks`], { CHECKOUT_API_KEY: shop.apiKey });
+      const listen = cli(['listen', '--url', gateway.url, '--forward-to', `${local.url}/webhooks`], {
+        CHECKOUT_API_KEY: shop.apiKey,
+      });
       running.push(listen);
-      await eventually(() => /Press Ctrl-C/.test(listen.stdout()), () => `listen to start:\n${listen.stdout()}\n${listen.stderr()}`, 60_000);
+      await eventually(
+        () => /Press Ctrl-C/.test(listen.stdout()),
+        () => `listen to start:\n${listen.stdout()}\n${listen.stderr()}`,
+        60_000,
+      );
       const secret = /signing secret is (whsec_\S+)/.exec(listen.stdout())?.[1];
       expect(secret, listen.stdout()).toBeDefined();
       expect(listen.stdout()).toContain(`Forwarding events of ${shop.name} (CLI shop) to ${local.url}/webhooks`);
@@ -89,27 +95,53 @@ describe('checkout-gateway listen and trigger', () => {
       expect(await paid.exited, paid.stderr()).toBe(0);
       const sessionName = /Created checkout session (\S+)/.exec(paid.stdout())?.[1];
       expect(sessionName).toMatch(/^accounts\/acct_\w+\/checkout-sessions\/cs_\w+$/);
-      expect(paid.stdout()).toMatch(/Paid it on the hosted page with visa ending 4242 \(303\) → checkout_session\.paid/);
-      const session = await gateway.ok(`query($n: String!) { checkoutSession(name: $n) { state paymentIntent { cardLast4 } } }`, { n: sessionName }, { key: shop.apiKey });
+      expect(paid.stdout()).toMatch(
+        /Paid it on the hosted page with visa ending 4242 \(303\) → checkout_session\.paid/,
+      );
+      const session = await gateway.ok(
+        `query($n: String!) { checkoutSession(name: $n) { state paymentIntent { cardLast4 } } }`,
+        { n: sessionName },
+        { key: shop.apiKey },
+      );
       expect(session.checkoutSession).toEqual({ state: 'COMPLETE', paymentIntent: { cardLast4: '4242' } });
-      await eventually(() => local.requests.length >= 2, () => `2 forwarded, got ${local.requests.length}\n${listen.stdout()}`);
+      await eventually(
+        () => local.requests.length >= 2,
+        () => `2 forwarded, got ${local.requests.length}\n${listen.stdout()}`,
+      );
 
       // The gateway goes away and comes back on the same database and port; events committed
       // before listen has reconnected must arrive too.
       await gateway.stop();
-      await eventually(() => /lost; reconnecting/.test(listen.stderr()), () => listen.stderr());
+      await eventually(
+        () => /lost; reconnecting/.test(listen.stderr()),
+        () => listen.stderr(),
+      );
       gateway = await startOnSharedDatabase();
       for (let i = 0; i < 3; i++) {
-        await gateway.ok(`mutation { createCheckoutSession(input: { amount: "500", currency: "EUR" }) { name } }`, {}, { key: shop.apiKey });
+        await gateway.ok(
+          `mutation { createCheckoutSession(input: { amount: "500", currency: "EUR" }) { name } }`,
+          {},
+          { key: shop.apiKey },
+        );
       }
-      const expired = cli(['trigger', 'checkout_session.expired', '--url', gateway.url], { CHECKOUT_API_KEY: shop.apiKey });
+      const expired = cli(['trigger', 'checkout_session.expired', '--url', gateway.url], {
+        CHECKOUT_API_KEY: shop.apiKey,
+      });
       expect(await expired.exited, expired.stderr()).toBe(0);
       expect(expired.stdout()).toMatch(/Expired it \(EXPIRED\) → checkout_session\.expired/);
 
-      const all = (await gateway.ok(EVENTS, {}, { key: shop.apiKey })).events.edges.map((edge: any) => edge.node).reverse();
+      const all = (await gateway.ok(EVENTS, {}, { key: shop.apiKey })).events.edges
+        .map((edge: any) => edge.node)
+        .reverse();
       expect(all).toHaveLength(7);
-      await eventually(() => local.requests.length >= all.length, () => `${all.length} forwarded, got ${local.requests.length}\n${listen.stdout()}\n${listen.stderr()}`);
-      await eventually(() => real.requests.length >= all.length, () => `${all.length} delivered, got ${real.requests.length}`);
+      await eventually(
+        () => local.requests.length >= all.length,
+        () => `${all.length} forwarded, got ${local.requests.length}\n${listen.stdout()}\n${listen.stderr()}`,
+      );
+      await eventually(
+        () => real.requests.length >= all.length,
+        () => `${all.length} delivered, got ${real.requests.length}`,
+      );
       await new Promise((resolve) => setTimeout(resolve, 500));
 
       // Every event once, in order, verified with the secret listen printed.
@@ -119,15 +151,28 @@ describe('checkout-gateway listen and trigger', () => {
         expect(request.path).toBe('/webhooks');
         const verified = webhook.verify(request.body, signatureHeaders(request)) as any;
         const delivered = real.requests.find((candidate) => candidate.headers['webhook-id'] === verified.id)!;
-        expect(new Webhook(endpoint.createWebhookEndpoint.secret).verify(delivered.body, signatureHeaders(delivered))).toBeTruthy();
+        expect(
+          new Webhook(endpoint.createWebhookEndpoint.secret).verify(delivered.body, signatureHeaders(delivered)),
+        ).toBeTruthy();
         expect(request.body).toBe(delivered.body);
-        expect(() => new Webhook(endpoint.createWebhookEndpoint.secret).verify(request.body, signatureHeaders(request))).toThrow();
+        expect(() =>
+          new Webhook(endpoint.createWebhookEndpoint.secret).verify(request.body, signatureHeaders(request)),
+        ).toThrow();
       }
       // One line per event: time, type, id, session, the local answer and its time.
       for (const event of all) {
-        expect(listen.stdout()).toMatch(new RegExp(`\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\s+${event.type.replace('.', '\\.')}\\s+${event.id}\\s+${event.checkoutSession.name}\\s+→ 204 \\(\\d+ ms\\)`));
+        expect(listen.stdout()).toMatch(
+          new RegExp(
+            `\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\s+${event.type.replace('.', '\\.')}\\s+${event.id}\\s+${event.checkoutSession.name}\\s+→ 204 \\(\\d+ ms\\)`,
+          ),
+        );
       }
-      expect(listen.stdout().split('\n').filter((line) => / → /.test(line))).toHaveLength(all.length);
+      expect(
+        listen
+          .stdout()
+          .split('\n')
+          .filter((line) => / → /.test(line)),
+      ).toHaveLength(all.length);
 
       listen.child.kill('SIGTERM');
       expect(await listen.exited).toBe(0);
@@ -142,13 +187,32 @@ describe('checkout-gateway listen and trigger', () => {
     const local = await startReceiver();
     try {
       const secret = `whsec_${Buffer.from('a fixed local secret for tests!!').toString('base64')}`;
-      const listen = cli(['listen', '--url', gateway.url, '--forward-to', `${local.url}/hook`, '--events', 'checkout_session.expired', '--secret', secret, '--api-key', shop.apiKey]);
+      const listen = cli([
+        'listen',
+        '--url',
+        gateway.url,
+        '--forward-to',
+        `${local.url}/hook`,
+        '--events',
+        'checkout_session.expired',
+        '--secret',
+        secret,
+        '--api-key',
+        shop.apiKey,
+      ]);
       running.push(listen);
-      await eventually(() => /Press Ctrl-C/.test(listen.stdout()), () => listen.stdout() + listen.stderr(), 60_000);
+      await eventually(
+        () => /Press Ctrl-C/.test(listen.stdout()),
+        () => listen.stdout() + listen.stderr(),
+        60_000,
+      );
       expect(listen.stdout()).toContain(`signing secret is ${secret}`);
       const run = cli(['trigger', 'checkout_session.expired', '--url', gateway.url, '--api-key', shop.apiKey]);
       expect(await run.exited, run.stderr()).toBe(0);
-      await eventually(() => local.requests.length >= 1, () => listen.stdout());
+      await eventually(
+        () => local.requests.length >= 1,
+        () => listen.stdout(),
+      );
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(local.requests).toHaveLength(1);
       const event = new Webhook(secret).verify(local.requests[0]!.body, signatureHeaders(local.requests[0]!)) as any;
@@ -162,8 +226,18 @@ describe('checkout-gateway listen and trigger', () => {
   }, 90_000);
 
   it('exits 1 with a clear message on a bad key, an unknown event type or a missing option', async () => {
-    const badListen = cli(['listen', '--url', gateway.url, '--forward-to', 'http://127.0.0.1:9/x', '--api-key', 'sk_not_a_real_key_0000000000000000']);
-    const badTrigger = cli(['trigger', 'checkout_session.paid', '--url', gateway.url], { CHECKOUT_API_KEY: 'sk_not_a_real_key_0000000000000000' });
+    const badListen = cli([
+      'listen',
+      '--url',
+      gateway.url,
+      '--forward-to',
+      'http://127.0.0.1:9/x',
+      '--api-key',
+      'sk_not_a_real_key_0000000000000000',
+    ]);
+    const badTrigger = cli(['trigger', 'checkout_session.paid', '--url', gateway.url], {
+      CHECKOUT_API_KEY: 'sk_not_a_real_key_0000000000000000',
+    });
     const unknownType = cli(['trigger', 'checkout_session.refunded', '--url', gateway.url, '--api-key', 'sk_x']);
     const noTarget = cli(['listen', '--url', gateway.url, '--api-key', 'sk_x']);
     expect(await badListen.exited).toBe(1);

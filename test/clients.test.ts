@@ -38,7 +38,9 @@ const operations = parse(await readFile(DOCUMENTS, 'utf8'));
 /** One operation of operations.graphql with the fragments it uses, and only those (GraphQL refuses unused ones). */
 function operation(name: string): DocumentNode {
   const fragments = new Map(
-    operations.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    operations.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
   );
   const root = operations.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === name);
   if (!root) throw new Error(`no operation ${name}`);
@@ -71,17 +73,26 @@ afterAll(async () => {
 });
 
 describe('code generators', () => {
-  it('compiles the dashboard documents with graphql-codegen\'s client preset', async () => {
+  it("compiles the dashboard documents with graphql-codegen's client preset", async () => {
     const out = join(work, 'codegen');
     const config = {
       schema: join(work, 'schema.graphql'),
       documents: [DOCUMENTS],
-      generates: { [`${out}/`]: { preset: 'client', config: { scalars: { DateTime: 'string', Metadata: 'Record<string, string>' }, enumsAsTypes: true } } },
+      generates: {
+        [`${out}/`]: {
+          preset: 'client',
+          config: { scalars: { DateTime: 'string', Metadata: 'Record<string, string>' }, enumsAsTypes: true },
+        },
+      },
       silent: true,
     };
     await writeFile(join(work, 'codegen.json'), JSON.stringify(config));
     // Run from the repository so that the CLI finds its preset in node_modules.
-    await run(process.execPath, [join(ROOT, 'node_modules/@graphql-codegen/cli/esm/bin.js'), '--config', join(work, 'codegen.json')], { cwd: ROOT });
+    await run(
+      process.execPath,
+      [join(ROOT, 'node_modules/@graphql-codegen/cli/esm/bin.js'), '--config', join(work, 'codegen.json')],
+      { cwd: ROOT },
+    );
     const types = await readFile(join(out, 'graphql.ts'), 'utf8');
     expect(types).toContain('export type SessionsQuery');
     expect(types).toContain('export type OnEventsSubscription');
@@ -95,7 +106,12 @@ describe('code generators', () => {
     await cp(join(work, 'schema.graphql'), join(dir, 'schema.graphql'));
     await writeFile(
       join(dir, 'relay.config.json'),
-      JSON.stringify({ src: './src', schema: './schema.graphql', language: 'typescript', artifactDirectory: './__generated__' }),
+      JSON.stringify({
+        src: './src',
+        schema: './schema.graphql',
+        language: 'typescript',
+        artifactDirectory: './__generated__',
+      }),
     );
     // relay-compiler is a native binary shipped inside its npm package; cli.js picks the platform's.
     await run(process.execPath, [join(ROOT, 'node_modules/relay-compiler/cli.js')], { cwd: dir });
@@ -117,8 +133,12 @@ describe('code generators', () => {
 /** Every console.warn (and console.error) a client makes while `body` runs. */
 async function warningsDuring(body: () => Promise<void>): Promise<string[]> {
   const warnings: string[] = [];
-  const warn = vi.spyOn(console, 'warn').mockImplementation((...args) => void warnings.push(args.map(String).join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...args) => void warnings.push(args.map(String).join(' ')));
+  const warn = vi
+    .spyOn(console, 'warn')
+    .mockImplementation((...args) => void warnings.push(args.map(String).join(' ')));
+  const error = vi
+    .spyOn(console, 'error')
+    .mockImplementation((...args) => void warnings.push(args.map(String).join(' ')));
   try {
     await body();
   } finally {
@@ -142,7 +162,9 @@ describe('normalised caches', () => {
       link: new HttpLink({ uri: `${gateway.url}/graphql`, headers: { authorization: `Api-Key ${shop.apiKey}` } }),
       // Apollo matches fragments on an interface's types (`node { ... on CheckoutSession }`) only
       // with possibleTypes, which codegen's fragment-matcher writes from the schema, as here.
-      cache: new InMemoryCache({ possibleTypes: { Node: schema.getPossibleTypes(schema.getType('Node') as any).map((type) => type.name) } }),
+      cache: new InMemoryCache({
+        possibleTypes: { Node: schema.getPossibleTypes(schema.getType('Node') as any).map((type) => type.name) },
+      }),
     });
     const warnings = await warningsDuring(async () => {
       const me: any = await client.query({ query: operation('Me') });
@@ -155,7 +177,9 @@ describe('normalised caches', () => {
       });
       const endpoint = created.data.createWebhookEndpoint.webhookEndpoint;
       const listed: any = await client.query({ query: operation('Endpoints'), fetchPolicy: 'network-only' });
-      expect(listed.data.webhookEndpoints.edges.map((edge: any) => edge.node.url)).toContain('https://hooks.example/apollo');
+      expect(listed.data.webhookEndpoints.edges.map((edge: any) => edge.node.url)).toContain(
+        'https://hooks.example/apollo',
+      );
       await client.mutate({
         mutation: operation('UpdateEndpoint'),
         variables: { input: { name: endpoint.name, url: 'https://hooks.example/apollo-2', enabledEvents: [] } },
@@ -166,10 +190,18 @@ describe('normalised caches', () => {
         enabledEvents: [],
         allEventsEnabled: true,
       });
-      const deleted: any = await client.mutate({ mutation: operation('DeleteEndpoint'), variables: { input: { name: endpoint.name } } });
+      const deleted: any = await client.mutate({
+        mutation: operation('DeleteEndpoint'),
+        variables: { input: { name: endpoint.name } },
+      });
       // Apollo's way to drop a deleted object: evict it by the id the payload returns, then drop
       // the edges that pointed to it.
-      client.cache.evict({ id: client.cache.identify({ __typename: 'WebhookEndpoint', id: deleted.data.deleteWebhookEndpoint.deletedWebhookEndpointId }) });
+      client.cache.evict({
+        id: client.cache.identify({
+          __typename: 'WebhookEndpoint',
+          id: deleted.data.deleteWebhookEndpoint.deletedWebhookEndpointId,
+        }),
+      });
       client.cache.modify({
         fields: {
           webhookEndpoints: (existing: any, { canRead, readField }) => ({
@@ -183,24 +215,44 @@ describe('normalised caches', () => {
       expect(afterDelete.webhookEndpoints.edges.map((edge: any) => edge.node.id)).not.toContain(endpoint.id);
 
       // A session: created, read, expired; then its events, the oldest of them `created`.
-      const createdSession: any = await client.mutate({ mutation: operation('CreateSession'), variables: { input: SESSION_INPUT } });
+      const createdSession: any = await client.mutate({
+        mutation: operation('CreateSession'),
+        variables: { input: SESSION_INPUT },
+      });
       const session = createdSession.data.createCheckoutSession;
-      expect((await client.query({ query: operation('Session'), variables: { name: session.name } })).data).toMatchObject({
+      expect(
+        (await client.query({ query: operation('Session'), variables: { name: session.name } })).data,
+      ).toMatchObject({
         checkoutSession: { state: 'OPEN' },
       });
       await client.mutate({ mutation: operation('ExpireSession'), variables: { name: session.name } });
-      const events: any = await client.query({ query: operation('Events'), variables: { first: 50 }, fetchPolicy: 'network-only' });
+      const events: any = await client.query({
+        query: operation('Events'),
+        variables: { first: 50 },
+        fetchPolicy: 'network-only',
+      });
       const createdEvent = events.data.events.edges
         .map((edge: any) => edge.node)
-        .find((event: any) => event.type === 'checkout_session.created' && event.checkoutSessionSnapshot.name === session.name);
+        .find(
+          (event: any) =>
+            event.type === 'checkout_session.created' && event.checkoutSessionSnapshot.name === session.name,
+        );
       expect(createdEvent.checkoutSessionSnapshot).toMatchObject({ state: 'OPEN', url: session.url });
-      const refetched: any = await client.query({ query: operation('RefetchSession'), variables: { id: createdEvent.id }, fetchPolicy: 'network-only' });
+      const refetched: any = await client.query({
+        query: operation('RefetchSession'),
+        variables: { id: createdEvent.id },
+        fetchPolicy: 'network-only',
+      });
       expect(refetched.data.node.type).toBe('checkout_session.created');
 
       // The cached session is still the current one: EXPIRED, no payment URL.
       const cached: any = client.readQuery({ query: operation('Session'), variables: { name: session.name } });
       expect(cached.checkoutSession).toMatchObject({ id: session.id, state: 'EXPIRED', url: null });
-      const byNode: any = await client.query({ query: operation('RefetchSession'), variables: { id: session.id }, fetchPolicy: 'cache-first' });
+      const byNode: any = await client.query({
+        query: operation('RefetchSession'),
+        variables: { id: session.id },
+        fetchPolicy: 'cache-first',
+      });
       expect(byNode.data.node).toMatchObject({ state: 'EXPIRED', url: null });
     });
     expect(warnings).toEqual([]);
@@ -214,7 +266,11 @@ describe('normalised caches', () => {
     // Payloads and a payment's error are parts of their parent, never refetched on their own: the
     // types without an id (graphcache already embeds pages, edges and PageInfo without asking).
     const embedded = Object.values(schema.getTypeMap()).filter(
-      (type) => isObjectType(type) && !type.name.startsWith('__') && !('id' in type.getFields()) && !/^(Query|Mutation|Subscription|PageInfo)$|(Connection|Edge)$/.test(type.name),
+      (type) =>
+        isObjectType(type) &&
+        !type.name.startsWith('__') &&
+        !('id' in type.getFields()) &&
+        !/^(Query|Mutation|Subscription|PageInfo)$|(Connection|Edge)$/.test(type.name),
     );
     // Only mutation payloads and the payment error may lack an id: anything else a client sees is a Node.
     expect(embedded.map((type) => type.name).filter((name) => !/Payload$/.test(name))).toEqual(['PaymentError']);
@@ -228,7 +284,10 @@ describe('normalised caches', () => {
           updates: {
             Mutation: {
               deleteWebhookEndpoint: (result: any, _args, cache) => {
-                cache.invalidate({ __typename: 'WebhookEndpoint', id: result.deleteWebhookEndpoint.deletedWebhookEndpointId });
+                cache.invalidate({
+                  __typename: 'WebhookEndpoint',
+                  id: result.deleteWebhookEndpoint.deletedWebhookEndpointId,
+                });
               },
             },
           },
@@ -245,13 +304,21 @@ describe('normalised caches', () => {
 
       const created = ok(
         await client
-          .mutation(operation('CreateEndpoint'), { input: { url: 'https://hooks.example/urql', enabledEvents: ['CHECKOUT_SESSION_PAID'] } })
+          .mutation(operation('CreateEndpoint'), {
+            input: { url: 'https://hooks.example/urql', enabledEvents: ['CHECKOUT_SESSION_PAID'] },
+          })
           .toPromise(),
       );
       const endpoint = created.createWebhookEndpoint.webhookEndpoint;
       const listed = ok(await client.query(operation('Endpoints'), {}, { requestPolicy: 'network-only' }).toPromise());
       expect(listed.webhookEndpoints.edges.map((edge: any) => edge.node.url)).toContain('https://hooks.example/urql');
-      ok(await client.mutation(operation('UpdateEndpoint'), { input: { name: endpoint.name, url: 'https://hooks.example/urql-2', enabledEvents: [] } }).toPromise());
+      ok(
+        await client
+          .mutation(operation('UpdateEndpoint'), {
+            input: { name: endpoint.name, url: 'https://hooks.example/urql-2', enabledEvents: [] },
+          })
+          .toPromise(),
+      );
       const cachedList = client.readQuery(operation('Endpoints'), {})!.data as any;
       expect(cachedList.webhookEndpoints.edges.find((edge: any) => edge.node.id === endpoint.id).node).toMatchObject({
         url: 'https://hooks.example/urql-2',
@@ -261,13 +328,24 @@ describe('normalised caches', () => {
       const afterDelete = ok(await client.query(operation('Endpoints'), {}).toPromise());
       expect(afterDelete.webhookEndpoints.edges.map((edge: any) => edge.node.id)).not.toContain(endpoint.id);
 
-      const session = ok(await client.mutation(operation('CreateSession'), { input: { ...SESSION_INPUT, clientReferenceId: 'urql' } }).toPromise()).createCheckoutSession;
-      expect(ok(await client.query(operation('Session'), { name: session.name }).toPromise()).checkoutSession.state).toBe('OPEN');
+      const session = ok(
+        await client
+          .mutation(operation('CreateSession'), { input: { ...SESSION_INPUT, clientReferenceId: 'urql' } })
+          .toPromise(),
+      ).createCheckoutSession;
+      expect(
+        ok(await client.query(operation('Session'), { name: session.name }).toPromise()).checkoutSession.state,
+      ).toBe('OPEN');
       ok(await client.mutation(operation('ExpireSession'), { name: session.name }).toPromise());
-      const events = ok(await client.query(operation('Events'), { first: 50 }, { requestPolicy: 'network-only' }).toPromise());
+      const events = ok(
+        await client.query(operation('Events'), { first: 50 }, { requestPolicy: 'network-only' }).toPromise(),
+      );
       const createdEvent = events.events.edges
         .map((edge: any) => edge.node)
-        .find((event: any) => event.type === 'checkout_session.created' && event.checkoutSessionSnapshot.name === session.name);
+        .find(
+          (event: any) =>
+            event.type === 'checkout_session.created' && event.checkoutSessionSnapshot.name === session.name,
+        );
       expect(createdEvent.checkoutSessionSnapshot).toMatchObject({ state: 'OPEN', url: session.url });
 
       const cached = client.readQuery(operation('Session'), { name: session.name })!.data as any;

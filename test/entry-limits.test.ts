@@ -32,7 +32,11 @@ interface Upload {
  * Sends a chunked body of up to `maxBytes` over a raw socket, 64 KiB at a time, stopping as soon
  * as the server answers; then waits briefly to see whether the server closes the connection.
  */
-async function chunkedUpload(path: string, headers: Record<string, string>, maxBytes = 16 * 1024 * 1024): Promise<Upload> {
+async function chunkedUpload(
+  path: string,
+  headers: Record<string, string>,
+  maxBytes = 16 * 1024 * 1024,
+): Promise<Upload> {
   const { hostname, port } = new URL(gateway.url);
   const socket: Socket = connect(Number(port), hostname === 'localhost' ? '127.0.0.1' : hostname);
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
@@ -41,7 +45,14 @@ async function chunkedUpload(path: string, headers: Record<string, string>, maxB
   socket.on('data', (data) => (received += data.toString('latin1')));
   socket.on('error', () => {});
   const closedPromise = new Promise<void>((resolve) => socket.once('close', () => ((closed = true), resolve())));
-  const head = [`POST ${path} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Transfer-Encoding: chunked', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+  const head = [
+    `POST ${path} HTTP/1.1`,
+    `Host: ${hostname}:${port}`,
+    'Transfer-Encoding: chunked',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    '',
+    '',
+  ].join('\r\n');
   socket.write(head);
   const chunk = Buffer.alloc(64 * 1024, 'a');
   let sent = 0;
@@ -54,14 +65,19 @@ async function chunkedUpload(path: string, headers: Record<string, string>, maxB
     const flushed = socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk) && socket.write('\r\n');
     sent += chunk.length;
     if (!flushed) {
-      await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), closedPromise, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      await Promise.race([
+        new Promise((resolve) => socket.once('drain', resolve)),
+        closedPromise,
+        new Promise((resolve) => setTimeout(resolve, 2000)),
+      ]);
     } else {
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
   if (!answeredEarly && !closed) socket.write('0\r\n\r\n');
   const deadline = Date.now() + 10_000;
-  while (!received.includes('\r\n\r\n') && !closed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (!received.includes('\r\n\r\n') && !closed && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   await Promise.race([closedPromise, new Promise((resolve) => setTimeout(resolve, 2000))]);
   const closedByServer = closed;
   socket.destroy();
@@ -93,20 +109,28 @@ describe('request bodies are limited while they are read', () => {
 
   it('refuses a chunked /graphql body (SSE included) at once, and a GraphQL GET whose query string is too long', async () => {
     for (const accept of ['application/json', 'text/event-stream']) {
-      const upload = await chunkedUpload('/graphql', { 'Content-Type': 'application/json', Accept: accept, Authorization: `Api-Key ${shop.apiKey}` });
+      const upload = await chunkedUpload('/graphql', {
+        'Content-Type': 'application/json',
+        Accept: accept,
+        Authorization: `Api-Key ${shop.apiKey}`,
+      });
       expect(upload.status, upload.head).toBe(411);
       expect(upload.answeredEarly).toBe(true);
       expect(upload.closedByServer).toBe(true);
     }
     // Node's HTTP parser holds the request line and headers to 16 KiB.
     const query = encodeURIComponent(`{ account { name } } # ${'x'.repeat(20_000)}`);
-    const response = await fetch(`${gateway.url}/graphql?query=${query}`, { headers: { authorization: `Api-Key ${shop.apiKey}` } });
+    const response = await fetch(`${gateway.url}/graphql?query=${query}`, {
+      headers: { authorization: `Api-Key ${shop.apiKey}` },
+    });
     expect(response.status).toBe(431);
   });
 });
 
 /** Opens a graphql-ws socket and resolves with what happened first: an acknowledgement or a close. */
-async function openGraphqlWs(init: unknown | undefined): Promise<{ socket: WebSocket; outcome: Promise<{ acked: boolean; closeCode?: number; reason?: string }> }> {
+async function openGraphqlWs(
+  init: unknown | undefined,
+): Promise<{ socket: WebSocket; outcome: Promise<{ acked: boolean; closeCode?: number; reason?: string }> }> {
   const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
   const outcome = new Promise<{ acked: boolean; closeCode?: number; reason?: string }>((resolve) => {
     socket.on('message', (data) => {
@@ -131,7 +155,10 @@ describe('WebSocket connections', () => {
       const { outcome } = await openGraphqlWs({ type: 'connection_init', payload });
       expect(await outcome, JSON.stringify(payload)).toMatchObject({ acked: false, closeCode: 4403 });
     }
-    const { socket, outcome } = await openGraphqlWs({ type: 'connection_init', payload: { Authorization: `Api-Key ${shop.apiKey}` } });
+    const { socket, outcome } = await openGraphqlWs({
+      type: 'connection_init',
+      payload: { Authorization: `Api-Key ${shop.apiKey}` },
+    });
     expect(await outcome).toEqual({ acked: true });
     socket.close();
   });

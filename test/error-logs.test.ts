@@ -33,12 +33,24 @@ it('logs the database error and its stack, not the bound values', async () => {
   const constraint = `test_refuses_${marker.slice(10).toLowerCase()}`;
   const db = gateway.app.database.db;
   // Only this test's own marker is refused, so other tests on the same database are unaffected.
-  await db.execute(sql.raw(`alter table checkout_session add constraint ${constraint} check (client_reference_id is distinct from '${marker}')`));
+  await db.execute(
+    sql.raw(
+      `alter table checkout_session add constraint ${constraint} check (client_reference_id is distinct from '${marker}')`,
+    ),
+  );
   try {
     const email = `alice.${randomToken(8)}@example.com`;
     const response = await gateway.gql(
       CREATE_SESSION,
-      { input: { amount: '31415926', currency: 'GBP', clientReferenceId: marker, metadata: { email }, successUrl: `https://shop.example/${email}` } },
+      {
+        input: {
+          amount: '31415926',
+          currency: 'GBP',
+          clientReferenceId: marker,
+          metadata: { email },
+          successUrl: `https://shop.example/${email}`,
+        },
+      },
       { key: shop.apiKey },
     );
     expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);

@@ -5,7 +5,14 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DECLINED_CARD, INSUFFICIENT_FUNDS_CARD, openForm, submitCard } from './browser.js';
-import { eventually, privateDatabase, signatureHeaders, startReceiver, subscribeWs, type Receiver } from './events-kit.js';
+import {
+  eventually,
+  privateDatabase,
+  signatureHeaders,
+  startReceiver,
+  subscribeWs,
+  type Receiver,
+} from './events-kit.js';
 import { createSession, startGateway, type Gateway } from './testkit.js';
 
 let gateway: Gateway;
@@ -14,7 +21,11 @@ let receiver: Receiver;
 
 beforeAll(async () => {
   database = await privateDatabase('sequence');
-  gateway = await startGateway({ databaseUrl: database?.url, webhookRetrySchedule: [0, 200, 400], webhookTimeoutMs: 1_000 });
+  gateway = await startGateway({
+    databaseUrl: database?.url,
+    webhookRetrySchedule: [0, 200, 400],
+    webhookTimeoutMs: 1_000,
+  });
   receiver = await startReceiver();
 });
 afterAll(async () => {
@@ -29,18 +40,27 @@ const EVENTS = `subscription($types: [EventType!]) {
 }`;
 
 describe('event sequence and payment_failed', () => {
-  it('numbers each session\'s events 1, 2, 3 … and reports declined attempts without the card number', async () => {
+  it("numbers each session's events 1, 2, 3 … and reports declined attempts without the card number", async () => {
     const shop = await gateway.createAccount('Sequence shop');
-    const { secret } = (await gateway.ok(CREATE_ENDPOINT, { input: { url: `${receiver.url}/hooks` } }, { key: shop.apiKey })).createWebhookEndpoint;
+    const { secret } = (
+      await gateway.ok(CREATE_ENDPOINT, { input: { url: `${receiver.url}/hooks` } }, { key: shop.apiKey })
+    ).createWebhookEndpoint;
     const failedOnly = await startReceiver();
-    await gateway.ok(CREATE_ENDPOINT, { input: { url: `${failedOnly.url}/hooks`, enabledEvents: ['PAYMENT_INTENT_PAYMENT_FAILED'] } }, { key: shop.apiKey });
+    await gateway.ok(
+      CREATE_ENDPOINT,
+      { input: { url: `${failedOnly.url}/hooks`, enabledEvents: ['PAYMENT_INTENT_PAYMENT_FAILED'] } },
+      { key: shop.apiKey },
+    );
     const ws = subscribeWs(gateway.url, shop.apiKey, EVENTS);
     const failures = subscribeWs(gateway.url, shop.apiKey, EVENTS, { types: ['PAYMENT_INTENT_PAYMENT_FAILED'] });
     // Live once a first session's created event arrives on the unfiltered feed.
-    const warmUp = await eventually(async () => {
-      const session = await createSession(gateway, shop.apiKey);
-      return ws.items.length > 0 ? session : undefined;
-    }, () => 'the subscription to go live');
+    const warmUp = await eventually(
+      async () => {
+        const session = await createSession(gateway, shop.apiKey);
+        return ws.items.length > 0 ? session : undefined;
+      },
+      () => 'the subscription to go live',
+    );
     const seen = ws.items.length;
 
     const session = await createSession(gateway, shop.apiKey);
@@ -51,12 +71,16 @@ describe('event sequence and payment_failed', () => {
     const paid = await submitCard(session.url, form);
     expect(paid.status).toBe(303);
 
-    const items = await eventually(() => {
-      const received = ws.items.slice(seen).map((item) => item.events);
-      return received.some((event) => event.type === 'checkout_session.paid') && received.some((event) => event.checkoutSession.name === other.name)
-        ? received
-        : undefined;
-    }, () => 'the paid event');
+    const items = await eventually(
+      () => {
+        const received = ws.items.slice(seen).map((item) => item.events);
+        return received.some((event) => event.type === 'checkout_session.paid') &&
+          received.some((event) => event.checkoutSession.name === other.name)
+          ? received
+          : undefined;
+      },
+      () => 'the paid event',
+    );
     const ofSession = items.filter((event) => event.checkoutSession.name === session.name);
     expect(ofSession.map((event) => [event.type, event.sequence])).toEqual([
       ['checkout_session.created', 1],
@@ -64,7 +88,10 @@ describe('event sequence and payment_failed', () => {
       ['payment_intent.payment_failed', 3],
       ['checkout_session.paid', 4],
     ]);
-    expect(items.find((event) => event.checkoutSession.name === other.name)).toMatchObject({ type: 'checkout_session.created', sequence: 1 });
+    expect(items.find((event) => event.checkoutSession.name === other.name)).toMatchObject({
+      type: 'checkout_session.created',
+      sequence: 1,
+    });
     expect(ofSession[1]).toMatchObject({
       cardBrand: 'visa',
       cardLast4: '0002',
@@ -76,11 +103,18 @@ describe('event sequence and payment_failed', () => {
     expect((await failures.waitFor(2)).map((item) => item.events.sequence)).toEqual([2, 3]);
 
     // Webhooks: the top-level `sequence`, and the payment intent of the declined attempt.
-    const bodies = await eventually(() => {
-      const verified = receiver.requests.map((request) => new Webhook(secret).verify(request.body, signatureHeaders(request)) as any);
-      const mine = verified.filter((body) => (body.data.checkout_session?.name ?? body.data.payment_intent?.checkout_session) === session.name);
-      return mine.length === 4 ? mine : undefined;
-    }, () => `four webhooks for the session, got ${receiver.requests.length}`);
+    const bodies = await eventually(
+      () => {
+        const verified = receiver.requests.map(
+          (request) => new Webhook(secret).verify(request.body, signatureHeaders(request)) as any,
+        );
+        const mine = verified.filter(
+          (body) => (body.data.checkout_session?.name ?? body.data.payment_intent?.checkout_session) === session.name,
+        );
+        return mine.length === 4 ? mine : undefined;
+      },
+      () => `four webhooks for the session, got ${receiver.requests.length}`,
+    );
     expect(bodies.map((body) => [body.type, body.sequence]).sort((a, b) => a[1] - b[1])).toEqual([
       ['checkout_session.created', 1],
       ['payment_intent.payment_failed', 2],
@@ -104,19 +138,38 @@ describe('event sequence and payment_failed', () => {
       expect(request.body).not.toContain('4000 0000 0000 0002');
     }
     // An endpoint that enables only payment_failed gets only those.
-    await eventually(() => failedOnly.requests.length >= 2 || undefined, () => 'the payment_failed webhooks');
-    expect(new Set(failedOnly.requests.map((request) => JSON.parse(request.body).type))).toEqual(new Set(['payment_intent.payment_failed']));
+    await eventually(
+      () => failedOnly.requests.length >= 2 || undefined,
+      () => 'the payment_failed webhooks',
+    );
+    expect(new Set(failedOnly.requests.map((request) => JSON.parse(request.body).type))).toEqual(
+      new Set(['payment_intent.payment_failed']),
+    );
     expect(warmUp.name).not.toBe(session.name);
     await Promise.all([ws.close(), failures.close(), failedOnly.close()]);
   });
 
-  it('numbers an expired session\'s events 1, 2 and keeps numbers per session under concurrent writers', async () => {
+  it("numbers an expired session's events 1, 2 and keeps numbers per session under concurrent writers", async () => {
     const shop = await gateway.createAccount('Sequence expiry shop');
     const sessions = await Promise.all(Array.from({ length: 6 }, () => createSession(gateway, shop.apiKey)));
-    await Promise.all(sessions.map((session) => gateway.ok(`mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`, { name: session.name }, { key: shop.apiKey })));
-    const listed = await gateway.ok(`{ events(first: 100) { edges { node { type sequence checkoutSession { name } } } } }`, {}, { key: shop.apiKey });
+    await Promise.all(
+      sessions.map((session) =>
+        gateway.ok(
+          `mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`,
+          { name: session.name },
+          { key: shop.apiKey },
+        ),
+      ),
+    );
+    const listed = await gateway.ok(
+      `{ events(first: 100) { edges { node { type sequence checkoutSession { name } } } } }`,
+      {},
+      { key: shop.apiKey },
+    );
     for (const session of sessions) {
-      const events = listed.events.edges.map((edge: any) => edge.node).filter((event: any) => event.checkoutSession.name === session.name);
+      const events = listed.events.edges
+        .map((edge: any) => edge.node)
+        .filter((event: any) => event.checkoutSession.name === session.name);
       expect(events.map((event: any) => [event.type, event.sequence])).toEqual([
         ['checkout_session.expired', 2],
         ['checkout_session.created', 1],

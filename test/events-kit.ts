@@ -12,7 +12,11 @@ import WebSocket from 'ws';
 import { testDatabaseUrl } from './testkit.js';
 
 /** Polls `check` until it returns a value other than undefined/false, or fails with `describe()`. */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, describe: () => string, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  describe: () => string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -46,7 +50,12 @@ function collector(close: () => Promise<void>): Collected & { push(item: any): v
     },
     waitFor: (count: number, timeoutMs = 20_000) =>
       eventually(
-        () => (collected.items.length >= count ? collected.items : collected.errors.length > 0 ? Promise.reject(new Error(JSON.stringify(collected.errors))) : undefined),
+        () =>
+          collected.items.length >= count
+            ? collected.items
+            : collected.errors.length > 0
+              ? Promise.reject(new Error(JSON.stringify(collected.errors)))
+              : undefined,
         () => `${count} items, got ${collected.items.length}: ${JSON.stringify(collected.items)}`,
         timeoutMs,
       ),
@@ -66,7 +75,12 @@ export function wsClient(baseUrl: string, key: string | null): Client {
 }
 
 /** Subscribes over graphql-ws; each `next` payload's data (or errors) is collected. */
-export function subscribeWs(baseUrl: string, key: string | null, query: string, variables: Record<string, unknown> = {}): Collected {
+export function subscribeWs(
+  baseUrl: string,
+  key: string | null,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Collected {
   const client = wsClient(baseUrl, key);
   const result = collector(async () => {
     unsubscribe();
@@ -76,7 +90,8 @@ export function subscribeWs(baseUrl: string, key: string | null, query: string, 
     { query, variables },
     {
       next: (payload) => (payload.errors ? result.fail(payload.errors) : result.push(payload.data)),
-      error: (error) => result.fail(error instanceof Error ? error.message : (error as { code?: number })?.code ?? error),
+      error: (error) =>
+        result.fail(error instanceof Error ? error.message : ((error as { code?: number })?.code ?? error)),
       complete: () => {
         result.completed = true;
       },
@@ -89,7 +104,12 @@ export function subscribeWs(baseUrl: string, key: string | null, query: string, 
  * Subscribes over server-sent events (Yoga's GraphQL over SSE). Resolves once the response
  * head arrived, which Yoga sends only after the subscription was set up.
  */
-export async function subscribeSse(baseUrl: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<Collected & { status: number }> {
+export async function subscribeSse(
+  baseUrl: string,
+  key: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Collected & { status: number }> {
   const abort = new AbortController();
   const response = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
@@ -146,7 +166,7 @@ export interface Receiver {
   url: string;
   requests: ReceivedWebhook[];
   /** Decides each answer; the default answers 204. Return undefined to leave the request hanging. */
-  respond: (request: ReceivedWebhook, response: ServerResponse) => number | undefined | void;
+  respond: (request: ReceivedWebhook, response: ServerResponse) => number | undefined | undefined;
   close(): Promise<void>;
 }
 
@@ -232,7 +252,15 @@ export interface ChildGateway {
 export async function spawnChildGateway(env: Record<string, string>): Promise<ChildGateway> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

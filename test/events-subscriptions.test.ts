@@ -61,13 +61,16 @@ describe('subscriptions over graphql-ws', () => {
   it('refuses a connection without a valid API key', async () => {
     for (const key of [null, 'sk_not_a_real_key']) {
       const subscription = subscribeWs(gateway.url, key, EVENTS);
-      await eventually(() => subscription.errors.length > 0 || undefined, () => 'the connection to be refused');
+      await eventually(
+        () => subscription.errors.length > 0 || undefined,
+        () => 'the connection to be refused',
+      );
       expect(subscription.items).toEqual([]);
       await subscription.close();
     }
   });
 
-  it('goes live: every later event of the account arrives once, in commit order, and no other account\'s', async () => {
+  it("goes live: every later event of the account arrives once, in commit order, and no other account's", async () => {
     const live = track(subscribeWs(gateway.url, shop.apiKey, EVENTS));
     // There is no "subscribed" acknowledgement in graphql-ws: create until the feed shows one.
     const warmUp: string[] = [];
@@ -94,7 +97,11 @@ describe('subscriptions over graphql-ws', () => {
     ]);
     // Each event carries the session as it was then, under an id of its own, beside the live session.
     expect(later[2].checkoutSessionSnapshot).toMatchObject({ state: 'EXPIRED', paid: false, url: null });
-    expect(later[0].checkoutSessionSnapshot).toMatchObject({ name: a.name, state: 'OPEN', url: expect.stringContaining('/checkout?') });
+    expect(later[0].checkoutSessionSnapshot).toMatchObject({
+      name: a.name,
+      state: 'OPEN',
+      url: expect.stringContaining('/checkout?'),
+    });
     expect(later[0].checkoutSession).toEqual({ id: a.id, name: a.name });
     expect(new Set(later.map((event) => event.checkoutSessionSnapshot.id)).size).toBe(4);
     expect(later.map((event) => event.checkoutSessionSnapshot.id)).not.toContain(a.id);
@@ -144,11 +151,16 @@ describe('subscriptions over graphql-ws', () => {
     const s1 = await createSession(gateway, shop.apiKey);
     const s2 = await createSession(gateway, shop.apiKey);
     const one = track(subscribeWs(gateway.url, shop.apiKey, EVENTS, { name: s1.name, after: start }));
-    const expiredOnly = track(subscribeWs(gateway.url, shop.apiKey, EVENTS, { types: ['CHECKOUT_SESSION_EXPIRED'], after: start }));
+    const expiredOnly = track(
+      subscribeWs(gateway.url, shop.apiKey, EVENTS, { types: ['CHECKOUT_SESSION_EXPIRED'], after: start }),
+    );
     await gateway.ok(EXPIRE, { name: s2.name }, { key: shop.apiKey });
     await gateway.ok(EXPIRE, { name: s1.name }, { key: shop.apiKey });
 
-    expect((await one.waitFor(2)).map((item) => item.events.type)).toEqual(['checkout_session.created', 'checkout_session.expired']);
+    expect((await one.waitFor(2)).map((item) => item.events.type)).toEqual([
+      'checkout_session.created',
+      'checkout_session.expired',
+    ]);
     expect((await expiredOnly.waitFor(2)).map((item) => summary(item.events))).toEqual([
       `checkout_session.expired ${s2.name}`,
       `checkout_session.expired ${s1.name}`,
@@ -158,7 +170,7 @@ describe('subscriptions over graphql-ws', () => {
     expect(expiredOnly.items).toHaveLength(2);
   });
 
-  it('rejects an unknown or malformed `after`, an unknown type, and another account\'s session', async () => {
+  it("rejects an unknown or malformed `after`, an unknown type, and another account's session", async () => {
     const otherSession = await createSession(gateway, other.apiKey);
     const cases: [string, Record<string, unknown>, string][] = [
       [EVENTS, { after: 'evt_0000000000000000000000' }, 'NOT_FOUND'],
@@ -171,12 +183,20 @@ describe('subscriptions over graphql-ws', () => {
     ];
     for (const [query, variables, code] of cases) {
       const subscription = subscribeWs(gateway.url, shop.apiKey, query, variables);
-      await eventually(() => subscription.errors.length > 0 || undefined, () => `an error for ${JSON.stringify(variables)}`);
-      expect(subscription.errors[0].map((error: any) => error.extensions?.code), JSON.stringify(variables)).toEqual([code]);
+      await eventually(
+        () => subscription.errors.length > 0 || undefined,
+        () => `an error for ${JSON.stringify(variables)}`,
+      );
+      expect(
+        subscription.errors[0].map((error: any) => error.extensions?.code),
+        JSON.stringify(variables),
+      ).toEqual([code]);
       await subscription.close();
     }
     const badType = await gateway.gql(LIST, { filter: { types: ['nope'] } }, { key: shop.apiKey });
-    expect(badType.body.errors?.[0]?.extensions?.issues).toEqual([{ path: ['filter', 'types', 0], message: expect.stringContaining('EventType') }]);
+    expect(badType.body.errors?.[0]?.extensions?.issues).toEqual([
+      { path: ['filter', 'types', 0], message: expect.stringContaining('EventType') },
+    ]);
   });
 
   it('publishes nothing for a change that rolled back', async () => {
@@ -200,7 +220,7 @@ describe('subscriptions over graphql-ws', () => {
     expect(names).not.toContain('rolled back');
   });
 
-  it('carries the expiry sweep\'s checkout_session.expired like any other event', async () => {
+  it("carries the expiry sweep's checkout_session.expired like any other event", async () => {
     const session = await createSession(gateway, shop.apiKey);
     const after = await latestEventId(shop.apiKey);
     const feed = track(subscribeWs(gateway.url, shop.apiKey, EVENTS, { types: ['CHECKOUT_SESSION_EXPIRED'], after }));
@@ -210,12 +230,15 @@ describe('subscriptions over graphql-ws', () => {
     );
     await sweepExpiredCheckoutSessions({ db: gateway.app.database.db, publicUrl: gateway.url });
     const [event] = await feed.waitFor(1);
-    expect(event.events).toMatchObject({ type: 'checkout_session.expired', checkoutSessionSnapshot: { name: session.name, state: 'EXPIRED' } });
+    expect(event.events).toMatchObject({
+      type: 'checkout_session.expired',
+      checkoutSessionSnapshot: { name: session.name, state: 'EXPIRED' },
+    });
   });
 });
 
 describe('subscriptions over server-sent events', () => {
-  it('replays after an event, then goes live, for the caller\'s account only', async () => {
+  it("replays after an event, then goes live, for the caller's account only", async () => {
     const start = await latestEventId(shop.apiKey);
     const s1 = await createSession(gateway, shop.apiKey);
     const feed = track(await subscribeSse(gateway.url, shop.apiKey, EVENTS, { after: start }));
@@ -223,13 +246,19 @@ describe('subscriptions over server-sent events', () => {
     await createSession(gateway, other.apiKey);
     const s2 = await createSession(gateway, shop.apiKey);
     const items = await feed.waitFor(2);
-    expect(items.map((item) => summary(item.events))).toEqual([`checkout_session.created ${s1.name}`, `checkout_session.created ${s2.name}`]);
+    expect(items.map((item) => summary(item.events))).toEqual([
+      `checkout_session.created ${s1.name}`,
+      `checkout_session.created ${s2.name}`,
+    ]);
     await feed.close();
   });
 
   it('reports an unknown `after` as NOT_FOUND', async () => {
     const feed = await subscribeSse(gateway.url, shop.apiKey, PAID, { after: 'evt_0000000000000000000000' });
-    await eventually(() => feed.errors.length > 0 || undefined, () => 'an error');
+    await eventually(
+      () => feed.errors.length > 0 || undefined,
+      () => 'an error',
+    );
     expect(feed.errors[0].map((error: any) => error.extensions?.code)).toEqual(['NOT_FOUND']);
     await feed.close();
   });
@@ -246,7 +275,10 @@ describe('checkoutSessionPaid', () => {
     const all = track(await subscribeSse(gateway.url, shop.apiKey, PAID, { after }));
     const card = { cardNumber: '4242 4242 4242 4242', expiry: '12/40', securityCode: '123', nameOnCard: 'A Customer' };
 
-    const declined = await payments.payCheckoutSession(deps, waiting.name.split('/').pop()!, { ...card, cardNumber: '4000 0000 0000 0002' });
+    const declined = await payments.payCheckoutSession(deps, waiting.name.split('/').pop()!, {
+      ...card,
+      cardNumber: '4000 0000 0000 0002',
+    });
     expect(declined.outcome).toBe('declined');
     expect((await payments.payCheckoutSession(deps, elsewhere.name.split('/').pop()!, card)).outcome).toBe('succeeded');
     expect((await payments.payCheckoutSession(deps, waiting.name.split('/').pop()!, card)).outcome).toBe('succeeded');
@@ -254,9 +286,18 @@ describe('checkoutSessionPaid', () => {
     const [paid] = await mine.waitFor(1);
     expect(paid.checkoutSessionPaid).toMatchObject({
       type: 'checkout_session.paid',
-      checkoutSession: { name: waiting.name, state: 'COMPLETE', paid: true, url: null, paymentIntent: { state: 'SUCCEEDED' } },
+      checkoutSession: {
+        name: waiting.name,
+        state: 'COMPLETE',
+        paid: true,
+        url: null,
+        paymentIntent: { state: 'SUCCEEDED' },
+      },
     });
-    expect((await all.waitFor(2)).map((item) => item.checkoutSessionPaid.checkoutSession.name)).toEqual([elsewhere.name, waiting.name]);
+    expect((await all.waitFor(2)).map((item) => item.checkoutSessionPaid.checkoutSession.name)).toEqual([
+      elsewhere.name,
+      waiting.name,
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(mine.items).toHaveLength(1);
   });
@@ -281,7 +322,11 @@ describe('reading events', () => {
     expect((await gateway.ok(READ, { name: nodes[1].id }, { key: shop.apiKey })).event.id).toBe(nodes[1].id);
     expect(errorCodes(await gateway.gql(READ, { name: nodes[1].id }, { key: other.apiKey }))).toEqual(['NOT_FOUND']);
 
-    const expiredOnly = await gateway.ok(LIST, { first: 100, filter: { types: ['CHECKOUT_SESSION_EXPIRED'] } }, { key: shop.apiKey });
+    const expiredOnly = await gateway.ok(
+      LIST,
+      { first: 100, filter: { types: ['CHECKOUT_SESSION_EXPIRED'] } },
+      { key: shop.apiKey },
+    );
     expect(expiredOnly.events.edges.every((edge: any) => edge.node.type === 'checkout_session.expired')).toBe(true);
     expect(errorCodes(await gateway.gql(LIST, { first: 101 }, { key: shop.apiKey }))).toEqual(['BAD_USER_INPUT']);
   });
@@ -292,14 +337,19 @@ describe('shutdown', () => {
     const separate = await startGateway();
     const account = await separate.createAccount('Stopping shop');
     const ws = subscribeWs(separate.url, account.apiKey, EVENTS);
-    await eventually(async () => {
-      await createSession(separate, account.apiKey);
-      return ws.items.length > 0 || undefined;
-    }, () => 'the subscription to start');
+    await eventually(
+      async () => {
+        await createSession(separate, account.apiKey);
+        return ws.items.length > 0 || undefined;
+      },
+      () => 'the subscription to start',
+    );
     const sse = await subscribeSse(separate.url, account.apiKey, EVENTS);
     await separate.stop();
-    await eventually(() => (sse.completed && (ws.completed || ws.errors.length > 0)) || undefined, () => 'both streams to end');
+    await eventually(
+      () => (sse.completed && (ws.completed || ws.errors.length > 0)) || undefined,
+      () => 'both streams to end',
+    );
     await ws.close();
   });
 });
-

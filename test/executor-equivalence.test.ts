@@ -10,7 +10,15 @@ import { Kind, parse, type DocumentNode, type TypeNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { payCheckoutSession } from '../src/domain/payments.js';
-import { eventually, privateDatabase, startReceiver, subscribeSse, subscribeWs, type Collected, type Receiver } from './events-kit.js';
+import {
+  eventually,
+  privateDatabase,
+  startReceiver,
+  subscribeSse,
+  subscribeWs,
+  type Collected,
+  type Receiver,
+} from './events-kit.js';
 import { ADMIN_KEY, createSession, startGateway, type Gateway } from './testkit.js';
 
 let privateDb: Awaited<ReturnType<typeof privateDatabase>>;
@@ -64,25 +72,36 @@ beforeAll(async () => {
   await payCheckoutSession(deps, id(f.foreign), card);
   await jit.ok(`mutation($n: String!) { expireCheckoutSession(name: $n) { state } }`, { n: f.s4.name }, { key });
 
-  const events = (await jit.ok(`{ events(first: 100) { edges { cursor node { id name } } } }`, {}, { key })).events.edges;
+  const events = (await jit.ok(`{ events(first: 100) { edges { cursor node { id name } } } }`, {}, { key })).events
+    .edges;
   f.events = events.map((edge: any) => edge.node);
   f.eventCursor = events[2].cursor;
   f.firstEvent = f.events.at(-1);
-  f.foreignEvent = (await jit.ok(`{ events(first: 1) { edges { node { id } } } }`, {}, { key: other.apiKey })).events.edges[0].node.id;
-  const sessions = (await jit.ok(`{ checkoutSessions(first: 100) { edges { cursor } } }`, {}, { key })).checkoutSessions.edges;
+  f.foreignEvent = (
+    await jit.ok(`{ events(first: 1) { edges { node { id } } } }`, {}, { key: other.apiKey })
+  ).events.edges[0].node.id;
+  const sessions = (await jit.ok(`{ checkoutSessions(first: 100) { edges { cursor } } }`, {}, { key })).checkoutSessions
+    .edges;
   f.sessionCursor = sessions[1].cursor;
 
   // Let the deliveries settle, then disable the endpoint: deliveries change no more.
-  await eventually(async () => {
-    const data = await jit.ok(
-      `query($n: String!) { webhookEndpoint(name: $n) { deliveries(first: 100) { edges { node { state } } } } }`,
-      { n: f.endpoint },
-      { key },
-    );
-    const states = data.webhookEndpoint.deliveries.edges.map((edge: any) => edge.node.state);
-    return (states.length === f.events.length && states.every((state: string) => state === 'SUCCEEDED')) || undefined;
-  }, () => 'every webhook delivery to succeed');
-  await jit.ok(`mutation($n: String!) { updateWebhookEndpoint(input: { name: $n, disabled: true }) { webhookEndpoint { disabled } } }`, { n: f.endpoint }, { key });
+  await eventually(
+    async () => {
+      const data = await jit.ok(
+        `query($n: String!) { webhookEndpoint(name: $n) { deliveries(first: 100) { edges { node { state } } } } }`,
+        { n: f.endpoint },
+        { key },
+      );
+      const states = data.webhookEndpoint.deliveries.edges.map((edge: any) => edge.node.state);
+      return (states.length === f.events.length && states.every((state: string) => state === 'SUCCEEDED')) || undefined;
+    },
+    () => 'every webhook delivery to succeed',
+  );
+  await jit.ok(
+    `mutation($n: String!) { updateWebhookEndpoint(input: { name: $n, disabled: true }) { webhookEndpoint { disabled } } }`,
+    { n: f.endpoint },
+    { key },
+  );
   const paidOnly = await jit.ok(
     `mutation { createWebhookEndpoint(input: { url: "https://hooks.example/paid", enabledEvents: [CHECKOUT_SESSION_PAID] }) { webhookEndpoint { name } } }`,
     {},
@@ -116,17 +135,25 @@ interface Answer {
 
 async function send(gateway: Gateway, operation: Operation): Promise<Answer> {
   const key = operation.key === undefined ? shop.apiKey : operation.key;
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/graphql-response+json',
+  };
   if (key) headers.authorization = `Api-Key ${key}`;
   const response = await fetch(`${gateway.url}/graphql`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ query: operation.query, variables: operation.variables, operationName: operation.operationName }),
+    body: JSON.stringify({
+      query: operation.query,
+      variables: operation.variables,
+      operationName: operation.operationName,
+    }),
   });
   const body = await response.json();
   // Fields run concurrently, so their errors come in the order their database reads finish, with
   // either executor; the order carries no meaning (the spec leaves it open). Compare them sorted.
-  if (Array.isArray(body.errors)) body.errors.sort((a: unknown, b: unknown) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  if (Array.isArray(body.errors))
+    body.errors.sort((a: unknown, b: unknown) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
   return { status: response.status, contentType: response.headers.get('content-type'), body };
 }
 
@@ -143,7 +170,10 @@ interface Mismatch {
  * the fast gateway answers once before, unrecorded: a mutation's second answer (a replay, a
  * no-op, an error) is the same for both.
  */
-async function differences(operations: Operation[], options: { warmUp?: boolean } = {}): Promise<{ mismatches: Mismatch[]; answers: Answer[] }> {
+async function differences(
+  operations: Operation[],
+  options: { warmUp?: boolean } = {},
+): Promise<{ mismatches: Mismatch[]; answers: Answer[] }> {
   const mismatches: Mismatch[] = [];
   const answers: Answer[] = [];
   for (const operation of operations) {
@@ -157,7 +187,14 @@ async function differences(operations: Operation[], options: { warmUp?: boolean 
       [fast, graphqlJs] = await Promise.all([send(jit, operation), send(js, operation)]);
     }
     answers.push(graphqlJs);
-    if (!isDeepStrictEqual(fast, graphqlJs)) mismatches.push({ label: operation.label, query: operation.query, variables: operation.variables, fast, graphqlJs });
+    if (!isDeepStrictEqual(fast, graphqlJs))
+      mismatches.push({
+        label: operation.label,
+        query: operation.query,
+        variables: operation.variables,
+        fast,
+        graphqlJs,
+      });
   }
   return { mismatches, answers };
 }
@@ -165,7 +202,10 @@ async function differences(operations: Operation[], options: { warmUp?: boolean 
 /** How many answers carried data without errors, and how many carried errors. */
 function tally(answers: Answer[]) {
   const bodies = answers.map((answer) => answer.body as { data?: unknown; errors?: unknown[] });
-  return { clean: bodies.filter((body) => body.data && !body.errors).length, failed: bodies.filter((body) => body.errors).length };
+  return {
+    clean: bodies.filter((body) => body.data && !body.errors).length,
+    failed: bodies.filter((body) => body.errors).length,
+  };
 }
 
 // ---- Generated operations -------------------------------------------------------------------
@@ -181,7 +221,10 @@ function literal(value: Value): string {
   if (value instanceof EnumValue) return value.name;
   if (value === null) return 'null';
   if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]`;
-  if (typeof value === 'object') return `{ ${Object.entries(value).map(([key, inner]) => `${key}: ${literal(inner)}`).join(', ')} }`;
+  if (typeof value === 'object')
+    return `{ ${Object.entries(value)
+      .map(([key, inner]) => `${key}: ${literal(inner)}`)
+      .join(', ')} }`;
   return JSON.stringify(value);
 }
 
@@ -189,15 +232,19 @@ function literal(value: Value): string {
 function json(value: Value): unknown {
   if (value instanceof EnumValue) return value.name;
   if (Array.isArray(value)) return value.map(json);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, json(inner)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, json(inner)]));
   return value;
 }
 
-const PAYMENT_INTENT = 'id name state amount currency cardBrand cardLast4 createTime updateTime lastPaymentError { code message }';
-const SESSION_CORE = 'id name state amount currency clientReferenceId url paid successUrl cancelUrl metadata expireTime createTime updateTime';
+const PAYMENT_INTENT =
+  'id name state amount currency cardBrand cardLast4 createTime updateTime lastPaymentError { code message }';
+const SESSION_CORE =
+  'id name state amount currency clientReferenceId url paid successUrl cancelUrl metadata expireTime createTime updateTime';
 const SESSION = `${SESSION_CORE} formattedAmount de: formattedAmount(locale: "de-DE") paymentIntent { ${PAYMENT_INTENT} checkoutSession { id state } }`;
 const EVENT = `id name type createTime checkoutSession { ${SESSION_CORE} formattedAmount paymentIntent { state cardLast4 } }`;
-const DELIVERY = 'id state attemptCount nextAttemptTime createTime updateTime event { id type } attempts { attemptNumber statusCode succeeded error durationMs startTime }';
+const DELIVERY =
+  'id state attemptCount nextAttemptTime createTime updateTime event { id type } attempts { attemptNumber statusCode succeeded error durationMs startTime }';
 const ENDPOINT = `name url description enabledEvents disabled disabledReason failingSince previousSecretExpireTime createTime updateTime
   deliveries(first: 4) { edges { cursor node { ${DELIVERY} } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }`;
 const PAGE_INFO = 'pageInfo { hasNextPage hasPreviousPage startCursor endCursor }';
@@ -218,14 +265,29 @@ function variants(label: string, c: FieldCase): Operation[] {
   const call = `${c.field}${inline}`;
   const operations: Operation[] = [
     { label: `${label}: inline`, query: `{ ${call} { ${c.selection} } }` },
-    { label: `${label}: named fragment`, query: `query Named { ${call} { ...Picked } } fragment Picked on ${c.type} { ${c.selection} }` },
+    {
+      label: `${label}: named fragment`,
+      query: `query Named { ${call} { ...Picked } } fragment Picked on ${c.type} { ${c.selection} }`,
+    },
     { label: `${label}: inline fragment`, query: `{ ${call} { __typename ... on ${c.type} { ${c.selection} } } }` },
-    { label: `${label}: nested fragments`, query: `{ ${call} { ...Outer } } fragment Outer on ${c.type} { __typename ...Inner } fragment Inner on ${c.type} { ${c.selection} }` },
-    { label: `${label}: aliases`, query: `{ first: ${call} { ${c.selection} } second: ${call} { __typename } typename: __typename }` },
+    {
+      label: `${label}: nested fragments`,
+      query: `{ ${call} { ...Outer } } fragment Outer on ${c.type} { __typename ...Inner } fragment Inner on ${c.type} { ${c.selection} }`,
+    },
+    {
+      label: `${label}: aliases`,
+      query: `{ first: ${call} { ${c.selection} } second: ${call} { __typename } typename: __typename }`,
+    },
     { label: `${label}: beside another field`, query: `{ account { name } ${call} { ${c.selection} } }` },
-    { label: `${label}: literal directives`, query: `{ ${call} { __typename ... @include(if: true) { ${c.selection} } ... @skip(if: true) { __typename } } skipped: ${call} @skip(if: true) { __typename } }` },
+    {
+      label: `${label}: literal directives`,
+      query: `{ ${call} { __typename ... @include(if: true) { ${c.selection} } ... @skip(if: true) { __typename } } skipped: ${call} @skip(if: true) { __typename } }`,
+    },
   ];
-  for (const [yes, no] of [[true, false], [false, true]]) {
+  for (const [yes, no] of [
+    [true, false],
+    [false, true],
+  ]) {
     operations.push({
       label: `${label}: directives from variables ${yes}/${no}`,
       query: `query($yes: Boolean!, $no: Boolean = false) { ${call} @include(if: $yes) { __typename ... @skip(if: $no) { ${c.selection} } } other: ${call} @skip(if: $yes) { __typename } }`,
@@ -234,24 +296,45 @@ function variants(label: string, c: FieldCase): Operation[] {
   }
   if (names.length) {
     const definitions = (withDefault: boolean) =>
-      names.map((name, index) => `$v${index}: ${withDefault ? c.args[name]!.type.replace(/!$/, '') : c.args[name]!.type}${withDefault ? ` = ${literal(c.args[name]!.value)}` : ''}`).join(', ');
+      names
+        .map(
+          (name, index) =>
+            `$v${index}: ${withDefault ? c.args[name]!.type.replace(/!$/, '') : c.args[name]!.type}${withDefault ? ` = ${literal(c.args[name]!.value)}` : ''}`,
+        )
+        .join(', ');
     const viaVariables = `${c.field}(${names.map((name, index) => `${name}: $v${index}`).join(', ')})`;
     const values = Object.fromEntries(names.map((name, index) => [`v${index}`, json(c.args[name]!.value)]));
     operations.push(
-      { label: `${label}: variables named otherwise`, query: `query Other(${definitions(false)}) { ${viaVariables} { ${c.selection} } }`, variables: values },
+      {
+        label: `${label}: variables named otherwise`,
+        query: `query Other(${definitions(false)}) { ${viaVariables} { ${c.selection} } }`,
+        variables: values,
+      },
       {
         label: `${label}: variables named like the arguments`,
         query: `query Same(${names.map((name) => `$${name}: ${c.args[name]!.type}`).join(', ')}) { ${c.field}(${names.map((name) => `${name}: $${name}`).join(', ')}) { ${c.selection} } }`,
         variables: Object.fromEntries(names.map((name) => [name, json(c.args[name]!.value)])),
       },
-      { label: `${label}: default values`, query: `query Defaults(${definitions(true)}) { ${viaVariables} { ${c.selection} } }`, variables: {} },
-      { label: `${label}: defaults overridden`, query: `query Overridden(${definitions(true)}) { ${viaVariables} { ${c.selection} } }`, variables: values },
+      {
+        label: `${label}: default values`,
+        query: `query Defaults(${definitions(true)}) { ${viaVariables} { ${c.selection} } }`,
+        variables: {},
+      },
+      {
+        label: `${label}: defaults overridden`,
+        query: `query Overridden(${definitions(true)}) { ${viaVariables} { ${c.selection} } }`,
+        variables: values,
+      },
       {
         label: `${label}: explicit nulls`,
         query: `query Nulls(${definitions(true)}) { ${viaVariables} { ${c.selection} } }`,
         variables: Object.fromEntries(names.map((_name, index) => [`v${index}`, null])),
       },
-      { label: `${label}: one variable undeclared in the request`, query: `query Missing(${definitions(false)}) { ${viaVariables} { ${c.selection} } }`, variables: {} },
+      {
+        label: `${label}: one variable undeclared in the request`,
+        query: `query Missing(${definitions(false)}) { ${viaVariables} { ${c.selection} } }`,
+        variables: {},
+      },
     );
   }
   return operations;
@@ -259,55 +342,137 @@ function variants(label: string, c: FieldCase): Operation[] {
 
 function fieldCases(): [string, FieldCase][] {
   const connection = (node: string) => `edges { cursor node { ${node} } } ${PAGE_INFO}`;
-  const sessionByName = (name: string): FieldCase => ({ field: 'checkoutSession', type: 'CheckoutSession', args: { name: { type: 'String!', value: name } }, selection: SESSION });
+  const sessionByName = (name: string): FieldCase => ({
+    field: 'checkoutSession',
+    type: 'CheckoutSession',
+    args: { name: { type: 'String!', value: name } },
+    selection: SESSION,
+  });
   const unknownSession = `accounts/${shop.accountId}/checkout-sessions/cs_0000000000000000000000`;
-  const sessions = (args: FieldCase['args']): FieldCase => ({ field: 'checkoutSessions', type: 'CheckoutSessionConnection', args, selection: connection(SESSION_CORE) });
-  const events = (args: FieldCase['args']): FieldCase => ({ field: 'events', type: 'CheckoutSessionEventConnection', args, selection: connection(EVENT) });
+  const sessions = (args: FieldCase['args']): FieldCase => ({
+    field: 'checkoutSessions',
+    type: 'CheckoutSessionConnection',
+    args,
+    selection: connection(SESSION_CORE),
+  });
+  const events = (args: FieldCase['args']): FieldCase => ({
+    field: 'events',
+    type: 'CheckoutSessionEventConnection',
+    args,
+    selection: connection(EVENT),
+  });
   const paymentIntent = (name: string): FieldCase => ({
     field: 'paymentIntent',
     type: 'PaymentIntent',
     args: { name: { type: 'String!', value: name } },
     selection: `${PAYMENT_INTENT} checkoutSession { ${SESSION_CORE} }`,
   });
-  const event = (name: string): FieldCase => ({ field: 'event', type: 'CheckoutSessionEvent', args: { name: { type: 'String!', value: name } }, selection: EVENT });
-  const node = (id: string): FieldCase => ({ field: 'node', type: 'Node', args: { id: { type: 'ID!', value: id } }, selection: NODE });
+  const event = (name: string): FieldCase => ({
+    field: 'event',
+    type: 'CheckoutSessionEvent',
+    args: { name: { type: 'String!', value: name } },
+    selection: EVENT,
+  });
+  const node = (id: string): FieldCase => ({
+    field: 'node',
+    type: 'Node',
+    args: { id: { type: 'ID!', value: id } },
+    selection: NODE,
+  });
   return [
     ['account', { field: 'account', type: 'Account', args: {}, selection: 'name displayName createTime' }],
     ['open session', sessionByName(f.s1.name)],
     ['paid session', sessionByName(f.s2.name)],
     ['declined session', sessionByName(f.s3.name)],
     ['expired session', sessionByName(f.s4.name)],
-    ['another account\'s session', sessionByName(f.foreign.name)],
+    ["another account's session", sessionByName(f.foreign.name)],
     ['unknown session', sessionByName(unknownSession)],
     ['malformed session name', sessionByName('cs_not_a_name')],
-    ['session with a bad locale', { ...sessionByName(f.s1.name), selection: `name bad: formattedAmount(locale: "not a locale!")` }],
+    [
+      'session with a bad locale',
+      { ...sessionByName(f.s1.name), selection: `name bad: formattedAmount(locale: "not a locale!")` },
+    ],
     ['payment intent', paymentIntent(f.s2.paymentIntent.name)],
     ['declined payment intent', paymentIntent(f.s3.paymentIntent.name)],
-    ['another account\'s payment intent', paymentIntent(f.foreign.paymentIntent.name)],
+    ["another account's payment intent", paymentIntent(f.foreign.paymentIntent.name)],
     ['event by id', event(f.firstEvent.id)],
     ['event by name', event(f.events[0].name)],
-    ['another account\'s event', event(f.foreignEvent)],
+    ["another account's event", event(f.foreignEvent)],
     ['malformed event reference', event('yesterday')],
     ['node: session', node(f.s1.id)],
     ['node: payment intent', node(f.s2.paymentIntent.id)],
-    ['node: another account\'s', node(f.foreign.id)],
+    ["node: another account's", node(f.foreign.id)],
     ['node: garbage id', node('not-an-id')],
-    ['webhook endpoint', { field: 'webhookEndpoint', type: 'WebhookEndpoint', args: { name: { type: 'String!', value: f.endpoint } }, selection: ENDPOINT }],
-    ['unknown webhook endpoint', { field: 'webhookEndpoint', type: 'WebhookEndpoint', args: { name: { type: 'String!', value: 'accounts/x/webhook-endpoints/we_1' } }, selection: ENDPOINT }],
-    ['webhook endpoints', { field: 'webhookEndpoints', type: 'WebhookEndpointConnection', args: { first: { type: 'Int', value: 5 } }, selection: connection('name url enabledEvents disabled') }],
+    [
+      'webhook endpoint',
+      {
+        field: 'webhookEndpoint',
+        type: 'WebhookEndpoint',
+        args: { name: { type: 'String!', value: f.endpoint } },
+        selection: ENDPOINT,
+      },
+    ],
+    [
+      'unknown webhook endpoint',
+      {
+        field: 'webhookEndpoint',
+        type: 'WebhookEndpoint',
+        args: { name: { type: 'String!', value: 'accounts/x/webhook-endpoints/we_1' } },
+        selection: ENDPOINT,
+      },
+    ],
+    [
+      'webhook endpoints',
+      {
+        field: 'webhookEndpoints',
+        type: 'WebhookEndpointConnection',
+        args: { first: { type: 'Int', value: 5 } },
+        selection: connection('name url enabledEvents disabled'),
+      },
+    ],
     ['first sessions', sessions({ first: { type: 'Int', value: 2 } })],
-    ['sessions after a cursor', sessions({ first: { type: 'Int', value: 2 }, after: { type: 'String', value: f.sessionCursor } })],
-    ['sessions before a cursor', sessions({ last: { type: 'Int', value: 2 }, before: { type: 'String', value: f.sessionCursor } })],
-    ['open sessions', sessions({ first: { type: 'Int', value: 10 }, filter: { type: 'CheckoutSessionFilter', value: { state: en('OPEN') } } })],
-    ['sessions by reference', sessions({ filter: { type: 'CheckoutSessionFilter', value: { clientReferenceId: 'order-1' } } })],
+    [
+      'sessions after a cursor',
+      sessions({ first: { type: 'Int', value: 2 }, after: { type: 'String', value: f.sessionCursor } }),
+    ],
+    [
+      'sessions before a cursor',
+      sessions({ last: { type: 'Int', value: 2 }, before: { type: 'String', value: f.sessionCursor } }),
+    ],
+    [
+      'open sessions',
+      sessions({
+        first: { type: 'Int', value: 10 },
+        filter: { type: 'CheckoutSessionFilter', value: { state: en('OPEN') } },
+      }),
+    ],
+    [
+      'sessions by reference',
+      sessions({ filter: { type: 'CheckoutSessionFilter', value: { clientReferenceId: 'order-1' } } }),
+    ],
     ['too many sessions', sessions({ first: { type: 'Int', value: 101 } })],
     ['negative page', sessions({ first: { type: 'Int', value: -1 } })],
     ['garbage cursor', sessions({ after: { type: 'String', value: 'garbage' } })],
-    ['paid events', events({ first: { type: 'Int', value: 5 }, filter: { type: 'EventFilter', value: { types: [en('CHECKOUT_SESSION_PAID')] } } })],
-    ['one session\'s events', events({ filter: { type: 'EventFilter', value: { checkoutSession: f.s2.name } } })],
-    ['events after a cursor', events({ first: { type: 'Int', value: 3 }, after: { type: 'String', value: f.eventCursor } })],
-    ['unknown event type', events({ filter: { type: 'EventFilter', value: { types: [en('CHECKOUT_SESSION_CREATED'), en('NOPE')] } } })],
-    ['a single type, not a list', events({ filter: { type: 'EventFilter', value: { types: en('CHECKOUT_SESSION_EXPIRED') } } })],
+    [
+      'paid events',
+      events({
+        first: { type: 'Int', value: 5 },
+        filter: { type: 'EventFilter', value: { types: [en('CHECKOUT_SESSION_PAID')] } },
+      }),
+    ],
+    ["one session's events", events({ filter: { type: 'EventFilter', value: { checkoutSession: f.s2.name } } })],
+    [
+      'events after a cursor',
+      events({ first: { type: 'Int', value: 3 }, after: { type: 'String', value: f.eventCursor } }),
+    ],
+    [
+      'unknown event type',
+      events({ filter: { type: 'EventFilter', value: { types: [en('CHECKOUT_SESSION_CREATED'), en('NOPE')] } } }),
+    ],
+    [
+      'a single type, not a list',
+      events({ filter: { type: 'EventFilter', value: { types: en('CHECKOUT_SESSION_EXPIRED') } } }),
+    ],
   ];
 }
 
@@ -316,35 +481,99 @@ function handWritten(): Operation[] {
   const lookup = `query($n: String!) { checkoutSession(name: $n) { name state } }`;
   return [
     { label: 'typename', query: `{ __typename }` },
-    { label: 'schema', query: `{ __schema { queryType { name } mutationType { name } subscriptionType { name } types { name kind } directives { name locations } } }` },
+    {
+      label: 'schema',
+      query: `{ __schema { queryType { name } mutationType { name } subscriptionType { name } types { name kind } directives { name locations } } }`,
+    },
     {
       label: 'type',
       query: `{ __type(name: "CheckoutSession") { name kind interfaces { name } fields { name args { name defaultValue type { name kind ofType { name kind } } } type { name kind ofType { name kind ofType { name } } } } } }`,
     },
-    { label: 'enum', query: `{ __type(name: "CheckoutSessionState") { enumValues(includeDeprecated: true) { name description isDeprecated } } }` },
-    { label: 'two operations, first', query: `query A { account { name } } query B { checkoutSession(name: "${f.s1.name}") { state } }`, operationName: 'A' },
-    { label: 'two operations, second', query: `query A { account { name } } query B { checkoutSession(name: "${f.s1.name}") { state } }`, operationName: 'B' },
+    {
+      label: 'enum',
+      query: `{ __type(name: "CheckoutSessionState") { enumValues(includeDeprecated: true) { name description isDeprecated } } }`,
+    },
+    {
+      label: 'two operations, first',
+      query: `query A { account { name } } query B { checkoutSession(name: "${f.s1.name}") { state } }`,
+      operationName: 'A',
+    },
+    {
+      label: 'two operations, second',
+      query: `query A { account { name } } query B { checkoutSession(name: "${f.s1.name}") { state } }`,
+      operationName: 'B',
+    },
     { label: 'two operations, none named', query: `query A { account { name } } query B { account { displayName } }` },
     { label: 'unknown operation name', query: `query A { account { name } }`, operationName: 'B' },
     { label: 'variable of the wrong type', query: lookup, variables: { n: 5 } },
     { label: 'required variable missing', query: lookup, variables: {} },
     { label: 'required variable null', query: lookup, variables: { n: null } },
-    { label: 'bad enum in a variable', query: `query($f: CheckoutSessionFilter) { checkoutSessions(filter: $f) { edges { node { name } } } }`, variables: { f: { state: 'NOPE' } } },
-    { label: 'unknown input field', query: `query($f: CheckoutSessionFilter) { checkoutSessions(filter: $f) { edges { node { name } } } }`, variables: { f: { colour: 'red' } } },
-    { label: 'single value for a list', query: `query($f: EventFilter) { events(filter: $f) { edges { node { type } } } }`, variables: { f: { types: 'CHECKOUT_SESSION_PAID' } } },
-    { label: 'float for an Int', query: `query($n: Int) { checkoutSessions(first: $n) { edges { node { name } } } }`, variables: { n: 2.5 } },
-    { label: 'whole float for an Int', query: `query($n: Int) { checkoutSessions(first: $n) { edges { node { name } } } }`, variables: { n: 2.0 } },
-    { label: 'string for an Int', query: `query($n: Int) { checkoutSessions(first: $n) { edges { node { name } } } }`, variables: { n: '2' } },
-    { label: 'list variable inside an input literal', query: `query($t: [EventType!]) { events(filter: { types: $t }) { edges { node { type } } } }`, variables: { t: ['CHECKOUT_SESSION_EXPIRED'] } },
-    { label: 'variable inside an input literal, absent', query: `query($t: [EventType!]) { events(filter: { types: $t }, first: 2) { edges { node { type } } } }`, variables: {} },
-    { label: 'nullable variable with default in a non-null place', query: `query($n: String = "${f.s2.name}") { checkoutSession(name: $n) { state } }` },
+    {
+      label: 'bad enum in a variable',
+      query: `query($f: CheckoutSessionFilter) { checkoutSessions(filter: $f) { edges { node { name } } } }`,
+      variables: { f: { state: 'NOPE' } },
+    },
+    {
+      label: 'unknown input field',
+      query: `query($f: CheckoutSessionFilter) { checkoutSessions(filter: $f) { edges { node { name } } } }`,
+      variables: { f: { colour: 'red' } },
+    },
+    {
+      label: 'single value for a list',
+      query: `query($f: EventFilter) { events(filter: $f) { edges { node { type } } } }`,
+      variables: { f: { types: 'CHECKOUT_SESSION_PAID' } },
+    },
+    {
+      label: 'float for an Int',
+      query: `query($n: Int) { checkoutSessions(first: $n) { edges { node { name } } } }`,
+      variables: { n: 2.5 },
+    },
+    {
+      label: 'whole float for an Int',
+      query: `query($n: Int) { checkoutSessions(first: $n) { edges { node { name } } } }`,
+      variables: { n: 2.0 },
+    },
+    {
+      label: 'string for an Int',
+      query: `query($n: Int) { checkoutSessions(first: $n) { edges { node { name } } } }`,
+      variables: { n: '2' },
+    },
+    {
+      label: 'list variable inside an input literal',
+      query: `query($t: [EventType!]) { events(filter: { types: $t }) { edges { node { type } } } }`,
+      variables: { t: ['CHECKOUT_SESSION_EXPIRED'] },
+    },
+    {
+      label: 'variable inside an input literal, absent',
+      query: `query($t: [EventType!]) { events(filter: { types: $t }, first: 2) { edges { node { type } } } }`,
+      variables: {},
+    },
+    {
+      label: 'nullable variable with default in a non-null place',
+      query: `query($n: String = "${f.s2.name}") { checkoutSession(name: $n) { state } }`,
+    },
     { label: 'syntax error', query: `{ account { name }` },
     { label: 'unknown field', query: `{ account { name colour } }` },
-    { label: 'non-null error nulls the parent', query: `{ account { name } events(filter: { types: [NOPE] }) { edges { cursor } } }` },
-    { label: 'errors in list items', query: `{ checkoutSessions(first: 5) { edges { node { name formattedAmount(locale: "not a locale!") } } } }` },
-    { label: 'errors on CRLF lines', query: `query {\r\n  account { name }\r\n  # ☃ 🎉 ünïcödé\r\n  a: checkoutSession(name: "x") { name }\r\n    b: event(name: "y") { id }\r\n}` },
-    { label: 'errors on CR lines', query: `query {\r  account { name }\r\r  # 🎉\r    a: checkoutSession(name: "x") { name }\r}` },
-    { label: 'several errors at once', query: `{ a: checkoutSession(name: "x") { name } b: event(name: "y") { id } c: paymentIntent(name: "${f.foreign.paymentIntent.name}") { id } account { name } }` },
+    {
+      label: 'non-null error nulls the parent',
+      query: `{ account { name } events(filter: { types: [NOPE] }) { edges { cursor } } }`,
+    },
+    {
+      label: 'errors in list items',
+      query: `{ checkoutSessions(first: 5) { edges { node { name formattedAmount(locale: "not a locale!") } } } }`,
+    },
+    {
+      label: 'errors on CRLF lines',
+      query: `query {\r\n  account { name }\r\n  # ☃ 🎉 ünïcödé\r\n  a: checkoutSession(name: "x") { name }\r\n    b: event(name: "y") { id }\r\n}`,
+    },
+    {
+      label: 'errors on CR lines',
+      query: `query {\r  account { name }\r\r  # 🎉\r    a: checkoutSession(name: "x") { name }\r}`,
+    },
+    {
+      label: 'several errors at once',
+      query: `{ a: checkoutSession(name: "x") { name } b: event(name: "y") { id } c: paymentIntent(name: "${f.foreign.paymentIntent.name}") { id } account { name } }`,
+    },
   ];
 }
 
@@ -421,12 +650,21 @@ describe('queries and their errors give the same answers through both executors'
 
   it('the queries the test suite sends, without and with variables', async () => {
     const documents = suiteDocuments().filter(({ document }) =>
-      document.definitions.every((definition) => definition.kind !== Kind.OPERATION_DEFINITION || definition.operation === 'query'),
+      document.definitions.every(
+        (definition) => definition.kind !== Kind.OPERATION_DEFINITION || definition.operation === 'query',
+      ),
     );
     expect(documents.length).toBeGreaterThan(15);
     const operations = documents.flatMap(({ file, document, query }) => {
-      const definitions = document.definitions.flatMap((definition) => (definition.kind === Kind.OPERATION_DEFINITION ? definition.variableDefinitions ?? [] : []));
-      const variables = Object.fromEntries(definitions.map((definition) => [definition.variable.name.value, sampleValue(definition.type, definition.variable.name.value)]));
+      const definitions = document.definitions.flatMap((definition) =>
+        definition.kind === Kind.OPERATION_DEFINITION ? (definition.variableDefinitions ?? []) : [],
+      );
+      const variables = Object.fromEntries(
+        definitions.map((definition) => [
+          definition.variable.name.value,
+          sampleValue(definition.type, definition.variable.name.value),
+        ]),
+      );
       return [
         { label: `${file}: no variables`, query, variables: {} },
         { label: `${file}: sample variables`, query, variables },
@@ -451,37 +689,114 @@ describe('mutations give the same answers through both executors', () => {
     });
     const inlineInput = (idempotencyKey: string) => literal(input(idempotencyKey) as unknown as Value);
     const operations: Operation[] = [
-      { label: 'create, inline input', query: `mutation { createCheckoutSession(input: ${inlineInput('inline')}) { ${SESSION_OUT} } }` },
-      { label: 'create, variable named otherwise', query: `mutation Make($x: CreateCheckoutSessionInput!) { createCheckoutSession(input: $x) { ${SESSION_OUT} } }`, variables: { x: input('other-name') } },
-      { label: 'create, default input', query: `mutation Make($x: CreateCheckoutSessionInput = ${inlineInput('default')}) { createCheckoutSession(input: $x) { ...S } } fragment S on CheckoutSession { ${SESSION_OUT} }` },
+      {
+        label: 'create, inline input',
+        query: `mutation { createCheckoutSession(input: ${inlineInput('inline')}) { ${SESSION_OUT} } }`,
+      },
+      {
+        label: 'create, variable named otherwise',
+        query: `mutation Make($x: CreateCheckoutSessionInput!) { createCheckoutSession(input: $x) { ${SESSION_OUT} } }`,
+        variables: { x: input('other-name') },
+      },
+      {
+        label: 'create, default input',
+        query: `mutation Make($x: CreateCheckoutSessionInput = ${inlineInput('default')}) { createCheckoutSession(input: $x) { ...S } } fragment S on CheckoutSession { ${SESSION_OUT} }`,
+      },
       {
         label: 'create, variables inside the input literal',
         query: `mutation($a: String!, $c: String!, $m: Metadata) { created: createCheckoutSession(input: { amount: $a, currency: $c, metadata: $m, idempotencyKey: "parts" }) { ... on CheckoutSession { ${SESSION_OUT} } } }`,
         variables: { a: '700', c: 'GBP', m: { note: 'x' } },
       },
-      { label: 'create, directives', query: `mutation($d: Boolean!) { createCheckoutSession(input: ${inlineInput('directives')}) { name url @include(if: $d) state @skip(if: $d) } }`, variables: { d: false } },
-      { label: 'create, bad amount', query: `mutation { createCheckoutSession(input: { amount: "0", currency: "GBP" }) { name } }` },
-      { label: 'create, bad currency and URL', query: `mutation($i: CreateCheckoutSessionInput!) { createCheckoutSession(input: $i) { name } }`, variables: { i: { amount: '10', currency: 'XXX', successUrl: 'ftp://x' } } },
-      { label: 'create, bad metadata', query: `mutation { createCheckoutSession(input: { amount: "10", currency: "GBP", metadata: { "": "x" } }) { name } }` },
-      { label: 'create, metadata not an object', query: `mutation($m: Metadata) { createCheckoutSession(input: { amount: "10", currency: "GBP", metadata: $m }) { name } }`, variables: { m: [1, 2] } },
-      { label: 'expire an expired session', query: `mutation { expireCheckoutSession(name: "${f.s4.name}") { ${SESSION_OUT} } }` },
-      { label: 'expire a paid session', query: `mutation($s: String!) { expireCheckoutSession(name: $s) { state } }`, variables: { s: f.s2.name } },
-      { label: 'expire an unknown session', query: `mutation { expireCheckoutSession(name: "accounts/${shop.accountId}/checkout-sessions/cs_0000000000000000000000") { state } }` },
+      {
+        label: 'create, directives',
+        query: `mutation($d: Boolean!) { createCheckoutSession(input: ${inlineInput('directives')}) { name url @include(if: $d) state @skip(if: $d) } }`,
+        variables: { d: false },
+      },
+      {
+        label: 'create, bad amount',
+        query: `mutation { createCheckoutSession(input: { amount: "0", currency: "GBP" }) { name } }`,
+      },
+      {
+        label: 'create, bad currency and URL',
+        query: `mutation($i: CreateCheckoutSessionInput!) { createCheckoutSession(input: $i) { name } }`,
+        variables: { i: { amount: '10', currency: 'XXX', successUrl: 'ftp://x' } },
+      },
+      {
+        label: 'create, bad metadata',
+        query: `mutation { createCheckoutSession(input: { amount: "10", currency: "GBP", metadata: { "": "x" } }) { name } }`,
+      },
+      {
+        label: 'create, metadata not an object',
+        query: `mutation($m: Metadata) { createCheckoutSession(input: { amount: "10", currency: "GBP", metadata: $m }) { name } }`,
+        variables: { m: [1, 2] },
+      },
+      {
+        label: 'expire an expired session',
+        query: `mutation { expireCheckoutSession(name: "${f.s4.name}") { ${SESSION_OUT} } }`,
+      },
+      {
+        label: 'expire a paid session',
+        query: `mutation($s: String!) { expireCheckoutSession(name: $s) { state } }`,
+        variables: { s: f.s2.name },
+      },
+      {
+        label: 'expire an unknown session',
+        query: `mutation { expireCheckoutSession(name: "accounts/${shop.accountId}/checkout-sessions/cs_0000000000000000000000") { state } }`,
+      },
       {
         label: 'several mutations, some failing',
         query: `mutation { a: expireCheckoutSession(name: "${f.s4.name}") { state } b: expireCheckoutSession(name: "${f.s2.name}") { state } c: createCheckoutSession(input: ${inlineInput('several')}) { name amount } d: expireCheckoutSession(name: "bad") { state } }`,
       },
-      { label: 'create an account with an account key', query: `mutation { createAccount(input: { displayName: "Nope" }) { apiKey } }` },
-      { label: 'create an account with a bad name', query: `mutation { createAccount(input: { displayName: "" }) { apiKey account { name } } }`, key: ADMIN_KEY },
-      { label: 'create a webhook endpoint with a bad URL', query: `mutation { createWebhookEndpoint(input: { url: "not a url", enabledEvents: [] }) { secret } }` },
-      { label: 'create a webhook endpoint with a bad type', query: `mutation($t: [EventType!]!) { createWebhookEndpoint(input: { url: "https://hooks.example/x", enabledEvents: $t }) { secret } }`, variables: { t: ['NOPE'] } },
-      { label: 'update an unknown webhook endpoint', query: `mutation { updateWebhookEndpoint(input: { name: "accounts/${shop.accountId}/webhook-endpoints/we_0000000000000000000000", disabled: true }) { webhookEndpoint { name } } }` },
-      { label: 'update to the same values', query: `mutation($n: String!) { updateWebhookEndpoint(input: { name: $n, disabled: true }) { webhookEndpoint { name disabled disabledReason enabledEvents } } }`, variables: { n: f.endpoint } },
-      { label: 'delete a malformed webhook endpoint', query: `mutation { deleteWebhookEndpoint(input: { name: "we_1" }) { deletedWebhookEndpointName } }` },
-      { label: 'rotate an unknown endpoint\'s secret', query: `mutation { rotateWebhookEndpointSecret(input: { name: "accounts/${shop.accountId}/webhook-endpoints/we_0000000000000000000000" }) { secret } }` },
-      { label: 'resend to a disabled endpoint', query: `mutation($e: String!, $w: String!) { resendWebhookEvent(input: { event: $e, webhookEndpoint: $w }) { webhookDelivery { id } } }`, variables: { e: f.firstEvent.id, w: f.endpoint } },
-      { label: 'mutation, variable of the wrong type', query: `mutation($s: String!) { expireCheckoutSession(name: $s) { state } }`, variables: { s: ['x'] } },
-      { label: 'mutation without a key', query: `mutation { expireCheckoutSession(name: "${f.s4.name}") { state } }`, key: null },
+      {
+        label: 'create an account with an account key',
+        query: `mutation { createAccount(input: { displayName: "Nope" }) { apiKey } }`,
+      },
+      {
+        label: 'create an account with a bad name',
+        query: `mutation { createAccount(input: { displayName: "" }) { apiKey account { name } } }`,
+        key: ADMIN_KEY,
+      },
+      {
+        label: 'create a webhook endpoint with a bad URL',
+        query: `mutation { createWebhookEndpoint(input: { url: "not a url", enabledEvents: [] }) { secret } }`,
+      },
+      {
+        label: 'create a webhook endpoint with a bad type',
+        query: `mutation($t: [EventType!]!) { createWebhookEndpoint(input: { url: "https://hooks.example/x", enabledEvents: $t }) { secret } }`,
+        variables: { t: ['NOPE'] },
+      },
+      {
+        label: 'update an unknown webhook endpoint',
+        query: `mutation { updateWebhookEndpoint(input: { name: "accounts/${shop.accountId}/webhook-endpoints/we_0000000000000000000000", disabled: true }) { webhookEndpoint { name } } }`,
+      },
+      {
+        label: 'update to the same values',
+        query: `mutation($n: String!) { updateWebhookEndpoint(input: { name: $n, disabled: true }) { webhookEndpoint { name disabled disabledReason enabledEvents } } }`,
+        variables: { n: f.endpoint },
+      },
+      {
+        label: 'delete a malformed webhook endpoint',
+        query: `mutation { deleteWebhookEndpoint(input: { name: "we_1" }) { deletedWebhookEndpointName } }`,
+      },
+      {
+        label: "rotate an unknown endpoint's secret",
+        query: `mutation { rotateWebhookEndpointSecret(input: { name: "accounts/${shop.accountId}/webhook-endpoints/we_0000000000000000000000" }) { secret } }`,
+      },
+      {
+        label: 'resend to a disabled endpoint',
+        query: `mutation($e: String!, $w: String!) { resendWebhookEvent(input: { event: $e, webhookEndpoint: $w }) { webhookDelivery { id } } }`,
+        variables: { e: f.firstEvent.id, w: f.endpoint },
+      },
+      {
+        label: 'mutation, variable of the wrong type',
+        query: `mutation($s: String!) { expireCheckoutSession(name: $s) { state } }`,
+        variables: { s: ['x'] },
+      },
+      {
+        label: 'mutation without a key',
+        query: `mutation { expireCheckoutSession(name: "${f.s4.name}") { state } }`,
+        key: null,
+      },
     ];
     const { mismatches, answers } = await differences(operations, { warmUp: true });
     expect(mismatches).toEqual([]);
@@ -524,28 +839,89 @@ describe('subscriptions give the same events and errors through both executors',
     const fields = `id name type createTime checkoutSession { name state paid paymentIntent { state } }`;
     return [
       { label: 'events, inline after', query: `subscription { events(after: "${after}") { ${fields} } }` },
-      { label: 'events, inline types and after', query: `subscription { events(types: [CHECKOUT_SESSION_PAID, CHECKOUT_SESSION_EXPIRED], after: "${after}") { ${fields} } }` },
-      { label: 'events, inline name', query: `subscription($a: String) { events(name: "${f.s2.name}", after: $a) { ${fields} } }`, variables: { a: after } },
-      { label: 'events, variables named otherwise', query: `subscription($t: [EventType!], $a: String) { events(types: $t, after: $a) { ${fields} } }`, variables: { t: ['CHECKOUT_SESSION_CREATED'], a: after } },
-      { label: 'events, variables named like the arguments', query: `subscription($types: [EventType!], $after: String) { events(types: $types, after: $after) { ${fields} } }`, variables: { types: ['CHECKOUT_SESSION_EXPIRED'], after } },
-      { label: 'events, default values', query: `subscription($a: String = "${after}", $t: [EventType!] = [CHECKOUT_SESSION_PAID]) { events(after: $a, types: $t) { ${fields} } }` },
-      { label: 'events, fragments and alias', query: `subscription { feed: events(after: "${after}") { ...E ... on CheckoutSessionEvent { t: type } } } fragment E on CheckoutSessionEvent { ${fields} }` },
-      { label: 'events, directives', query: `subscription($x: Boolean!) { events(after: "${after}") { id type @include(if: $x) checkoutSession @skip(if: $x) { name } } }`, variables: { x: true } },
-      { label: 'paid, inline name and after', query: `subscription { checkoutSessionPaid(name: "${f.s2.name}", after: "${after}") { ${fields} } }` },
-      { label: 'paid, variables named otherwise', query: `subscription($s: String, $a: String) { checkoutSessionPaid(name: $s, after: $a) { ${fields} } }`, variables: { s: f.s2.name, a: after } },
-      { label: 'paid, unknown inline name', query: `subscription { checkoutSessionPaid(name: "accounts/${shop.accountId}/checkout-sessions/cs_0000000000000000000000") { id } }` },
-      { label: 'paid, another account\'s session', query: `subscription { checkoutSessionPaid(name: "${f.foreign.name}") { id } }` },
-      { label: 'events, unknown inline after', query: `subscription { events(after: "evt_0000000000000000000000") { id } }` },
+      {
+        label: 'events, inline types and after',
+        query: `subscription { events(types: [CHECKOUT_SESSION_PAID, CHECKOUT_SESSION_EXPIRED], after: "${after}") { ${fields} } }`,
+      },
+      {
+        label: 'events, inline name',
+        query: `subscription($a: String) { events(name: "${f.s2.name}", after: $a) { ${fields} } }`,
+        variables: { a: after },
+      },
+      {
+        label: 'events, variables named otherwise',
+        query: `subscription($t: [EventType!], $a: String) { events(types: $t, after: $a) { ${fields} } }`,
+        variables: { t: ['CHECKOUT_SESSION_CREATED'], a: after },
+      },
+      {
+        label: 'events, variables named like the arguments',
+        query: `subscription($types: [EventType!], $after: String) { events(types: $types, after: $after) { ${fields} } }`,
+        variables: { types: ['CHECKOUT_SESSION_EXPIRED'], after },
+      },
+      {
+        label: 'events, default values',
+        query: `subscription($a: String = "${after}", $t: [EventType!] = [CHECKOUT_SESSION_PAID]) { events(after: $a, types: $t) { ${fields} } }`,
+      },
+      {
+        label: 'events, fragments and alias',
+        query: `subscription { feed: events(after: "${after}") { ...E ... on CheckoutSessionEvent { t: type } } } fragment E on CheckoutSessionEvent { ${fields} }`,
+      },
+      {
+        label: 'events, directives',
+        query: `subscription($x: Boolean!) { events(after: "${after}") { id type @include(if: $x) checkoutSession @skip(if: $x) { name } } }`,
+        variables: { x: true },
+      },
+      {
+        label: 'paid, inline name and after',
+        query: `subscription { checkoutSessionPaid(name: "${f.s2.name}", after: "${after}") { ${fields} } }`,
+      },
+      {
+        label: 'paid, variables named otherwise',
+        query: `subscription($s: String, $a: String) { checkoutSessionPaid(name: $s, after: $a) { ${fields} } }`,
+        variables: { s: f.s2.name, a: after },
+      },
+      {
+        label: 'paid, unknown inline name',
+        query: `subscription { checkoutSessionPaid(name: "accounts/${shop.accountId}/checkout-sessions/cs_0000000000000000000000") { id } }`,
+      },
+      {
+        label: "paid, another account's session",
+        query: `subscription { checkoutSessionPaid(name: "${f.foreign.name}") { id } }`,
+      },
+      {
+        label: 'events, unknown inline after',
+        query: `subscription { events(after: "evt_0000000000000000000000") { id } }`,
+      },
       { label: 'events, unknown inline type', query: `subscription { events(types: [NOPE]) { id } }` },
-      { label: 'events, variable named like another argument', query: `subscription($types: String) { events(name: $types) { id } }`, variables: { types: 'not a name' } },
-      { label: 'events, list variable named like another argument', query: `subscription($name: [EventType!]) { events(types: $name, after: "${after}") { id type } }`, variables: { name: ['CHECKOUT_SESSION_PAID'] } },
-      { label: 'events, variable of the wrong type', query: `subscription($a: String) { events(after: $a) { id } }`, variables: { a: 5 } },
+      {
+        label: 'events, variable named like another argument',
+        query: `subscription($types: String) { events(name: $types) { id } }`,
+        variables: { types: 'not a name' },
+      },
+      {
+        label: 'events, list variable named like another argument',
+        query: `subscription($name: [EventType!]) { events(types: $name, after: "${after}") { id type } }`,
+        variables: { name: ['CHECKOUT_SESSION_PAID'] },
+      },
+      {
+        label: 'events, variable of the wrong type',
+        query: `subscription($a: String) { events(after: $a) { id } }`,
+        variables: { a: 5 },
+      },
     ];
   }
 
   for (const [transport, open] of [
-    ['server-sent events', (gateway: Gateway, operation: Operation) => subscribeSse(gateway.url, shop.apiKey, operation.query, operation.variables)],
-    ['graphql-ws', async (gateway: Gateway, operation: Operation) => subscribeWs(gateway.url, shop.apiKey, operation.query, operation.variables)],
+    [
+      'server-sent events',
+      (gateway: Gateway, operation: Operation) =>
+        subscribeSse(gateway.url, shop.apiKey, operation.query, operation.variables),
+    ],
+    [
+      'graphql-ws',
+      async (gateway: Gateway, operation: Operation) =>
+        subscribeWs(gateway.url, shop.apiKey, operation.query, operation.variables),
+    ],
   ] as const) {
     it(`over ${transport}`, async () => {
       // All at once: each waits for its stream to settle.

@@ -53,7 +53,11 @@ describe('the GraphiQL page', () => {
     let identityBytes = 0;
     let compressedBytes = 0;
     for (const url of urls) {
-      for (const [accept, encoding] of [['br, gzip', 'br'], ['gzip, deflate', 'gzip'], ['identity', null]] as const) {
+      for (const [accept, encoding] of [
+        ['br, gzip', 'br'],
+        ['gzip, deflate', 'gzip'],
+        ['identity', null],
+      ] as const) {
         // Node's fetch would decode the body; count what crosses the wire with a raw request.
         const response = await fetch(gateway.url + url, { headers: { 'accept-encoding': accept } });
         expect(response.status, url).toBe(200);
@@ -92,29 +96,53 @@ describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', () => {
       if (response.url().includes('/graphql/assets/')) encodings.push(response.headers()['content-encoding'] ?? 'none');
     });
     // GraphiQL's first request, the schema's introspection, already carries the demo key.
-    const introspection = page.waitForResponse((response) => response.request().method() === 'POST' && (response.request().postData() ?? '').includes('__schema'), { timeout: 60_000 });
+    const introspection = page.waitForResponse(
+      (response) =>
+        response.request().method() === 'POST' && (response.request().postData() ?? '').includes('__schema'),
+      { timeout: 60_000 },
+    );
     await page.goto(`${gateway.url}/graphql`);
-    await page.waitForFunction(() => document.querySelector('.graphiql-query-editor')?.textContent?.includes('createCheckoutSession'), undefined, { timeout: 50_000 });
+    await page.waitForFunction(
+      () => document.querySelector('.graphiql-query-editor')?.textContent?.includes('createCheckoutSession'),
+      undefined,
+      { timeout: 50_000 },
+    );
     const schemaAnswer = await introspection;
     expect(schemaAnswer.request().headers().authorization).toBe(`Api-Key ${gateway.app.demoApiKey}`);
     expect((await schemaAnswer.json()).data.__schema.queryType).toEqual({ name: 'Query', kind: 'OBJECT' });
     expect(encodings.length).toBeGreaterThanOrEqual(3);
-    expect(encodings.every((encoding) => encoding === 'br' || encoding === 'gzip'), encodings.join()).toBe(true);
+    expect(
+      encodings.every((encoding) => encoding === 'br' || encoding === 'gzip'),
+      encodings.join(),
+    ).toBe(true);
 
     // Replace the example with one query and run it: the answer comes back through the demo key.
-    const answer = page.waitForResponse((response) => response.request().method() === 'POST' && (response.request().postData() ?? '').includes('displayName'), { timeout: 60_000 });
+    const answer = page.waitForResponse(
+      (response) =>
+        response.request().method() === 'POST' && (response.request().postData() ?? '').includes('displayName'),
+      { timeout: 60_000 },
+    );
     await page.locator('.graphiql-query-editor .monaco-editor').first().click();
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.insertText('{ account { displayName } }');
     // The editor may have closed the braces itself: drop whatever follows the cursor.
     await page.keyboard.press('Shift+ControlOrMeta+End');
     await page.keyboard.press('Delete');
-    await page.waitForFunction(() => document.querySelector('.graphiql-query-editor .view-lines')?.textContent?.replace(/\s+/g, ' ').trim() === '{ account { displayName } }', undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('.graphiql-query-editor .view-lines')?.textContent?.replace(/\s+/g, ' ').trim() ===
+        '{ account { displayName } }',
+      undefined,
+      { timeout: 20_000 },
+    );
     // GraphiQL takes the editor's text into its state a moment later (debounced): a click before
     // that runs the example's two operations, which only opens the operation picker. Click until
     // the typed query goes out.
     let sent = false;
-    void answer.then(() => (sent = true), () => {});
+    void answer.then(
+      () => (sent = true),
+      () => {},
+    );
     for (let attempt = 0; attempt < 20 && !sent; attempt += 1) {
       await page.keyboard.press('Escape');
       await page.locator('.graphiql-execute-button').click();

@@ -16,7 +16,9 @@ async function audit(headers: Record<string, string>) {
   const fetchFn = (input: RequestInfo | URL, init: RequestInit = {}) =>
     fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init.headers).entries()), ...headers } });
   const results = await Promise.all(serverAudits({ url: `${gateway.url}/graphql`, fetchFn }).map((one) => one.fn()));
-  return results.filter((result) => result.status !== 'ok').map((result) => `${result.name}: ${'reason' in result ? result.reason : ''}`);
+  return results
+    .filter((result) => result.status !== 'ok')
+    .map((result) => `${result.name}: ${'reason' in result ? result.reason : ''}`);
 }
 
 describe('GraphQL over HTTP', () => {
@@ -43,7 +45,11 @@ describe('GraphQL over HTTP', () => {
 });
 
 /** POSTs several operations in one body, as Apollo's BatchHttpLink does. */
-async function batch(gatewayUrl: string, apiKey: string, operations: { query: string; variables?: Record<string, unknown>; operationName?: string }[]) {
+async function batch(
+  gatewayUrl: string,
+  apiKey: string,
+  operations: { query: string; variables?: Record<string, unknown>; operationName?: string }[],
+) {
   const response = await fetch(`${gatewayUrl}/graphql`, {
     method: 'POST',
     headers: {
@@ -65,10 +71,15 @@ describe('batched requests', () => {
       { operationName: 'Account', query: 'query Account { account { name } }' },
       {
         operationName: 'Create',
-        query: 'mutation Create($input: CreateCheckoutSessionInput!) { createCheckoutSession(input: $input) { name amount } }',
+        query:
+          'mutation Create($input: CreateCheckoutSessionInput!) { createCheckoutSession(input: $input) { name amount } }',
         variables: { input: { amount: '1234', currency: 'GBP' } },
       },
-      { operationName: 'Count', query: 'query Count($n: Int) { checkoutSessions(first: $n) { edges { node { amount } } } }', variables: { n: 5 } },
+      {
+        operationName: 'Count',
+        query: 'query Count($n: Int) { checkoutSessions(first: $n) { edges { node { amount } } } }',
+        variables: { n: 5 },
+      },
     ]);
     expect(created.status).toBe(200);
     expect(created.body).toHaveLength(3);
@@ -78,7 +89,11 @@ describe('batched requests', () => {
   });
 
   it('applies the query limits to each operation on its own', async () => {
-    const answer = await batch(gateway.url, key, [{ query: '{ account { name } }' }, { query: deep }, { query: '{ account { displayName } }' }]);
+    const answer = await batch(gateway.url, key, [
+      { query: '{ account { name } }' },
+      { query: deep },
+      { query: '{ account { displayName } }' },
+    ]);
     expect(answer.body).toHaveLength(3);
     expect(answer.body[0].data.account.name).toMatch(/^accounts\//);
     expect(answer.body[1].data).toBeUndefined();
@@ -87,19 +102,37 @@ describe('batched requests', () => {
   });
 
   it('authenticates each operation: a batch without a key gets UNAUTHENTICATED for each', async () => {
-    const answer = await batch(gateway.url, 'sk_not_a_key', [{ query: '{ account { name } }' }, { query: '{ account { name } }' }]);
-    expect(answer.body.map((one: any) => one.errors?.[0]?.extensions?.code)).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED']);
+    const answer = await batch(gateway.url, 'sk_not_a_key', [
+      { query: '{ account { name } }' },
+      { query: '{ account { name } }' },
+    ]);
+    expect(answer.body.map((one: any) => one.errors?.[0]?.extensions?.code)).toEqual([
+      'UNAUTHENTICATED',
+      'UNAUTHENTICATED',
+    ]);
   });
 
   it('refuses more than ten operations in one request, running none', async () => {
     const before = await gateway.ok('{ checkoutSessions(first: 100) { edges { node { name } } } }', {}, { key });
     const create = { query: 'mutation { createCheckoutSession(input: { amount: "1", currency: "GBP" }) { name } }' };
-    const answer = await batch(gateway.url, key, Array.from({ length: 11 }, () => create));
+    const answer = await batch(
+      gateway.url,
+      key,
+      Array.from({ length: 11 }, () => create),
+    );
     expect(answer.status).toBe(413);
     expect(JSON.stringify(answer.body)).toMatch(/10/);
     const after = await gateway.ok('{ checkoutSessions(first: 100) { edges { node { name } } } }', {}, { key });
     expect(after.checkoutSessions.edges).toHaveLength(before.checkoutSessions.edges.length);
-    expect((await batch(gateway.url, key, Array.from({ length: 10 }, () => ({ query: '{ __typename }' })))).body).toHaveLength(10);
+    expect(
+      (
+        await batch(
+          gateway.url,
+          key,
+          Array.from({ length: 10 }, () => ({ query: '{ __typename }' })),
+        )
+      ).body,
+    ).toHaveLength(10);
   });
 });
 
@@ -113,7 +146,11 @@ describe('batched requests and the rate limit', () => {
   afterAll(() => limited?.stop());
 
   it('charges every operation of a batch', async () => {
-    const answer = await batch(limited.url, limitedKey, Array.from({ length: 6 }, () => ({ query: '{ account { name } }' })));
+    const answer = await batch(
+      limited.url,
+      limitedKey,
+      Array.from({ length: 6 }, () => ({ query: '{ account { name } }' })),
+    );
     const codes = answer.body.map((one: any) => one.errors?.[0]?.extensions?.code ?? 'ok');
     expect(codes.filter((code: string) => code === 'ok')).toHaveLength(4);
     expect(codes.filter((code: string) => code === 'RATE_LIMITED')).toHaveLength(2);

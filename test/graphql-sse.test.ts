@@ -34,11 +34,14 @@ function client(key: string | null, singleConnection: boolean): Client {
 
 function collect(sse: Client, query: string, variables: Record<string, unknown> = {}) {
   const got = { items: [] as any[], errors: [] as any[], done: false };
-  const dispose = sse.subscribe({ query, variables }, {
-    next: (value) => got.items.push(value),
-    error: (error) => got.errors.push(error),
-    complete: () => (got.done = true),
-  });
+  const dispose = sse.subscribe(
+    { query, variables },
+    {
+      next: (value) => got.items.push(value),
+      error: (error) => got.errors.push(error),
+      complete: () => (got.done = true),
+    },
+  );
   return Object.assign(got, { dispose });
 }
 
@@ -52,18 +55,34 @@ describe.each([
     const events = collect(sse, EVENTS);
     const again = collect(sse, EVENTS);
     const query = collect(sse, '{ account { name } }');
-    await eventually(() => query.done || undefined, () => `the query to complete: ${JSON.stringify(query)}`);
+    await eventually(
+      () => query.done || undefined,
+      () => `the query to complete: ${JSON.stringify(query)}`,
+    );
     expect(query.items).toEqual([{ data: { account: { name: `accounts/${shop.accountId}` } } }]);
     // Subscriptions are live once the server has them; create until an event arrives.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const session = await createSession(gateway, shop.apiKey);
-    await eventually(() => (events.items.length > 0 && again.items.length > 0) || undefined, () => `events: ${JSON.stringify([events, again])}`);
-    expect(events.items[0]).toEqual({ data: { events: { type: 'checkout_session.created', name: expect.stringContaining(`accounts/${shop.accountId}/events/`) } } });
+    await eventually(
+      () => (events.items.length > 0 && again.items.length > 0) || undefined,
+      () => `events: ${JSON.stringify([events, again])}`,
+    );
+    expect(events.items[0]).toEqual({
+      data: {
+        events: {
+          type: 'checkout_session.created',
+          name: expect.stringContaining(`accounts/${shop.accountId}/events/`),
+        },
+      },
+    });
     expect(events.errors).toEqual([]);
     // Another account's change never reaches this stream.
     await createSession(gateway, other.apiKey);
     await createSession(gateway, shop.apiKey);
-    await eventually(() => events.items.length >= 2 || undefined, () => 'the second event');
+    await eventually(
+      () => events.items.length >= 2 || undefined,
+      () => 'the second event',
+    );
     expect(events.items.every((item) => item.data.events.name.startsWith(`accounts/${shop.accountId}/`))).toBe(true);
     expect(session.name).toMatch(/^accounts\//);
     events.dispose();
@@ -73,7 +92,10 @@ describe.each([
   it('gives an operation without a valid key UNAUTHENTICATED', async () => {
     const sse = client('sk_not_a_key', singleConnection);
     const query = collect(sse, '{ account { name } }');
-    await eventually(() => query.errors.length > 0 || query.done || undefined, () => 'an answer');
+    await eventually(
+      () => query.errors.length > 0 || query.done || undefined,
+      () => 'an answer',
+    );
     // The stream (or its reservation) is refused with 401 before any operation runs.
     expect(query.items).toEqual([]);
     expect(query.errors[0]?.response?.status).toBe(401);
@@ -88,9 +110,17 @@ describe.each([
       paymentIntent { checkoutSession { paymentIntent { checkoutSession { id } } } } } } } } } } } }`;
     for (const query of ['{ account { name', deep, '{ noSuchField }']) {
       const result = collect(sse, query);
-      await eventually(() => result.errors.length > 0 || result.done || undefined, () => `an answer to ${query}`);
+      await eventually(
+        () => result.errors.length > 0 || result.done || undefined,
+        () => `an answer to ${query}`,
+      );
       expect(result.errors, query).toEqual([]);
-      expect(result.items, query).toEqual([{ data: null, errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })] }]);
+      expect(result.items, query).toEqual([
+        {
+          data: null,
+          errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })],
+        },
+      ]);
       expect(JSON.stringify(result.items)).not.toMatch(/ at .*\.js/);
     }
     expect(held.errors).toEqual([]);
@@ -112,17 +142,27 @@ describe('a reserved stream belongs to the account that reserved it', () => {
     expect((await response.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
-  it("does not let another account open the stream or post into it with the token", async () => {
+  it('does not let another account open the stream or post into it with the token', async () => {
     const token = await reserve(shop.apiKey);
     const stream = await fetch(endpoint(), {
-      headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': token, authorization: `Api-Key ${other.apiKey}` },
+      headers: {
+        accept: 'text/event-stream',
+        'x-graphql-event-stream-token': token,
+        authorization: `Api-Key ${other.apiKey}`,
+      },
     });
     expect(stream.status).toBe(404);
-    const withoutKey = await fetch(`${endpoint()}?token=${encodeURIComponent(token)}`, { headers: { accept: 'text/event-stream' } });
+    const withoutKey = await fetch(`${endpoint()}?token=${encodeURIComponent(token)}`, {
+      headers: { accept: 'text/event-stream' },
+    });
     expect(withoutKey.status).toBe(401);
     const post = await fetch(endpoint(), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-graphql-event-stream-token': token, authorization: `Api-Key ${other.apiKey}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-graphql-event-stream-token': token,
+        authorization: `Api-Key ${other.apiKey}`,
+      },
       body: JSON.stringify({ query: EVENTS, extensions: { operationId: 'one' } }),
     });
     expect(post.status).toBe(404);
@@ -130,7 +170,11 @@ describe('a reserved stream belongs to the account that reserved it', () => {
     // Its owner can open it.
     const abort = new AbortController();
     const own = await fetch(endpoint(), {
-      headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': token, authorization: `Api-Key ${shop.apiKey}` },
+      headers: {
+        accept: 'text/event-stream',
+        'x-graphql-event-stream-token': token,
+        authorization: `Api-Key ${shop.apiKey}`,
+      },
       signal: abort.signal,
     });
     expect(own.status).toBe(200);

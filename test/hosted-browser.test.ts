@@ -13,7 +13,9 @@ async function startMerchantSite(): Promise<{ url: string; visits: string[]; ser
   const visits: string[] = [];
   const server = createServer((req, res) => {
     visits.push(req.url ?? '');
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>Merchant</title><h1>Merchant page ${req.url}</h1>`);
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end(`<!doctype html><title>Merchant</title><h1>Merchant page ${req.url}</h1>`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, visits, server };
@@ -37,7 +39,9 @@ describe.skipIf(skipBrowserTests)('the hosted page in Chromium', () => {
   });
 
   /** A fresh browser profile (own cookies) that fails the test on any CSP violation or page error. */
-  async function newPage(options: { javaScriptEnabled?: boolean; phone?: boolean } = {}): Promise<{ page: Page; problems: string[] }> {
+  async function newPage(
+    options: { javaScriptEnabled?: boolean; phone?: boolean } = {},
+  ): Promise<{ page: Page; problems: string[] }> {
     const context = await browser.newContext({
       javaScriptEnabled: options.javaScriptEnabled ?? true,
       viewport: options.phone ? { width: 390, height: 844 } : { width: 1024, height: 800 },
@@ -48,7 +52,10 @@ describe.skipIf(skipBrowserTests)('the hosted page in Chromium', () => {
     const problems: string[] = [];
     page.on('console', (message) => {
       // A 402 or 422 page is an answer, not a fault; anything else logged as an error is.
-      if (message.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text())) {
+      if (
+        message.type() === 'error' &&
+        !/^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text())
+      ) {
         problems.push(message.text());
       }
     });
@@ -111,15 +118,21 @@ describe.skipIf(skipBrowserTests)('the hosted page in Chromium', () => {
   it('pays and lands on a successUrl with an IDN host, € and an emoji in it', async () => {
     // *.localhost resolves to this machine in Chromium, so an IDN host can reach the merchant.
     const port = new URL(merchant.url).port;
-    const session = await createSession(gateway, shop.apiKey, { successUrl: `http://bücher.localhost:${port}/danke/€/🎉?session={CHECKOUT_SESSION_ID}` });
+    const session = await createSession(gateway, shop.apiKey, {
+      successUrl: `http://bücher.localhost:${port}/danke/€/🎉?session={CHECKOUT_SESSION_ID}`,
+    });
     const sessionId = session.name.split('/').pop();
     const landing = `http://xn--bcher-kva.localhost:${port}/danke/%E2%82%AC/%F0%9F%8E%89?session=${sessionId}`;
-    expect(session.successUrl).toBe(`http://xn--bcher-kva.localhost:${port}/danke/%E2%82%AC/%F0%9F%8E%89?session={CHECKOUT_SESSION_ID}`);
+    expect(session.successUrl).toBe(
+      `http://xn--bcher-kva.localhost:${port}/danke/%E2%82%AC/%F0%9F%8E%89?session={CHECKOUT_SESSION_ID}`,
+    );
     const { page, problems } = await newPage();
     await page.goto(session.url);
     await fillCard(page, GOOD_CARD);
     await Promise.all([page.waitForURL(landing), page.getByRole('button', { name: 'Pay £100.00' }).click()]);
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(`Merchant page /danke/%E2%82%AC/%F0%9F%8E%89?session=${sessionId}`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+      `Merchant page /danke/%E2%82%AC/%F0%9F%8E%89?session=${sessionId}`,
+    );
     expect(await page.getByText('not been charged').count()).toBe(0);
     expect((await checkoutState(session.name)).state).toBe('COMPLETE');
     expect(problems).toEqual([]);
@@ -156,7 +169,10 @@ describe.skipIf(skipBrowserTests)('the hosted page in Chromium', () => {
     await page.getByLabel('Security code').press('Enter');
     await page.waitForURL(/\/checkout\/success\?s_checkout_session=/);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Payment complete');
-    expect(await checkoutState(session.name)).toMatchObject({ state: 'COMPLETE', paymentIntent: { state: 'SUCCEEDED' } });
+    expect(await checkoutState(session.name)).toMatchObject({
+      state: 'COMPLETE',
+      paymentIntent: { state: 'SUCCEEDED' },
+    });
     expect(problems).toEqual([]);
   });
 
@@ -177,7 +193,9 @@ describe.skipIf(skipBrowserTests)('the hosted page in Chromium', () => {
           .join(' '),
       );
     expect(await description('Card number')).toBe('Your card number is invalid. Check it and try again.');
-    expect(await description('Expiry date')).toBe('MM/YY Your card has expired. Use a card with an expiry date in the future.');
+    expect(await description('Expiry date')).toBe(
+      'MM/YY Your card has expired. Use a card with an expiry date in the future.',
+    );
     expect(await description('Security code')).toContain('Enter the security code from your card.');
     expect(await page.getByLabel('Card number').getAttribute('aria-invalid')).toBe('true');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('card-number');
@@ -196,7 +214,11 @@ describe.skipIf(skipBrowserTests)('the hosted page in Chromium', () => {
 
   it('an expired session shows it has expired (410) and no form', async () => {
     const session = await createSession(gateway, shop.apiKey);
-    await gateway.ok(`mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`, { name: session.name }, { key: shop.apiKey });
+    await gateway.ok(
+      `mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`,
+      { name: session.name },
+      { key: shop.apiKey },
+    );
     const { page } = await newPage();
     const response = await page.goto(session.url);
     expect(response?.status()).toBe(410);
@@ -208,7 +230,10 @@ describe.skipIf(skipBrowserTests)('the hosted page in Chromium', () => {
     const session = await createSession(gateway, shop.apiKey, { cancelUrl: `${merchant.url}/cart?order=42` });
     const { page } = await newPage();
     await page.goto(session.url);
-    await Promise.all([page.waitForURL(`${merchant.url}/cart?order=42`), page.getByRole('link', { name: 'Back' }).click()]);
+    await Promise.all([
+      page.waitForURL(`${merchant.url}/cart?order=42`),
+      page.getByRole('link', { name: 'Back' }).click(),
+    ]);
     expect(merchant.visits).toContain('/cart?order=42');
     expect((await checkoutState(session.name)).state).toBe('OPEN');
   });

@@ -21,14 +21,21 @@ beforeAll(async () => {
 afterAll(() => Promise.all([gateway?.stop(), secure?.stop()]));
 
 async function attempts(g: Gateway, session: { paymentIntent: { name: string } }) {
-  return g.app.database.db.select().from(paymentAttemptTable).where(eq(paymentAttemptTable.paymentIntentId, session.paymentIntent.name.split('/').pop()!));
+  return g.app.database.db
+    .select()
+    .from(paymentAttemptTable)
+    .where(eq(paymentAttemptTable.paymentIntentId, session.paymentIntent.name.split('/').pop()!));
 }
 
 describe('the Origin of a payment form POST', () => {
   it('refuses a POST from another origin (Origin, or Referer without Origin, or Origin: null) even with a valid token', async () => {
     const session = await createSession(gateway, shop.apiKey);
     const form = await openForm(session.url);
-    const foreign: Record<string, string>[] = [{ origin: 'https://evil.example' }, { origin: 'null' }, { referer: 'https://evil.example/pay.html' }];
+    const foreign: Record<string, string>[] = [
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+      { referer: 'https://evil.example/pay.html' },
+    ];
     for (const headers of foreign) {
       const response = await submitCard(session.url, form, {}, headers);
       expect(response.status, JSON.stringify(headers)).toBe(403);
@@ -52,7 +59,12 @@ describe('the CSRF cookie on an https page', () => {
     expect(attributes).toEqual(expect.arrayContaining(['Path=/', 'HttpOnly', 'SameSite=Strict', 'Secure']));
     expect(attributes.some((attribute) => /^domain=/i.test(attribute))).toBe(false);
 
-    const planted = await submitCard(local, { cookie: `checkout_csrf=${form.csrfToken}`, csrfToken: form.csrfToken }, {}, { origin: PUBLIC_URL });
+    const planted = await submitCard(
+      local,
+      { cookie: `checkout_csrf=${form.csrfToken}`, csrfToken: form.csrfToken },
+      {},
+      { origin: PUBLIC_URL },
+    );
     expect(planted.status).toBe(403);
     expect(await attempts(secure, session)).toEqual([]);
     expect((await submitCard(local, form, {}, { origin: PUBLIC_URL })).status).toBe(303);

@@ -42,7 +42,10 @@ function idOf(session: { name: string }): string {
 
 async function attemptsOf(session: { paymentIntent: { name: string } }) {
   const paymentIntentId = session.paymentIntent.name.split('/').pop()!;
-  return gateway.app.database.db.select().from(paymentAttemptTable).where(eq(paymentAttemptTable.paymentIntentId, paymentIntentId));
+  return gateway.app.database.db
+    .select()
+    .from(paymentAttemptTable)
+    .where(eq(paymentAttemptTable.paymentIntentId, paymentIntentId));
 }
 
 async function eventTypesOf(session: { name: string }) {
@@ -113,7 +116,12 @@ describe('the OPEN page', () => {
   });
 
   it('answers 404 without a form for an unknown, malformed or missing session id', async () => {
-    for (const query of ['?s_checkout_session=cs_doesNotExist0000000000', '?s_checkout_session=<script>', '?s_checkout_session=', '']) {
+    for (const query of [
+      '?s_checkout_session=cs_doesNotExist0000000000',
+      '?s_checkout_session=<script>',
+      '?s_checkout_session=',
+      '',
+    ]) {
       const page = await openForm(`${gateway.url}/checkout${query}`);
       expect(page.status, query).toBe(404);
       expect(page.html).toContain('Payment link not found');
@@ -133,7 +141,9 @@ describe('the OPEN page', () => {
 
 describe('paying', () => {
   it('charges 4242…, redirects 303 to successUrl with the id filled in, and completes the session', async () => {
-    const session = await createSession(gateway, shop.apiKey, { successUrl: 'https://shop.example/thanks?session={CHECKOUT_SESSION_ID}' });
+    const session = await createSession(gateway, shop.apiKey, {
+      successUrl: 'https://shop.example/thanks?session={CHECKOUT_SESSION_ID}',
+    });
     const form = await openForm(session.url);
     const response = await submitCard(session.url, form);
     expect(response.status).toBe(303);
@@ -146,7 +156,9 @@ describe('paying', () => {
     });
     expect(await eventTypesOf(session)).toEqual(['checkout_session.created', 'checkout_session.paid']);
     const attempts = await attemptsOf(session);
-    expect(attempts).toMatchObject([{ succeeded: true, processor: 'sandbox', cardBrand: 'visa', cardLast4: '4242', declineCode: null }]);
+    expect(attempts).toMatchObject([
+      { succeeded: true, processor: 'sandbox', cardBrand: 'visa', cardLast4: '4242', declineCode: null },
+    ]);
 
     const after = await openForm(session.url);
     expect(after.status).toBe(200);
@@ -168,10 +180,14 @@ describe('paying', () => {
   });
 
   it('sends the customer on to a successUrl with an IDN host, € and an emoji, as its normalised form', async () => {
-    const session = await createSession(gateway, shop.apiKey, { successUrl: 'https://bücher.example/danke/€/🎉?cs={CHECKOUT_SESSION_ID}&name=Zoë' });
+    const session = await createSession(gateway, shop.apiKey, {
+      successUrl: 'https://bücher.example/danke/€/🎉?cs={CHECKOUT_SESSION_ID}&name=Zoë',
+    });
     const response = await submitCard(session.url, await openForm(session.url));
     expect(response.status, await response.clone().text()).toBe(303);
-    expect(response.headers.get('location')).toBe(`https://xn--bcher-kva.example/danke/%E2%82%AC/%F0%9F%8E%89?cs=${idOf(session)}&name=Zo%C3%AB`);
+    expect(response.headers.get('location')).toBe(
+      `https://xn--bcher-kva.example/danke/%E2%82%AC/%F0%9F%8E%89?cs=${idOf(session)}&name=Zo%C3%AB`,
+    );
     expect((await sessionState(session.name)).state).toBe('COMPLETE');
   });
 
@@ -179,12 +195,18 @@ describe('paying', () => {
     // URLs stored before they were normalised: one a redirect can be built from once
     // normalised, one from which none can (a space in the host), one with CR/LF.
     for (const [stored, expected] of [
-      ['https://bücher.example/€?cs={CHECKOUT_SESSION_ID}', (id: string) => `https://xn--bcher-kva.example/%E2%82%AC?cs=${id}`],
+      [
+        'https://bücher.example/€?cs={CHECKOUT_SESSION_ID}',
+        (id: string) => `https://xn--bcher-kva.example/%E2%82%AC?cs=${id}`,
+      ],
       ['https://shop example/€', (id: string) => `/checkout/success?s_checkout_session=${id}`],
-      ['https://shop.example/done\r\nSet-Cookie: a=b', (id: string) => `https://shop.example/doneSet-Cookie:%20a=b`],
+      ['https://shop.example/done\r\nSet-Cookie: a=b', (_id: string) => `https://shop.example/doneSet-Cookie:%20a=b`],
     ] as const) {
       const session = await createSession(gateway, shop.apiKey);
-      await gateway.app.database.db.update(checkoutSessionTable).set({ successUrl: stored }).where(eq(checkoutSessionTable.id, idOf(session)));
+      await gateway.app.database.db
+        .update(checkoutSessionTable)
+        .set({ successUrl: stored })
+        .where(eq(checkoutSessionTable.id, idOf(session)));
       const response = await submitCard(session.url, await openForm(session.url));
       const body = await response.text();
       expect(response.status, `${stored}: ${body}`).toBe(303);
@@ -225,20 +247,28 @@ describe('paying', () => {
     const session = await createSession(gateway, shop.apiKey, { successUrl: 'https://shop.example/thanks' });
     const form = await openForm(session.url);
 
-    const declined = await submitCard(session.url, form, { card_number: DECLINED_CARD, name_on_card: 'Ada <Lovelace>' });
+    const declined = await submitCard(session.url, form, {
+      card_number: DECLINED_CARD,
+      name_on_card: 'Ada <Lovelace>',
+    });
     expect(declined.status).toBe(402);
     const declinedHtml = await declined.text();
     expect(declinedHtml).toContain('<div class="alert" role="alert" id="problems"><p>Your card was declined.');
     expect(declinedHtml).toContain('<form');
     expect(declinedHtml).toContain('value="Ada &lt;Lovelace&gt;"');
     expect(declinedHtml).not.toContain('4000 0000 0000 0002');
-    expect(await sessionState(session.name)).toMatchObject({ state: 'OPEN', paid: false, paymentIntent: { state: 'REQUIRES_PAYMENT_METHOD', cardLast4: null } });
+    expect(await sessionState(session.name)).toMatchObject({
+      state: 'OPEN',
+      paid: false,
+      paymentIntent: { state: 'REQUIRES_PAYMENT_METHOD', cardLast4: null },
+    });
 
     const poor = await submitCard(session.url, form, { card_number: INSUFFICIENT_FUNDS_CARD });
     expect(poor.status).toBe(402);
     expect(await poor.text()).toContain('Your card has insufficient funds.');
     const lastError = `query($name: String!) { checkoutSession(name: $name) { paymentIntent { state lastPaymentError { code message } } } }`;
-    const declinedIntent = (await gateway.ok(lastError, { name: session.name }, { key: shop.apiKey })).checkoutSession.paymentIntent;
+    const declinedIntent = (await gateway.ok(lastError, { name: session.name }, { key: shop.apiKey })).checkoutSession
+      .paymentIntent;
     expect(declinedIntent).toEqual({
       state: 'REQUIRES_PAYMENT_METHOD',
       lastPaymentError: { code: 'insufficient_funds', message: 'Your card has insufficient funds. Try another card.' },
@@ -247,8 +277,14 @@ describe('paying', () => {
     const paid = await submitCard(session.url, form);
     expect(paid.status).toBe(303);
     expect(paid.headers.get('location')).toBe('https://shop.example/thanks');
-    expect(await sessionState(session.name)).toMatchObject({ state: 'COMPLETE', paymentIntent: { state: 'SUCCEEDED', cardLast4: '4242' } });
-    expect((await gateway.ok(lastError, { name: session.name }, { key: shop.apiKey })).checkoutSession.paymentIntent.lastPaymentError).toBeNull();
+    expect(await sessionState(session.name)).toMatchObject({
+      state: 'COMPLETE',
+      paymentIntent: { state: 'SUCCEEDED', cardLast4: '4242' },
+    });
+    expect(
+      (await gateway.ok(lastError, { name: session.name }, { key: shop.apiKey })).checkoutSession.paymentIntent
+        .lastPaymentError,
+    ).toBeNull();
     const attempts = (await attemptsOf(session)).sort((a, b) => a.createTime.getTime() - b.createTime.getTime());
     expect(attempts.map((a) => [a.succeeded, a.declineCode, a.cardLast4])).toEqual([
       [false, 'card_declined', '0002'],
@@ -267,7 +303,10 @@ describe('paying', () => {
     const session = await createSession(gateway, shop.apiKey);
     const form = await openForm(session.url);
     const cases: [Record<string, string>, Record<string, string>][] = [
-      [{ card_number: '4242 4242 4242 4241' }, { 'card-number': 'Your card number is invalid. Check it and try again.' }],
+      [
+        { card_number: '4242 4242 4242 4241' },
+        { 'card-number': 'Your card number is invalid. Check it and try again.' },
+      ],
       [{ expiry: '01/20' }, { expiry: 'Your card has expired. Use a card with an expiry date in the future.' }],
       [{ expiry: '13/30' }, { expiry: 'Enter the expiry date as MM/YY, for example 04/29.' }],
       [
@@ -288,7 +327,9 @@ describe('paying', () => {
       expect(html).not.toContain('4242 4242 4242 4241');
       for (const [id, message] of Object.entries(expected)) {
         expect(html).toContain(`<p class="error" id="${id}-error">${message}</p>`);
-        expect(html).toMatch(new RegExp(`<input id="${id}" [^>]*aria-describedby="[^"]*${id}-error"[^>]*aria-invalid="true"`));
+        expect(html).toMatch(
+          new RegExp(`<input id="${id}" [^>]*aria-describedby="[^"]*${id}-error"[^>]*aria-invalid="true"`),
+        );
       }
     }
     expect(await attemptsOf(session)).toEqual([]);
@@ -338,7 +379,11 @@ describe('closed sessions', () => {
   it('an expired session says so with 410, shows no form and cannot be paid', async () => {
     const session = await createSession(gateway, shop.apiKey, { cancelUrl: 'https://shop.example/cart' });
     const form = await openForm(session.url);
-    await gateway.ok(`mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`, { name: session.name }, { key: shop.apiKey });
+    await gateway.ok(
+      `mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`,
+      { name: session.name },
+      { key: shop.apiKey },
+    );
     const page = await openForm(session.url);
     expect(page.status).toBe(410);
     expect(page.html).toContain('This payment link has expired');
@@ -361,7 +406,11 @@ describe('closed sessions', () => {
     expect(response.status).toBe(410);
     expect(await response.text()).toContain('This payment link has expired');
     expect(await attemptsOf(session)).toEqual([]);
-    expect(await sessionState(session.name)).toMatchObject({ state: 'EXPIRED', paid: false, paymentIntent: { state: 'CANCELED' } });
+    expect(await sessionState(session.name)).toMatchObject({
+      state: 'EXPIRED',
+      paid: false,
+      paymentIntent: { state: 'CANCELED' },
+    });
   });
 });
 

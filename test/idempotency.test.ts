@@ -44,7 +44,10 @@ describe('idempotency', () => {
 
   it('refuses the same key with different input and creates nothing', async () => {
     await create({ clientReferenceId: 'idem-3' }, { headers: { 'Idempotency-Key': 'k3' } });
-    const reused = await create({ clientReferenceId: 'idem-3', amount: '2501' }, { headers: { 'Idempotency-Key': 'k3' } });
+    const reused = await create(
+      { clientReferenceId: 'idem-3', amount: '2501' },
+      { headers: { 'Idempotency-Key': 'k3' } },
+    );
     expect(errorCodes(reused)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
     expect(await sessionsWithReference('idem-3')).toHaveLength(1);
   });
@@ -61,7 +64,9 @@ describe('idempotency', () => {
 
   it('creates exactly one session for 20 concurrent requests with one key, and all of them get it', async () => {
     const headers = { 'Idempotency-Key': 'concurrent-key' };
-    const responses = await Promise.all(Array.from({ length: 20 }, () => create({ clientReferenceId: 'idem-race' }, { headers })));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => create({ clientReferenceId: 'idem-race' }, { headers })),
+    );
     const names = new Set(responses.map((response) => response.body.data?.createCheckoutSession?.name));
     expect([...names]).toHaveLength(1);
     expect(names.has(undefined)).toBe(false);

@@ -22,15 +22,21 @@ const EVENTS = `subscription { events { id type checkoutSession { name } } }`;
 
 async function revoke(key: string) {
   const keyHash = createHash('sha256').update(key).digest('hex');
-  await gateway.app.database.db.update(apiKeyTable).set({ revokeTime: sql`now()` }).where(eq(apiKeyTable.keyHash, keyHash));
+  await gateway.app.database.db
+    .update(apiKeyTable)
+    .set({ revokeTime: sql`now()` })
+    .where(eq(apiKeyTable.keyHash, keyHash));
 }
 
 /** Creates sessions with `key` until `feed` has received one: the subscription is then live. */
 async function untilLive(feed: Collected, key: string) {
-  await eventually(async () => {
-    await createSession(gateway, key);
-    return feed.items.length > 0 || undefined;
-  }, () => 'the subscription to go live');
+  await eventually(
+    async () => {
+      await createSession(gateway, key);
+      return feed.items.length > 0 || undefined;
+    },
+    () => 'the subscription to go live',
+  );
 }
 
 describe('revoking a key', () => {
@@ -46,12 +52,19 @@ describe('revoking a key', () => {
 
     await revoke(shop.apiKey);
     const revokedAt = Date.now();
-    await eventually(() => (ws.errors.length > 0 && sse.completed) || undefined, () => `both streams to end: ws ${JSON.stringify(ws.errors)}, sse ${JSON.stringify(sse.errors)} completed=${sse.completed}`, 15_000);
+    await eventually(
+      () => (ws.errors.length > 0 && sse.completed) || undefined,
+      () =>
+        `both streams to end: ws ${JSON.stringify(ws.errors)}, sse ${JSON.stringify(sse.errors)} completed=${sse.completed}`,
+      15_000,
+    );
     // The bound plus the time one check and the delivery take; generous for a loaded machine.
     expect(Date.now() - revokedAt).toBeLessThan(BOUND_MS + 8_000);
     expect(ws.errors).toEqual([4403]);
     expect(sse.errors.flat().map((error: any) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
-    expect((await gateway.gql(`{ account { name } }`, {}, { key: shop.apiKey })).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(
+      (await gateway.gql(`{ account { name } }`, {}, { key: shop.apiKey })).body.errors?.[0]?.extensions?.code,
+    ).toBe('UNAUTHENTICATED');
 
     // Nothing more reaches the revoked key's streams; the other key's stream goes on.
     const before = { ws: ws.items.length, sse: sse.items.length, kept: kept.items.length };
@@ -68,9 +81,14 @@ describe('revoking a key', () => {
     expect(errorCodes(await gateway.gql(`{ account { name } }`, {}, { key: shop.apiKey }))).toEqual([]);
     await revoke(shop.apiKey);
     await new Promise((resolve) => setTimeout(resolve, BOUND_MS + 50));
-    expect(errorCodes(await gateway.gql(`{ account { name } }`, {}, { key: shop.apiKey }))).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(await gateway.gql(`{ account { name } }`, {}, { key: shop.apiKey }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
     const ws = subscribeWs(gateway.url, shop.apiKey, EVENTS);
-    await eventually(() => ws.errors.length > 0 || undefined, () => 'the connection to be refused');
+    await eventually(
+      () => ws.errors.length > 0 || undefined,
+      () => 'the connection to be refused',
+    );
     expect(ws.errors).toEqual([4403]);
     await ws.close();
   });

@@ -46,9 +46,12 @@ beforeAll(async () => {
   await db.transaction(async (tx) => {
     // The seed's rows refer to each other correctly by construction: skip the per-row checks.
     await tx.execute(sql.raw('set local session_replication_role = replica'));
-    for (const statement of seedStatements({ sessions: SESSIONS, endpointAccounts: 1000 })) await tx.execute(sql.raw(statement));
+    for (const statement of seedStatements({ sessions: SESSIONS, endpointAccounts: 1000 }))
+      await tx.execute(sql.raw(statement));
   });
-  console.info(`list plans: seeded ${SESSIONS} sessions on ${database.kind} in ${Math.round(performance.now() - started)} ms`);
+  console.info(
+    `list plans: seeded ${SESSIONS} sessions on ${database.kind} in ${Math.round(performance.now() - started)} ms`,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -65,7 +68,9 @@ const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** Where a row sits in a (createTime, id) list. */
 async function timeIdPosition(table: string, id: string) {
-  const row = await one(`select (extract(epoch from create_time) * 1000)::float8 as ms from ${table} where id = ${quote(id)}`);
+  const row = await one(
+    `select (extract(epoch from create_time) * 1000)::float8 as ms from ${table} where id = ${quote(id)}`,
+  );
   return { createTime: new Date(Number(row.ms)), id };
 }
 
@@ -94,7 +99,10 @@ async function problemsOf(checked: Checked[]): Promise<string[]> {
 }
 
 /** Checks that the test drives every shape of the set, each with values of exactly that shape. */
-function covering<S extends object, V extends Record<string, unknown>>(set: StatementSet<S, V>, query: (shape: S) => { shape: S; values: V }): Checked[] {
+function covering<S extends object, V extends Record<string, unknown>>(
+  set: StatementSet<S, V>,
+  query: (shape: S) => { shape: S; values: V },
+): Checked[] {
   return set.entries().map(({ key, shape, statement }) => {
     const built = query(shape);
     expect(shapeKey(built.shape), `${set.name}: values built for ${key}`).toBe(key);
@@ -126,14 +134,27 @@ describe('every list statement reads about a page of a large account', () => {
   });
 
   it('events: each number of types, the session filter, cursors and directions', async () => {
-    const after = (await one(`select sequence from event where id = 'evt_bc${sessionId(BIG_ACCOUNT, SESSIONS / 2).slice(3)}'`)).sequence;
-    const before = (await one(`select sequence from event where id = 'evt_bc${sessionId(BIG_ACCOUNT, SESSIONS / 4).slice(3)}'`)).sequence;
+    const after = (
+      await one(`select sequence from event where id = 'evt_bc${sessionId(BIG_ACCOUNT, SESSIONS / 2).slice(3)}'`)
+    ).sequence;
+    const before = (
+      await one(`select sequence from event where id = 'evt_bc${sessionId(BIG_ACCOUNT, SESSIONS / 4).slice(3)}'`)
+    ).sequence;
     // The rarest type first: a filter on it reads furthest through the log.
     const types = ['checkout_session.expired', 'checkout_session.paid', 'checkout_session.created'];
     const checked = covering(eventListStatements, (shape) =>
       eventListQuery(
-        { accountId: BIG_ACCOUNT, types: types.slice(0, shape.types), checkoutSessionId: shape.checkoutSession ? sessionId(BIG_ACCOUNT, SESSIONS / 2 - 1) : null },
-        { limit: PAGE, after: shape.after ? BigInt(after) : null, before: shape.before ? BigInt(before) : null, inverted: shape.inverted },
+        {
+          accountId: BIG_ACCOUNT,
+          types: types.slice(0, shape.types),
+          checkoutSessionId: shape.checkoutSession ? sessionId(BIG_ACCOUNT, SESSIONS / 2 - 1) : null,
+        },
+        {
+          limit: PAGE,
+          after: shape.after ? BigInt(after) : null,
+          before: shape.before ? BigInt(before) : null,
+          inverted: shape.inverted,
+        },
       ),
     );
     expect(checked).toHaveLength(64);
@@ -164,12 +185,25 @@ describe('every list statement reads about a page of a large account', () => {
     const after = await timeIdPosition('webhook_endpoint', endpoint(4));
     const before = await timeIdPosition('webhook_endpoint', endpoint(12));
     const checked = covering(webhookEndpointListStatements, (shape) =>
-      webhookEndpointListQuery(BIG_ACCOUNT, { limit: PAGE, after: shape.after ? after : null, before: shape.before ? before : null, inverted: shape.inverted }),
+      webhookEndpointListQuery(BIG_ACCOUNT, {
+        limit: PAGE,
+        after: shape.after ? after : null,
+        before: shape.before ? before : null,
+        inverted: shape.inverted,
+      }),
     );
     expect(checked).toHaveLength(8);
-    const deliveryIds = Array.from({ length: PAGE }, (_, i) => `whd_bc${sessionId(BIG_ACCOUNT, SESSIONS / 2 - i).slice(3)}`);
+    const deliveryIds = Array.from(
+      { length: PAGE },
+      (_, i) => `whd_bc${sessionId(BIG_ACCOUNT, SESSIONS / 2 - i).slice(3)}`,
+    );
     // Bounded by the deliveries asked for (a page) rather than by a LIMIT.
-    checked.push({ key: 'webhook attempts of a page of deliveries', statement: webhookAttemptsStatement, values: { deliveryIds }, limited: false });
+    checked.push({
+      key: 'webhook attempts of a page of deliveries',
+      statement: webhookAttemptsStatement,
+      values: { deliveryIds },
+      limited: false,
+    });
     expect(await problemsOf(checked)).toEqual([]);
   });
 });

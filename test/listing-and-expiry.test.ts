@@ -24,7 +24,11 @@ async function lapse(name: string) {
 }
 
 async function eventsOf(name: string) {
-  return gateway.app.database.db.select({ type: eventTable.type }).from(eventTable).where(eq(eventTable.checkoutSessionId, idOf(name))).orderBy(eventTable.sequence);
+  return gateway.app.database.db
+    .select({ type: eventTable.type })
+    .from(eventTable)
+    .where(eq(eventTable.checkoutSessionId, idOf(name)))
+    .orderBy(eventTable.sequence);
 }
 
 const LIST = `query($first: Int, $after: String, $filter: CheckoutSessionFilter) {
@@ -37,7 +41,8 @@ const LIST = `query($first: Int, $after: String, $filter: CheckoutSessionFilter)
 describe('checkoutSessions', () => {
   it('pages newest first without gaps or repeats, and filters by state and reference', async () => {
     const created: string[] = [];
-    for (let i = 0; i < 23; i += 1) created.push((await createSession(gateway, key, { clientReferenceId: i % 2 ? 'odd' : 'even' })).name);
+    for (let i = 0; i < 23; i += 1)
+      created.push((await createSession(gateway, key, { clientReferenceId: i % 2 ? 'odd' : 'even' })).name);
     const expected = [...created].reverse();
 
     const seen: string[] = [];
@@ -77,13 +82,21 @@ describe('checkoutSessions', () => {
     expect(backwards.map((page) => page.length)).toEqual([3, 10, 10]);
     expect(backwards.flat()).toEqual(expected);
     const lastOdd = await gateway.ok(BACK, { last: 3, filter: { clientReferenceId: 'odd' } }, { key });
-    expect(lastOdd.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual(expected.filter((name) => created.indexOf(name) % 2 === 1).slice(-3));
+    expect(lastOdd.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual(
+      expected.filter((name) => created.indexOf(name) % 2 === 1).slice(-3),
+    );
 
     const odd = await gateway.ok(LIST, { first: 100, filter: { clientReferenceId: 'odd' } }, { key });
-    expect(odd.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual(expected.filter((name) => created.indexOf(name) % 2 === 1));
+    expect(odd.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual(
+      expected.filter((name) => created.indexOf(name) % 2 === 1),
+    );
 
     await gateway.ok(`mutation($n: String!) { expireCheckoutSession(name: $n) { state } }`, { n: created[0] }, { key });
-    const expired = await gateway.ok(LIST, { first: 100, filter: { state: 'EXPIRED', clientReferenceId: 'even' } }, { key });
+    const expired = await gateway.ok(
+      LIST,
+      { first: 100, filter: { state: 'EXPIRED', clientReferenceId: 'even' } },
+      { key },
+    );
     expect(expired.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual([created[0]]);
     const open = await gateway.ok(LIST, { first: 100, filter: { state: 'OPEN' } }, { key });
     expect(open.checkoutSessions.edges).toHaveLength(22);
@@ -107,14 +120,24 @@ describe('checkoutSessions', () => {
 
     const fields = `name id state paid amount currency formattedAmount clientReferenceId successUrl cancelUrl metadata url createTime updateTime expireTime
       paymentIntent { name id state amount currency cardBrand cardLast4 createTime updateTime lastPaymentError { code } }`;
-    const listed = (await gateway.ok(`{ checkoutSessions(first: 10) { edges { node { ${fields} } } } }`, {}, { key: apiKey })).checkoutSessions.edges.map((edge: any) => edge.node);
+    const listed = (
+      await gateway.ok(`{ checkoutSessions(first: 10) { edges { node { ${fields} } } } }`, {}, { key: apiKey })
+    ).checkoutSessions.edges.map((edge: any) => edge.node);
     expect(listed).toHaveLength(3);
     for (const node of listed) {
-      const read = await gateway.ok(`query($name: String!) { checkoutSession(name: $name) { ${fields} } }`, { name: node.name }, { key: apiKey });
+      const read = await gateway.ok(
+        `query($name: String!) { checkoutSession(name: $name) { ${fields} } }`,
+        { name: node.name },
+        { key: apiKey },
+      );
       expect(node).toEqual(read.checkoutSession);
     }
     const [, expired, complete] = listed;
-    expect(complete).toMatchObject({ state: 'COMPLETE', amount: '123456789012', paymentIntent: { state: 'SUCCEEDED', cardLast4: '4242' } });
+    expect(complete).toMatchObject({
+      state: 'COMPLETE',
+      amount: '123456789012',
+      paymentIntent: { state: 'SUCCEEDED', cardLast4: '4242' },
+    });
     expect(complete.metadata).toEqual(metadata);
     expect(Object.keys(complete.metadata)).toContain('__proto__');
     expect(expired).toMatchObject({ state: 'EXPIRED', paymentIntent: { state: 'CANCELED' } });
@@ -125,7 +148,9 @@ describe('checkoutSessions', () => {
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.body.errors![0]!.extensions!.issues).toEqual([{ path: ['first'], message: expect.any(String) }]);
     expect(errorCodes(await gateway.gql(LIST, { first: -1 }, { key }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await gateway.gql(LIST, { first: 5, after: 'not-a-cursor' }, { key }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await gateway.gql(LIST, { first: 5, after: 'not-a-cursor' }, { key }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
     // A forged cursor at a time PostgreSQL cannot hold is the caller's mistake, not a server error.
     const farFuture = Buffer.from(`+275760-09-13T00:00:00.000Z|cs_${'x'.repeat(24)}`).toString('base64url');
     const forged = await gateway.gql(LIST, { first: 5, after: farFuture }, { key });
@@ -141,7 +166,9 @@ describe('checkoutSessions', () => {
     const data = await gateway.ok(LIST, { first: 100 }, { key: other.apiKey });
     const statements = gateway.app.database.statementCount() - before;
     expect(data.checkoutSessions.edges).toHaveLength(100);
-    expect(data.checkoutSessions.edges.every((edge: any) => edge.node.paymentIntent.state === 'REQUIRES_PAYMENT_METHOD')).toBe(true);
+    expect(
+      data.checkoutSessions.edges.every((edge: any) => edge.node.paymentIntent.state === 'REQUIRES_PAYMENT_METHOD'),
+    ).toBe(true);
     // The page and its payment intents in one joined statement; never one per session.
     expect(statements).toBe(1);
   });
@@ -151,27 +178,61 @@ describe('expiry', () => {
   it('reads a lapsed OPEN session as EXPIRED everywhere before any sweep, then persists it once', async () => {
     const session = await createSession(gateway, key, { clientReferenceId: 'lapsed' });
     await lapse(session.name);
-    const read = await gateway.ok(`query($n: String!) { checkoutSession(name: $n) { state url paid paymentIntent { state } } }`, { n: session.name }, { key });
-    expect(read.checkoutSession).toEqual({ state: 'EXPIRED', url: null, paid: false, paymentIntent: { state: 'CANCELED' } });
-    const byNode = await gateway.ok(`query($id: ID!) { node(id: $id) { ... on CheckoutSession { state } } }`, { id: session.id }, { key });
+    const read = await gateway.ok(
+      `query($n: String!) { checkoutSession(name: $n) { state url paid paymentIntent { state } } }`,
+      { n: session.name },
+      { key },
+    );
+    expect(read.checkoutSession).toEqual({
+      state: 'EXPIRED',
+      url: null,
+      paid: false,
+      paymentIntent: { state: 'CANCELED' },
+    });
+    const byNode = await gateway.ok(
+      `query($id: ID!) { node(id: $id) { ... on CheckoutSession { state } } }`,
+      { id: session.id },
+      { key },
+    );
     expect(byNode.node.state).toBe('EXPIRED');
-    const open = await gateway.ok(LIST, { first: 100, filter: { state: 'OPEN', clientReferenceId: 'lapsed' } }, { key });
+    const open = await gateway.ok(
+      LIST,
+      { first: 100, filter: { state: 'OPEN', clientReferenceId: 'lapsed' } },
+      { key },
+    );
     expect(open.checkoutSessions.edges).toEqual([]);
-    const expired = await gateway.ok(LIST, { first: 100, filter: { state: 'EXPIRED', clientReferenceId: 'lapsed' } }, { key });
+    const expired = await gateway.ok(
+      LIST,
+      { first: 100, filter: { state: 'EXPIRED', clientReferenceId: 'lapsed' } },
+      { key },
+    );
     expect(expired.checkoutSessions.edges.map((edge: any) => edge.node)).toEqual([
       { name: session.name, state: 'EXPIRED', clientReferenceId: 'lapsed', paymentIntent: { state: 'CANCELED' } },
     ]);
 
     const expire = `mutation($n: String!) { expireCheckoutSession(name: $n) { state paymentIntent { state } } }`;
-    expect((await gateway.ok(expire, { n: session.name }, { key })).expireCheckoutSession).toEqual({ state: 'EXPIRED', paymentIntent: { state: 'CANCELED' } });
+    expect((await gateway.ok(expire, { n: session.name }, { key })).expireCheckoutSession).toEqual({
+      state: 'EXPIRED',
+      paymentIntent: { state: 'CANCELED' },
+    });
     await gateway.ok(expire, { n: session.name }, { key });
-    expect((await eventsOf(session.name)).map((event) => event.type)).toEqual(['checkout_session.created', 'checkout_session.expired']);
+    expect((await eventsOf(session.name)).map((event) => event.type)).toEqual([
+      'checkout_session.created',
+      'checkout_session.expired',
+    ]);
   });
 
-  it('writes each change\'s event in the same transaction as the change', async () => {
+  it("writes each change's event in the same transaction as the change", async () => {
     const session = await createSession(gateway, key);
     expect((await eventsOf(session.name)).map((event) => event.type)).toEqual(['checkout_session.created']);
-    await gateway.ok(`mutation($n: String!) { expireCheckoutSession(name: $n) { state } }`, { n: session.name }, { key });
-    expect((await eventsOf(session.name)).map((event) => event.type)).toEqual(['checkout_session.created', 'checkout_session.expired']);
+    await gateway.ok(
+      `mutation($n: String!) { expireCheckoutSession(name: $n) { state } }`,
+      { n: session.name },
+      { key },
+    );
+    expect((await eventsOf(session.name)).map((event) => event.type)).toEqual([
+      'checkout_session.created',
+      'checkout_session.expired',
+    ]);
   });
 });

@@ -50,7 +50,11 @@ it('keeps keys, secrets and card data out of the log, and tags every line of a r
   const accountId = shop.accountId;
   const rest = await fetch(`${gateway.url}/v1/accounts/${accountId}/checkout-sessions`, {
     method: 'POST',
-    headers: { authorization: `Api-Key ${shop.apiKey}`, cookie: 'session=cookie-value-not-logged', 'content-type': 'application/json' },
+    headers: {
+      authorization: `Api-Key ${shop.apiKey}`,
+      cookie: 'session=cookie-value-not-logged',
+      'content-type': 'application/json',
+    },
     body: JSON.stringify({ amount: '2500', currency: 'EUR' }),
   });
   expect(rest.status).toBe(200);
@@ -58,7 +62,11 @@ it('keeps keys, secrets and card data out of the log, and tags every line of a r
   expect(restId).toMatch(/^[0-9a-f-]{36}$/);
 
   // A WebSocket operation and an SSE one.
-  const ws = createClient({ url: gateway.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { Authorization: `Api-Key ${shop.apiKey}` } });
+  const ws = createClient({
+    url: `${gateway.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { Authorization: `Api-Key ${shop.apiKey}` },
+  });
   const viaWs = await new Promise<any>((resolve, reject) => {
     ws.subscribe({ query: `{ account { name } }` }, { next: resolve, error: reject, complete: () => {} });
   });
@@ -66,7 +74,11 @@ it('keeps keys, secrets and card data out of the log, and tags every line of a r
   await ws.dispose();
   const sse = await fetch(`${gateway.url}/graphql`, {
     method: 'POST',
-    headers: { authorization: `Api-Key ${shop.apiKey}`, accept: 'text/event-stream', 'content-type': 'application/json' },
+    headers: {
+      authorization: `Api-Key ${shop.apiKey}`,
+      accept: 'text/event-stream',
+      'content-type': 'application/json',
+    },
     body: JSON.stringify({ query: `{ account { name } }` }),
   });
   expect(await sse.text()).toContain(shop.name);
@@ -77,17 +89,34 @@ it('keeps keys, secrets and card data out of the log, and tags every line of a r
   const payId = `pay-${randomToken(12)}`;
   const cardNumber = '4242424242424242';
   const securityCode = '739';
-  const paid = await submitCard(session.url, form, { card_number: cardNumber, security_code: securityCode }, { 'x-request-id': payId });
+  const paid = await submitCard(
+    session.url,
+    form,
+    { card_number: cardNumber, security_code: securityCode },
+    { 'x-request-id': payId },
+  );
   expect(paid.status).toBe(303);
   expect(paid.headers.get('x-request-id')).toBe(payId);
 
   // An id that is not sane (too long, or with characters a log reader would misread) is replaced.
-  const odd = await gateway.gql(`{ account { name } }`, {}, { key: shop.apiKey, headers: { 'x-request-id': 'a'.repeat(200) } });
+  const odd = await gateway.gql(
+    `{ account { name } }`,
+    {},
+    { key: shop.apiKey, headers: { 'x-request-id': 'a'.repeat(200) } },
+  );
   expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   await new Promise((resolve) => setTimeout(resolve, 200));
 
   const log = lines.join('\n');
-  for (const secret of [ADMIN_KEY, shop.apiKey, created.createWebhookEndpoint.secret, rotated.rotateWebhookEndpointSecret.secret, cardNumber, '4242 4242 4242 4242', 'cookie-value-not-logged']) {
+  for (const secret of [
+    ADMIN_KEY,
+    shop.apiKey,
+    created.createWebhookEndpoint.secret,
+    rotated.rotateWebhookEndpointSecret.secret,
+    cardNumber,
+    '4242 4242 4242 4242',
+    'cookie-value-not-logged',
+  ]) {
     expect(log).not.toContain(secret);
   }
   expect(log).not.toMatch(new RegExp(`["=]${securityCode}["&]`));
@@ -98,7 +127,11 @@ it('keeps keys, secrets and card data out of the log, and tags every line of a r
   expect(payment.map((entry) => entry.message).sort()).toEqual(['checkout session paid', 'request']);
   expect(payment.every((entry) => entry.transport === 'hosted')).toBe(true);
   expect(all.filter((entry) => entry.message === 'checkout session paid' && entry.requestId !== payId)).toEqual([]);
-  expect(all.find((entry) => entry.requestId === restId && entry.message === 'request')).toMatchObject({ method: 'POST', status: 200, transport: 'rest' });
+  expect(all.find((entry) => entry.requestId === restId && entry.message === 'request')).toMatchObject({
+    method: 'POST',
+    status: 200,
+    transport: 'rest',
+  });
   const wsLines = all.filter((entry) => entry.transport === 'websocket');
   expect(wsLines.map((entry) => entry.message)).toEqual(['websocket opened', 'websocket closed']);
   expect(new Set(wsLines.map((entry) => entry.requestId)).size).toBe(1);
@@ -119,6 +152,19 @@ it('redacts keys, secrets, card fields and credential headers by field name', as
     request: { headers: { authorization: 'Api-Key sk_nested_leak' } },
   });
   const text = captured.join('');
-  for (const leak of ['sk_live_leak', 'whsec_leak', '4242424242424242', 'cvc_leak', 'sk_header_leak', 'csrf=leak', 'sk_nested_leak']) expect(text).not.toContain(leak);
-  expect(JSON.parse(text)).toMatchObject({ level: 'info', message: 'careless', headers: { accept: 'text/html', authorization: '[redacted]' } });
+  for (const leak of [
+    'sk_live_leak',
+    'whsec_leak',
+    '4242424242424242',
+    'cvc_leak',
+    'sk_header_leak',
+    'csrf=leak',
+    'sk_nested_leak',
+  ])
+    expect(text).not.toContain(leak);
+  expect(JSON.parse(text)).toMatchObject({
+    level: 'info',
+    message: 'careless',
+    headers: { accept: 'text/html', authorization: '[redacted]' },
+  });
 });

@@ -63,7 +63,9 @@ const http = (operation: string) => ({ transport: 'http', operation });
 describe('GET /metrics', () => {
   it('answers only the bearer of METRICS_TOKEN, in Prometheus text format', async () => {
     expect((await fetch(`${gateway.url}/metrics`)).status).toBe(401);
-    expect((await fetch(`${gateway.url}/metrics`, { headers: { authorization: 'Bearer wrong_token_0123456789' } })).status).toBe(401);
+    expect(
+      (await fetch(`${gateway.url}/metrics`, { headers: { authorization: 'Bearer wrong_token_0123456789' } })).status,
+    ).toBe(401);
     const response = await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -79,10 +81,15 @@ describe('GET /metrics', () => {
     await gateway.ok('{ checkoutSessions(first: 1) { edges { node { name } } } }', {}, { key: shop.apiKey });
     const invalid = await gateway.gql('query Broken { noSuchField }', {}, { key: shop.apiKey });
     expect(invalid.body.errors).toBeDefined();
-    const missing = await gateway.gql('query Missing($n: String!) { checkoutSession(name: $n) { name } }', { n: `accounts/${shop.accountId}/checkout-sessions/cs_${'x'.repeat(22)}` }, { key: shop.apiKey });
+    const missing = await gateway.gql(
+      'query Missing($n: String!) { checkoutSession(name: $n) { name } }',
+      { n: `accounts/${shop.accountId}/checkout-sessions/cs_${'x'.repeat(22)}` },
+      { key: shop.apiKey },
+    );
     expect(missing.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const after = await scrape();
-    const moved = (name: string, labels: Record<string, string>) => figure(after, name, labels) - figure(before, name, labels);
+    const moved = (name: string, labels: Record<string, string>) =>
+      figure(after, name, labels) - figure(before, name, labels);
 
     expect(moved('gateway_requests_total', http('Mine'))).toBe(3);
     expect(moved('gateway_request_duration_seconds_count', http('Mine'))).toBe(3);
@@ -107,7 +114,9 @@ describe('GET /metrics', () => {
     const route = { transport: 'rest', operation: 'GET /v1/accounts/:id/checkout-sessions/:id' };
     expect(figure(after, 'gateway_requests_total', route) - figure(before, 'gateway_requests_total', route)).toBe(2);
     const missing = { transport: 'rest', operation: 'GET /v1/nothing-here', code: '404' };
-    expect(figure(after, 'gateway_request_errors_total', missing) - figure(before, 'gateway_request_errors_total', missing)).toBe(1);
+    expect(
+      figure(after, 'gateway_request_errors_total', missing) - figure(before, 'gateway_request_errors_total', missing),
+    ).toBe(1);
   });
 
   it('counts open subscriptions per transport while they are open', async () => {
@@ -115,19 +124,39 @@ describe('GET /metrics', () => {
     const query = 'subscription Paid { checkoutSessionPaid { id } }';
     const ws = subscribeWs(gateway.url, shop.apiKey, query);
     const sse = await subscribeSse(gateway.url, shop.apiKey, query);
-    const open = await eventually(async () => {
-      const now = await scrape();
-      const both = ['websocket', 'sse'].every((transport) => figure(now, 'gateway_subscriptions_open', { transport }) === figure(before, 'gateway_subscriptions_open', { transport }) + 1);
-      return both && now;
-    }, () => 'one open subscription on each transport');
-    expect(figure(open, 'gateway_requests_total', { transport: 'websocket', operation: 'Paid' }) - figure(before, 'gateway_requests_total', { transport: 'websocket', operation: 'Paid' })).toBe(1);
-    expect(figure(open, 'gateway_requests_total', { transport: 'sse', operation: 'Paid' }) - figure(before, 'gateway_requests_total', { transport: 'sse', operation: 'Paid' })).toBe(1);
+    const open = await eventually(
+      async () => {
+        const now = await scrape();
+        const both = ['websocket', 'sse'].every(
+          (transport) =>
+            figure(now, 'gateway_subscriptions_open', { transport }) ===
+            figure(before, 'gateway_subscriptions_open', { transport }) + 1,
+        );
+        return both && now;
+      },
+      () => 'one open subscription on each transport',
+    );
+    expect(
+      figure(open, 'gateway_requests_total', { transport: 'websocket', operation: 'Paid' }) -
+        figure(before, 'gateway_requests_total', { transport: 'websocket', operation: 'Paid' }),
+    ).toBe(1);
+    expect(
+      figure(open, 'gateway_requests_total', { transport: 'sse', operation: 'Paid' }) -
+        figure(before, 'gateway_requests_total', { transport: 'sse', operation: 'Paid' }),
+    ).toBe(1);
     await ws.close();
     await sse.close();
-    await eventually(async () => {
-      const now = await scrape();
-      return ['websocket', 'sse'].every((transport) => figure(now, 'gateway_subscriptions_open', { transport }) === figure(before, 'gateway_subscriptions_open', { transport }));
-    }, () => 'the subscriptions closed');
+    await eventually(
+      async () => {
+        const now = await scrape();
+        return ['websocket', 'sse'].every(
+          (transport) =>
+            figure(now, 'gateway_subscriptions_open', { transport }) ===
+            figure(before, 'gateway_subscriptions_open', { transport }),
+        );
+      },
+      () => 'the subscriptions closed',
+    );
   });
 
   it('counts hosted-page payments by outcome, committed events, webhook attempts and their lag', async () => {
@@ -138,7 +167,9 @@ describe('GET /metrics', () => {
     );
     const paid = await createSession(gateway, shop.apiKey);
     const declined = await createSession(gateway, shop.apiKey);
-    const eventCount = async () => (await gateway.ok('{ events(first: 100) { edges { node { id } } } }', {}, { key: shop.apiKey })).events.edges.length as number;
+    const eventCount = async () =>
+      (await gateway.ok('{ events(first: 100) { edges { node { id } } } }', {}, { key: shop.apiKey })).events.edges
+        .length as number;
     // Settled: the notices of the sessions' events have arrived.
     const eventsBefore = await eventCount();
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -150,11 +181,18 @@ describe('GET /metrics', () => {
     const declinedForm = await openForm(declined.url);
     expect((await submitCard(declined.url, declinedForm, { card_number: DECLINED_CARD })).status).toBe(402);
 
-    const after = await eventually(async () => {
-      const now = await scrape();
-      return figure(now, 'gateway_webhook_attempts_total', { outcome: 'succeeded' }) > figure(before, 'gateway_webhook_attempts_total', { outcome: 'succeeded' }) && now;
-    }, () => 'a successful webhook attempt');
-    const moved = (name: string, labels: Record<string, string> = {}) => figure(after, name, labels) - figure(before, name, labels);
+    const after = await eventually(
+      async () => {
+        const now = await scrape();
+        return (
+          figure(now, 'gateway_webhook_attempts_total', { outcome: 'succeeded' }) >
+            figure(before, 'gateway_webhook_attempts_total', { outcome: 'succeeded' }) && now
+        );
+      },
+      () => 'a successful webhook attempt',
+    );
+    const moved = (name: string, labels: Record<string, string> = {}) =>
+      figure(after, name, labels) - figure(before, name, labels);
 
     expect(receiver.requests).toHaveLength(1);
     expect(moved('gateway_payments_total', { outcome: 'succeeded', decline_code: '' })).toBe(1);
@@ -166,15 +204,23 @@ describe('GET /metrics', () => {
     // Hosted pages: two form views, two posts.
     expect(moved('gateway_requests_total', { transport: 'hosted', operation: 'GET /checkout' })).toBe(2);
     expect(moved('gateway_requests_total', { transport: 'hosted', operation: 'POST /checkout' })).toBe(2);
-    expect(moved('gateway_request_errors_total', { transport: 'hosted', operation: 'POST /checkout', code: '402' })).toBe(1);
+    expect(
+      moved('gateway_request_errors_total', { transport: 'hosted', operation: 'POST /checkout', code: '402' }),
+    ).toBe(1);
 
     // Every event the account's log gained was counted as committed.
     const eventsNow = await eventCount();
     expect(eventsNow).toBeGreaterThan(eventsBefore);
-    await eventually(async () => {
-      const now = await scrape();
-      return figure(now, 'gateway_events_committed_total') - figure(before, 'gateway_events_committed_total') === eventsNow - eventsBefore || undefined;
-    }, () => `${eventsNow - eventsBefore} committed events counted`);
+    await eventually(
+      async () => {
+        const now = await scrape();
+        return (
+          figure(now, 'gateway_events_committed_total') - figure(before, 'gateway_events_committed_total') ===
+            eventsNow - eventsBefore || undefined
+        );
+      },
+      () => `${eventsNow - eventsBefore} committed events counted`,
+    );
     expect(figure(after, 'gateway_db_statements_total')).toBeGreaterThan(0);
   });
 });

@@ -35,10 +35,13 @@ beforeAll(async () => {
   );
   const endpoint = created.createWebhookEndpoint.webhookEndpoint.name;
   await createSession(gateway, shop.apiKey);
-  const seen = await eventually(async () => {
-    const data = await gateway.ok(SEEN, { endpoint }, { key: shop.apiKey });
-    return data.webhookEndpoint.deliveries.edges[0]?.node.attempts.length ? data : undefined;
-  }, () => 'a delivery with an attempt');
+  const seen = await eventually(
+    async () => {
+      const data = await gateway.ok(SEEN, { endpoint }, { key: shop.apiKey });
+      return data.webhookEndpoint.deliveries.edges[0]?.node.attempts.length ? data : undefined;
+    },
+    () => 'a delivery with an attempt',
+  );
   const session = seen.checkoutSessions.edges[0].node;
   const event = seen.events.edges[0].node;
   const delivery = seen.webhookEndpoint.deliveries.edges[0].node;
@@ -66,16 +69,26 @@ describe('global ids', () => {
       const response = await gateway.gql(NODE, { id }, { key: shop.apiKey });
       expect(response.body, typename).toEqual({ data: { node: { __typename: typename, id } } });
     }
-    const all = await gateway.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, { ids: Object.values(ids) }, { key: shop.apiKey });
+    const all = await gateway.gql(
+      `query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`,
+      { ids: Object.values(ids) },
+      { key: shop.apiKey },
+    );
     expect(all.body).toEqual({ data: { nodes: Object.entries(ids).map(([__typename, id]) => ({ __typename, id })) } });
   });
 
-  it('answers null without an error for another account\'s objects and for ids that name nothing', async () => {
+  it("answers null without an error for another account's objects and for ids that name nothing", async () => {
     for (const [typename, id] of Object.entries(ids)) {
       const response = await gateway.gql(NODE, { id }, { key: other.apiKey });
       expect(response.body, typename).toEqual({ data: { node: null } });
     }
-    const strangers = ['', 'garbage!', 'evt_', Buffer.from('PageInfo:x').toString('base64'), Buffer.from('CheckoutSession:pi_x').toString('base64')];
+    const strangers = [
+      '',
+      'garbage!',
+      'evt_',
+      Buffer.from('PageInfo:x').toString('base64'),
+      Buffer.from('CheckoutSession:pi_x').toString('base64'),
+    ];
     const response = await gateway.gql(
       `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
       { ids: [...strangers, ids.CheckoutSession] },
@@ -83,20 +96,33 @@ describe('global ids', () => {
     );
     expect(response.body).toEqual({ data: { nodes: [null, null, null, null, null, null] } });
     // The by-name look-ups keep their NOT_FOUND.
-    const foreignEvent = await gateway.gql(`query($name: String!) { event(name: $name) { id } }`, { name: ids.CheckoutSessionEvent }, { key: other.apiKey });
+    const foreignEvent = await gateway.gql(
+      `query($name: String!) { event(name: $name) { id } }`,
+      { name: ids.CheckoutSessionEvent },
+      { key: other.apiKey },
+    );
     expect(errorCodes(foreignEvent)).toEqual(['NOT_FOUND']);
     // Without a key there is no account to look in.
-    expect(errorCodes(await gateway.gql(NODE, { id: ids.CheckoutSession }, { key: null }))).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(await gateway.gql(NODE, { id: ids.CheckoutSession }, { key: null }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
   });
 
-  it('keeps an event\'s id its evt_ id, the one webhooks carry and `after` resumes from', async () => {
+  it("keeps an event's id its evt_ id, the one webhooks carry and `after` resumes from", async () => {
     expect(ids.CheckoutSessionEvent).toMatch(/^evt_[A-Za-z0-9]+$/);
-    await eventually(() => receiver.requests.length > 0 || undefined, () => 'the webhook');
+    await eventually(
+      () => receiver.requests.length > 0 || undefined,
+      () => 'the webhook',
+    );
     expect(JSON.parse(receiver.requests[0]!.body).id).toBe(ids.CheckoutSessionEvent);
   });
 
   it('refuses more than 100 ids in one nodes call', async () => {
-    const response = await gateway.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: Array(101).fill(ids.Account) }, { key: shop.apiKey });
+    const response = await gateway.gql(
+      `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
+      { ids: Array(101).fill(ids.Account) },
+      { key: shop.apiKey },
+    );
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
   });
 });
@@ -104,7 +130,11 @@ describe('global ids', () => {
 describe('event snapshots', () => {
   it('give the session as it was under an id of their own, and the live session under its id', async () => {
     const session = await createSession(gateway, shop.apiKey);
-    await gateway.ok(`mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`, { name: session.name }, { key: shop.apiKey });
+    await gateway.ok(
+      `mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`,
+      { name: session.name },
+      { key: shop.apiKey },
+    );
     const data = await gateway.ok(
       `query($name: String!) { events(first: 5, filter: { checkoutSession: $name }) { edges { node {
         type checkoutSession { id state url } checkoutSessionSnapshot { id name state url paymentIntent { id state } }
@@ -126,7 +156,11 @@ describe('event snapshots', () => {
     const snapshotIds = [created.checkoutSessionSnapshot.id, expired.checkoutSessionSnapshot.id];
     expect(new Set([...snapshotIds, session.id]).size).toBe(3);
     // A snapshot refetched by its id is still the session as it was.
-    const refetched = await gateway.ok(`query($id: ID!) { node(id: $id) { ... on CheckoutSessionSnapshot { state } } }`, { id: snapshotIds[0] }, { key: shop.apiKey });
+    const refetched = await gateway.ok(
+      `query($id: ID!) { node(id: $id) { ... on CheckoutSessionSnapshot { state } } }`,
+      { id: snapshotIds[0] },
+      { key: shop.apiKey },
+    );
     expect(refetched.node).toEqual({ state: 'OPEN' });
   });
 
@@ -141,11 +175,23 @@ describe('event snapshots', () => {
     try {
       const session = await createSession(gateway, shop.apiKey);
       await feed.waitFor(1);
-      await gateway.ok(`mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`, { name: session.name }, { key: shop.apiKey });
+      await gateway.ok(
+        `mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`,
+        { name: session.name },
+        { key: shop.apiKey },
+      );
       const [created, expired] = (await feed.waitFor(2)).map((item) => item.events);
-      expect(created).toEqual({ type: 'checkout_session.created', checkoutSession: { state: 'OPEN' }, checkoutSessionSnapshot: { state: 'OPEN' } });
+      expect(created).toEqual({
+        type: 'checkout_session.created',
+        checkoutSession: { state: 'OPEN' },
+        checkoutSessionSnapshot: { state: 'OPEN' },
+      });
       // The session loaded for the first event is not handed out again for the second.
-      expect(expired).toEqual({ type: 'checkout_session.expired', checkoutSession: { state: 'EXPIRED' }, checkoutSessionSnapshot: { state: 'EXPIRED' } });
+      expect(expired).toEqual({
+        type: 'checkout_session.expired',
+        checkoutSession: { state: 'EXPIRED' },
+        checkoutSessionSnapshot: { state: 'EXPIRED' },
+      });
     } finally {
       await feed.close();
     }

@@ -47,7 +47,8 @@ describe('racing payments', () => {
     const statuses = responses.map((response) => response.status).sort();
     // One wins; the others wait on the row lock, then find the session paid.
     expect(statuses).toEqual([303, ...Array(9).fill(409)]);
-    for (const response of responses.filter((r) => r.status === 409)) expect(await response.text()).toContain('Payment complete');
+    for (const response of responses.filter((r) => r.status === 409))
+      expect(await response.text()).toContain('Payment complete');
     expect(await ledger(session)).toEqual({
       state: { state: 'COMPLETE', paid: true, paymentIntent: { state: 'SUCCEEDED', cardLast4: '4242' } },
       charges: 1,

@@ -26,25 +26,39 @@ export interface PlanNode {
 function literal(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  if (Array.isArray(value)) return literal(`{${value.map((item) => `"${String(item).replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
+  if (Array.isArray(value))
+    return literal(`{${value.map((item) => `"${String(item).replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
   return `'${String(value).replace(/'/g, "''")}'`;
 }
 
 function rowsOf(result: unknown): Record<string, unknown>[] {
-  return (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) as Record<string, unknown>[];
+  return (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) as Record<
+    string,
+    unknown
+  >[];
 }
 
 /**
  * Runs the statement under EXPLAIN ANALYZE through SQL PREPARE/EXECUTE, in a transaction of its
  * own (one connection, and the plan cache mode reset at its end).
  */
-export async function explain(db: Db, query: { sql: string; params: unknown[] }, plan: 'custom' | 'generic'): Promise<PlanNode> {
+export async function explain(
+  db: Db,
+  query: { sql: string; params: unknown[] },
+  plan: 'custom' | 'generic',
+): Promise<PlanNode> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql.raw(`set local plan_cache_mode = ${plan === 'generic' ? 'force_generic_plan' : 'force_custom_plan'}`));
+    await tx.execute(
+      sql.raw(`set local plan_cache_mode = ${plan === 'generic' ? 'force_generic_plan' : 'force_custom_plan'}`),
+    );
     await tx.execute(sql.raw(`prepare plan_probe as ${query.sql}`));
     try {
       const arguments_ = query.params.length > 0 ? `(${query.params.map(literal).join(', ')})` : '';
-      const [row] = rowsOf(await tx.execute(sql.raw(`explain (analyze, timing off, summary off, format json) execute plan_probe${arguments_}`)));
+      const [row] = rowsOf(
+        await tx.execute(
+          sql.raw(`explain (analyze, timing off, summary off, format json) execute plan_probe${arguments_}`),
+        ),
+      );
       const value = Object.values(row!)[0];
       const parsed = (typeof value === 'string' ? JSON.parse(value) : value) as { Plan: PlanNode }[];
       return parsed[0]!.Plan;
@@ -65,7 +79,10 @@ const UNORDERED_SCANS = ['Bitmap Heap Scan', 'Bitmap Index Scan', 'Tid Scan', 'T
 
 /** Rows a scan looked at: those it returned and those its filter threw away, over all its loops. */
 function rowsRead(node: PlanNode): number {
-  return (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) * node['Actual Loops'];
+  return (
+    (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) *
+    node['Actual Loops']
+  );
 }
 
 /**
@@ -79,11 +96,14 @@ export function planProblems(plan: PlanNode, maxRows: number, limited = true): s
   for (const node of nodes(plan)) {
     const type = node['Node Type'];
     if (type === 'Limit') hasLimit = true;
-    if (TABLE_SCANS.includes(type)) problems.push(`${type} on ${node['Relation Name']} (reads the table, not an index in list order)`);
+    if (TABLE_SCANS.includes(type))
+      problems.push(`${type} on ${node['Relation Name']} (reads the table, not an index in list order)`);
     // Only where there are few rows to find (an account's 16 endpoints) may the planner
     // rightly prefer them unordered and sorted: the sort is of fewer than `maxRows`.
-    if (UNORDERED_SCANS.includes(type) && rowsRead(node) > maxRows) problems.push(`${type} on ${node['Relation Name'] ?? node['Index Name']} (not in list order)`);
-    if (/Scan/.test(type) && rowsRead(node) > maxRows) problems.push(`${type} on ${node['Relation Name'] ?? node['Index Name']} reads ${rowsRead(node)} rows`);
+    if (UNORDERED_SCANS.includes(type) && rowsRead(node) > maxRows)
+      problems.push(`${type} on ${node['Relation Name'] ?? node['Index Name']} (not in list order)`);
+    if (/Scan/.test(type) && rowsRead(node) > maxRows)
+      problems.push(`${type} on ${node['Relation Name'] ?? node['Index Name']} reads ${rowsRead(node)} rows`);
     if (/Sort/.test(type)) {
       const input = (node.Plans ?? []).reduce((sum, child) => sum + child['Actual Rows'] * child['Actual Loops'], 0);
       if (input > maxRows) problems.push(`${type} of ${input} rows`);

@@ -18,7 +18,7 @@ const aliases = `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: account { name
 
 async function overWebSocket(query: string): Promise<{ data?: unknown; errors?: unknown[] }> {
   const client = createClient({
-    url: gateway.url.replace('http', 'ws') + '/graphql',
+    url: `${gateway.url.replace('http', 'ws')}/graphql`,
     webSocketImpl: WebSocket,
     connectionParams: { Authorization: `Api-Key ${key}` },
     retryAttempts: 0,
@@ -26,11 +26,14 @@ async function overWebSocket(query: string): Promise<{ data?: unknown; errors?: 
   try {
     return await new Promise((resolve, reject) => {
       let result: any;
-      client.subscribe({ query }, {
-        next: (value) => (result = value),
-        error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
-        complete: () => resolve(result),
-      });
+      client.subscribe(
+        { query },
+        {
+          next: (value) => (result = value),
+          error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
+          complete: () => resolve(result),
+        },
+      );
     });
   } finally {
     await client.dispose();
@@ -59,35 +62,50 @@ describe('query limits', () => {
 
   it('closes a WebSocket without a valid key at connection_init (4403) instead of keeping it open', async () => {
     const client = createClient({
-      url: gateway.url.replace('http', 'ws') + '/graphql',
+      url: `${gateway.url.replace('http', 'ws')}/graphql`,
       webSocketImpl: WebSocket,
       connectionParams: { Authorization: 'Api-Key sk_wrong' },
       retryAttempts: 0,
     });
     const closed = await new Promise<any>((resolve) => {
-      client.subscribe({ query: '{ account { name } }' }, { next: () => resolve('answered'), error: resolve, complete: () => resolve('completed') });
+      client.subscribe(
+        { query: '{ account { name } }' },
+        { next: () => resolve('answered'), error: resolve, complete: () => resolve('completed') },
+      );
     });
     await client.dispose();
     expect(closed.code).toBe(4403);
   });
 });
 
-describe('errors raised before execution carry the contract\'s code', () => {
+describe("errors raised before execution carry the contract's code", () => {
   it('codes query-limit, syntax, validation and variable errors as BAD_USER_INPUT with a path', async () => {
     for (const query of [deep, aliases, '{ account { name }', '{ account { nope } }']) {
       const response = await gateway.gql(query, {}, { key });
       expect(errorCodes(response), query).toEqual(['BAD_USER_INPUT']);
     }
-    const wrongType = await gateway.gql(`mutation($i: CreateCheckoutSessionInput!) { createCheckoutSession(input: $i) { name } }`, { i: { amount: 100, currency: 'GBP' } }, { key });
+    const wrongType = await gateway.gql(
+      `mutation($i: CreateCheckoutSessionInput!) { createCheckoutSession(input: $i) { name } }`,
+      { i: { amount: 100, currency: 'GBP' } },
+      { key },
+    );
     expect(errorCodes(wrongType)).toEqual(['BAD_USER_INPUT']);
     expect(wrongType.body.errors![0]!.extensions!.issues[0].path).toEqual(['i', 'amount']);
-    const missing = await gateway.gql(`mutation($i: CreateCheckoutSessionInput!) { createCheckoutSession(input: $i) { name } }`, {}, { key });
+    const missing = await gateway.gql(
+      `mutation($i: CreateCheckoutSessionInput!) { createCheckoutSession(input: $i) { name } }`,
+      {},
+      { key },
+    );
     expect(errorCodes(missing)).toEqual(['BAD_USER_INPUT']);
     expect(missing.body.errors![0]!.extensions!.issues[0].path).toEqual(['i']);
   });
 
   it('refuses an unreadable body without revealing the parser, and an over-large one before reading it', async () => {
-    const broken = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Api-Key ${key}` }, body: '{"query":' });
+    const broken = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Api-Key ${key}` },
+      body: '{"query":',
+    });
     const body = (await broken.json()) as any;
     expect(body.errors.map((error: any) => error.extensions.code)).toEqual(['BAD_USER_INPUT']);
     expect(JSON.stringify(body)).not.toMatch(/originalError|SyntaxError/);
@@ -100,7 +118,11 @@ describe('errors raised before execution carry the contract\'s code', () => {
     expect(((await huge.json()) as any).errors[0].extensions.code).toBe('BAD_USER_INPUT');
 
     // A chunked body has no length to check up front: refused, however small or large.
-    const chunks = [JSON.stringify({ query: '{ account { name } }', variables: { pad: '' } }).slice(0, -2), 'x'.repeat(64 * 1024), '"}}'];
+    const chunks = [
+      JSON.stringify({ query: '{ account { name } }', variables: { pad: '' } }).slice(0, -2),
+      'x'.repeat(64 * 1024),
+      '"}}',
+    ];
     const chunked = await fetch(`${gateway.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Api-Key ${key}` },
@@ -114,7 +136,10 @@ describe('errors raised before execution carry the contract\'s code', () => {
     } as RequestInit);
     expect(chunked.status).toBe(411);
     const refused = (await chunked.json()) as any;
-    expect(refused.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', issues: [{ path: [], message: 'Content-Length required' }] });
+    expect(refused.errors[0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      issues: [{ path: [], message: 'Content-Length required' }],
+    });
   });
 });
 
@@ -128,7 +153,11 @@ describe('error masking', () => {
     try {
       await broken.app.database.close(); // the database goes away under a running server
       const response = await broken.gql(`{ checkoutSessions { edges { node { id } } } }`, {}, { key: account.apiKey });
-      const createResponse = await broken.gql(`mutation { createCheckoutSession(input: { amount: "1", currency: "GBP" }) { id } }`, {}, { key: account.apiKey });
+      const createResponse = await broken.gql(
+        `mutation { createCheckoutSession(input: { amount: "1", currency: "GBP" }) { id } }`,
+        {},
+        { key: account.apiKey },
+      );
       for (const failed of [response, createResponse]) {
         expect(errorCodes(failed)).toEqual(['INTERNAL_SERVER_ERROR']);
         expect(failed.body.errors![0]!.message).toBe('Unexpected error.');

@@ -11,7 +11,9 @@ afterAll(() => gateway?.stop());
 it('answers RATE_LIMITED with retryAfter once a key spends its burst, without touching other accounts', async () => {
   const busy = await gateway.createAccount('Busy');
   const calm = await gateway.createAccount('Calm');
-  const responses = await Promise.all(Array.from({ length: 8 }, () => gateway.gql(`{ account { name } }`, {}, { key: busy.apiKey })));
+  const responses = await Promise.all(
+    Array.from({ length: 8 }, () => gateway.gql(`{ account { name } }`, {}, { key: busy.apiKey })),
+  );
   const limited = responses.filter((response) => errorCodes(response).includes('RATE_LIMITED'));
   expect(responses.length - limited.length).toBe(3);
   expect(limited[0]!.body.errors![0]!.extensions!.retryAfter).toBeGreaterThanOrEqual(1);
@@ -20,9 +22,14 @@ it('answers RATE_LIMITED with retryAfter once a key spends its burst, without to
 
 it('answers a spent key over HTTP with 429 and Retry-After (GraphQL over HTTP), and Retry-After on application/json', async () => {
   const busy = await gateway.createAccount('Busy over HTTP');
-  const spend = () => Promise.all(Array.from({ length: 4 }, () => gateway.gql(`{ account { name } }`, {}, { key: busy.apiKey })));
+  const spend = () =>
+    Promise.all(Array.from({ length: 4 }, () => gateway.gql(`{ account { name } }`, {}, { key: busy.apiKey })));
   await spend();
-  const modern = await gateway.gql(`{ account { name } }`, {}, { key: busy.apiKey, headers: { accept: 'application/graphql-response+json' } });
+  const modern = await gateway.gql(
+    `{ account { name } }`,
+    {},
+    { key: busy.apiKey, headers: { accept: 'application/graphql-response+json' } },
+  );
   expect(errorCodes(modern)).toEqual(['RATE_LIMITED']);
   expect(modern.status).toBe(429);
   expect(modern.headers.get('content-type')).toContain('application/graphql-response+json');
@@ -31,7 +38,11 @@ it('answers a spent key over HTTP with 429 and Retry-After (GraphQL over HTTP), 
   expect(modern.headers.get('retry-after')).toBe(String(retryAfter));
   expect(modern.body.errors![0]!.extensions).not.toHaveProperty('http');
 
-  const legacy = await gateway.gql(`{ account { name } }`, {}, { key: busy.apiKey, headers: { accept: 'application/json' } });
+  const legacy = await gateway.gql(
+    `{ account { name } }`,
+    {},
+    { key: busy.apiKey, headers: { accept: 'application/json' } },
+  );
   expect(errorCodes(legacy)).toEqual(['RATE_LIMITED']);
   expect(legacy.status).toBe(200);
   expect(Number(legacy.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);

@@ -26,8 +26,22 @@ afterAll(() => gateway?.stop());
 
 const ANNOTATIONS = new Set(['description', 'example', 'examples', 'default', 'title']);
 const KEYWORDS = new Set([
-  '$ref', 'type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'pattern', 'format',
-  'minLength', 'maxLength', 'minimum', 'maximum', 'maxProperties', 'propertyNames', 'anyOf',
+  '$ref',
+  'type',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'enum',
+  'pattern',
+  'format',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'maxProperties',
+  'propertyNames',
+  'anyOf',
 ]);
 
 function resolve(pointer: string): any {
@@ -52,12 +66,15 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 /** Problems of `value` against `schema`, as `path: message` lines; empty when it conforms. */
 function validate(value: unknown, schema: any, path = '$'): string[] {
   for (const key of Object.keys(schema)) {
-    if (!KEYWORDS.has(key) && !ANNOTATIONS.has(key)) throw new Error(`the test's validator does not know "${key}" (at ${path})`);
+    if (!KEYWORDS.has(key) && !ANNOTATIONS.has(key))
+      throw new Error(`the test's validator does not know "${key}" (at ${path})`);
   }
   if (schema.$ref) return validate(value, resolve(schema.$ref), path);
   if (schema.anyOf) {
     const results = schema.anyOf.map((option: unknown) => validate(value, option, path));
-    return results.some((problems: string[]) => problems.length === 0) ? [] : [`${path}: matches none of anyOf: ${results.flat().join('; ')}`];
+    return results.some((problems: string[]) => problems.length === 0)
+      ? []
+      : [`${path}: matches none of anyOf: ${results.flat().join('; ')}`];
   }
   const problems: string[] = [];
   const actual = typeOf(value);
@@ -66,29 +83,38 @@ function validate(value: unknown, schema: any, path = '$'): string[] {
     const ok = types.includes(actual) || (actual === 'integer' && types.includes('number'));
     if (!ok) return [`${path}: is ${actual}, expected ${types.join(' or ')}`];
   }
-  if (schema.enum && !schema.enum.includes(value)) problems.push(`${path}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`);
+  if (schema.enum && !schema.enum.includes(value))
+    problems.push(`${path}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`);
   if (typeof value === 'string') {
-    if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value)) problems.push(`${path}: "${value}" does not match ${schema.pattern}`);
-    if (schema.minLength !== undefined && [...value].length < schema.minLength) problems.push(`${path}: shorter than ${schema.minLength}`);
-    if (schema.maxLength !== undefined && [...value].length > schema.maxLength) problems.push(`${path}: longer than ${schema.maxLength}`);
-    if (schema.format === 'date-time' && !(RFC3339.test(value) && !Number.isNaN(Date.parse(value)))) problems.push(`${path}: not a date-time`);
+    if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value))
+      problems.push(`${path}: "${value}" does not match ${schema.pattern}`);
+    if (schema.minLength !== undefined && [...value].length < schema.minLength)
+      problems.push(`${path}: shorter than ${schema.minLength}`);
+    if (schema.maxLength !== undefined && [...value].length > schema.maxLength)
+      problems.push(`${path}: longer than ${schema.maxLength}`);
+    if (schema.format === 'date-time' && !(RFC3339.test(value) && !Number.isNaN(Date.parse(value))))
+      problems.push(`${path}: not a date-time`);
     if (schema.format === 'uri' && !URL.canParse(value)) problems.push(`${path}: not a URI`);
   }
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && value < schema.minimum) problems.push(`${path}: below ${schema.minimum}`);
     if (schema.maximum !== undefined && value > schema.maximum) problems.push(`${path}: above ${schema.maximum}`);
   }
-  if (Array.isArray(value) && schema.items) value.forEach((item, index) => problems.push(...validate(item, schema.items, `${path}[${index}]`)));
+  if (Array.isArray(value) && schema.items)
+    value.forEach((item, index) => problems.push(...validate(item, schema.items, `${path}[${index}]`)));
   if (actual === 'object') {
     const object = value as Record<string, unknown>;
     const properties = schema.properties ?? {};
-    for (const name of schema.required ?? []) if (!Object.hasOwn(object, name)) problems.push(`${path}: missing required "${name}"`);
-    if (schema.maxProperties !== undefined && Object.keys(object).length > schema.maxProperties) problems.push(`${path}: too many properties`);
+    for (const name of schema.required ?? [])
+      if (!Object.hasOwn(object, name)) problems.push(`${path}: missing required "${name}"`);
+    if (schema.maxProperties !== undefined && Object.keys(object).length > schema.maxProperties)
+      problems.push(`${path}: too many properties`);
     for (const [name, child] of Object.entries(object)) {
       if (schema.propertyNames) problems.push(...validate(name, schema.propertyNames, `${path} key "${name}"`));
       if (Object.hasOwn(properties, name)) problems.push(...validate(child, properties[name], `${path}.${name}`));
       else if (schema.additionalProperties === false) problems.push(`${path}: undocumented property "${name}"`);
-      else if (typeof schema.additionalProperties === 'object') problems.push(...validate(child, schema.additionalProperties, `${path}.${name}`));
+      else if (typeof schema.additionalProperties === 'object')
+        problems.push(...validate(child, schema.additionalProperties, `${path}.${name}`));
     }
   }
   return problems;
@@ -101,7 +127,12 @@ const METHODS: Method[] = ['get', 'post', 'put', 'patch', 'delete'];
 
 function operations(): { path: string; method: Method; operation: any; pathItem: any }[] {
   return Object.entries<any>(document.paths).flatMap(([path, pathItem]) =>
-    METHODS.filter((method) => pathItem[method]).map((method) => ({ path, method, operation: pathItem[method], pathItem })),
+    METHODS.filter((method) => pathItem[method]).map((method) => ({
+      path,
+      method,
+      operation: pathItem[method],
+      pathItem,
+    })),
   );
 }
 
@@ -110,7 +141,13 @@ const deref = (node: any) => (node?.$ref ? resolve(node.$ref) : node);
 /** Sends a request and checks the answer against the operation's documented response. */
 async function call(
   { path, method, operation }: { path: string; method: Method; operation: any },
-  options: { params?: Record<string, string>; query?: string; body?: unknown; key?: string | null; headers?: Record<string, string> } = {},
+  options: {
+    params?: Record<string, string>;
+    query?: string;
+    body?: unknown;
+    key?: string | null;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   let url = path;
   for (const [name, value] of Object.entries(options.params ?? {})) url = url.replace(`{${name}}`, value);
@@ -134,9 +171,14 @@ async function call(
   expect(validate(body, media.schema), label).toEqual([]);
   for (const [name, header] of Object.entries<any>(documented.headers ?? {})) {
     // Documented headers that always accompany this status must be there.
-    if (['WWW-Authenticate', 'Allow', 'Retry-After'].includes(name)) expect(response.headers.get(name), `${name} on ${label}`).not.toBeNull();
+    if (['WWW-Authenticate', 'Allow', 'Retry-After'].includes(name))
+      expect(response.headers.get(name), `${name} on ${label}`).not.toBeNull();
     const value = response.headers.get(name);
-    if (value !== null) expect(validate(header.schema.type === 'integer' ? Number(value) : value, header.schema), `${name} on ${label}`).toEqual([]);
+    if (value !== null)
+      expect(
+        validate(header.schema.type === 'integer' ? Number(value) : value, header.schema),
+        `${name} on ${label}`,
+      ).toEqual([]);
   }
   return { status: response.status, body, headers: response.headers };
 }
@@ -152,26 +194,46 @@ describe('the OpenAPI document', () => {
 
     const ids = operations().map(({ operation }) => operation.operationId);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.sort()).toEqual(['createCheckoutSession', 'expireCheckoutSession', 'getCheckoutSession', 'getOpenApiDocument', 'listCheckoutSessions']);
+    expect(ids.sort()).toEqual([
+      'createCheckoutSession',
+      'expireCheckoutSession',
+      'getCheckoutSession',
+      'getOpenApiDocument',
+      'listCheckoutSessions',
+    ]);
 
     for (const { path, pathItem, operation } of operations()) {
       const declared = [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])].map(deref);
       const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
-      expect(declared.filter((p) => p.in === 'path').map((p) => p.name).sort(), path).toEqual(inPath.sort());
+      expect(
+        declared
+          .filter((p) => p.in === 'path')
+          .map((p) => p.name)
+          .sort(),
+        path,
+      ).toEqual(inPath.sort());
       for (const parameter of declared) {
         if (parameter.in === 'path') expect(parameter.required, `${path} ${parameter.name}`).toBe(true);
       }
       // Every operation on account data documents the errors every such call may meet.
       if (operation.security?.length !== 0) {
-        for (const status of ['401', '403', '404', '429', '500']) expect(operation.responses[status], `${operation.operationId} ${status}`).toBeDefined();
+        for (const status of ['401', '403', '404', '429', '500'])
+          expect(operation.responses[status], `${operation.operationId} ${status}`).toBeDefined();
       }
     }
   });
 
   it('documents the same error codes as the GraphQL API', () => {
-    expect(document.components.schemas.Error.properties.error.properties.code.enum.sort()).toEqual(
-      ['BAD_USER_INPUT', 'FAILED_PRECONDITION', 'FORBIDDEN', 'IDEMPOTENCY_KEY_REUSED', 'INTERNAL_SERVER_ERROR', 'NOT_FOUND', 'RATE_LIMITED', 'UNAUTHENTICATED'],
-    );
+    expect(document.components.schemas.Error.properties.error.properties.code.enum.sort()).toEqual([
+      'BAD_USER_INPUT',
+      'FAILED_PRECONDITION',
+      'FORBIDDEN',
+      'IDEMPOTENCY_KEY_REUSED',
+      'INTERNAL_SERVER_ERROR',
+      'NOT_FOUND',
+      'RATE_LIMITED',
+      'UNAUTHENTICATED',
+    ]);
   });
 });
 
@@ -197,7 +259,11 @@ describe('the server against its document', () => {
     for (const operation of operations()) {
       const body = operation.operation.requestBody?.required ? example : undefined;
       const params = operation.path.includes('{checkout_session}') ? session : account();
-      const response = await call(operation, { params, body, key: operation.operation.security?.length === 0 ? null : shop.apiKey });
+      const response = await call(operation, {
+        params,
+        body,
+        key: operation.operation.security?.length === 0 ? null : shop.apiKey,
+      });
       expect([404, 405], `${operation.method} ${operation.path}`).not.toContain(response.status);
       expect(response.status, `${operation.method} ${operation.path}`).toBeLessThan(300);
       answered.add(operation.operation.operationId);
@@ -209,15 +275,24 @@ describe('the server against its document', () => {
     const schema = document.components.schemas.CheckoutSession;
     const created = await call(op('createCheckoutSession'), {
       params: account(),
-      body: { amount: '500', currency: 'jpy', metadata: { order: '7' }, expire_time: new Date(Date.now() + 3_600_000).toISOString() },
+      body: {
+        amount: '500',
+        currency: 'jpy',
+        metadata: { order: '7' },
+        expire_time: new Date(Date.now() + 3_600_000).toISOString(),
+      },
     });
     expect(Object.keys(created.body).sort()).toEqual(Object.keys(schema.properties).sort());
     expect([...schema.required].sort()).toEqual(Object.keys(schema.properties).sort());
 
     const list = await call(op('listCheckoutSessions'), { params: account(), query: 'page_size=2' });
     expect(list.body.checkout_sessions.length).toBeGreaterThan(0);
-    for (const item of list.body.checkout_sessions) expect(Object.keys(item).sort()).toEqual(Object.keys(schema.properties).sort());
-    const next = await call(op('listCheckoutSessions'), { params: account(), query: `page_size=2&page_token=${list.body.next_page_token}` });
+    for (const item of list.body.checkout_sessions)
+      expect(Object.keys(item).sort()).toEqual(Object.keys(schema.properties).sort());
+    const next = await call(op('listCheckoutSessions'), {
+      params: account(),
+      query: `page_size=2&page_token=${list.body.next_page_token}`,
+    });
     expect(next.status).toBe(200);
   });
 
@@ -226,7 +301,9 @@ describe('the server against its document', () => {
     const get = op('getCheckoutSession');
     const expire = op('expireCheckoutSession');
     const list = op('listCheckoutSessions');
-    const sessionId = (await call(create, { params: account(), body: { amount: '100', currency: 'GBP' } })).body.name.split('/').pop();
+    const sessionId = (await call(create, { params: account(), body: { amount: '100', currency: 'GBP' } })).body.name
+      .split('/')
+      .pop();
     const session = { ...account(), checkout_session: sessionId };
     const foreign = { account: `acct_${'Q'.repeat(24)}`, checkout_session: sessionId };
 
@@ -249,16 +326,25 @@ describe('the server against its document', () => {
     }
 
     const headers = { 'Idempotency-Key': 'openapi-reuse' };
-    expect((await call(create, { params: account(), body: { amount: '100', currency: 'GBP' }, headers })).status).toBe(200);
+    expect((await call(create, { params: account(), body: { amount: '100', currency: 'GBP' }, headers })).status).toBe(
+      200,
+    );
     const replay = await call(create, { params: account(), body: { amount: '100', currency: 'GBP' }, headers });
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
-    expect((await call(create, { params: account(), body: { amount: '200', currency: 'GBP' }, headers })).status).toBe(422);
+    expect((await call(create, { params: account(), body: { amount: '200', currency: 'GBP' }, headers })).status).toBe(
+      422,
+    );
   });
 
   it('lets the validator catch what it should (it is not vacuous)', () => {
     const schema = { $ref: '#/components/schemas/CheckoutSession' };
     expect(validate({}, schema).length).toBeGreaterThan(5);
-    expect(validate({ error: { code: 'NOPE', message: 'x', details: [], extra: 1 } }, { $ref: '#/components/schemas/Error' })).toHaveLength(2);
+    expect(
+      validate(
+        { error: { code: 'NOPE', message: 'x', details: [], extra: 1 } },
+        { $ref: '#/components/schemas/Error' },
+      ),
+    ).toHaveLength(2);
     expect(() => validate('x', { const: 'x' })).toThrow(/does not know/);
   });
 });

@@ -53,8 +53,10 @@ async function rest(
 
 const sessions = (accountId = shop.accountId) => `/v1/accounts/${accountId}/checkout-sessions`;
 const idOf = (name: string) => name.split('/').pop()!;
-const create = (body: Record<string, unknown>, options: { key?: string | null; headers?: Record<string, string> } = {}) =>
-  rest('POST', sessions(), { body: { amount: '2500', currency: 'EUR', ...body }, ...options });
+const create = (
+  body: Record<string, unknown>,
+  options: { key?: string | null; headers?: Record<string, string> } = {},
+) => rest('POST', sessions(), { body: { amount: '2500', currency: 'EUR', ...body }, ...options });
 
 function expectError(response: RestResponse, status: number, code: string) {
   expect(response.status, JSON.stringify(response.body)).toBe(status);
@@ -142,19 +144,23 @@ function expectSeedShape(actual: Record<string, any>, accountId: string, overrid
     const value = actual[field];
     if (field in overrides) expect(value, field).toEqual(overrides[field]);
     else if (field === 'name') expect(value).toBe(fill(seedValue as string));
-    else if (field === 'url') expect(value).toBe(fill(seedValue as string).replace('https://pay.synaptopay.com', gateway.url));
+    else if (field === 'url')
+      expect(value).toBe(fill(seedValue as string).replace('https://pay.synaptopay.com', gateway.url));
     else if (field === 'payment_intent') {
-      expect(value).toMatch(new RegExp(`^${fill(seedValue as string).replace('pi_PAYMENT_INTENT_ID', 'pi_[A-Za-z0-9]{22,}')}$`));
+      expect(value).toMatch(
+        new RegExp(`^${fill(seedValue as string).replace('pi_PAYMENT_INTENT_ID', 'pi_[A-Za-z0-9]{22,}')}$`),
+      );
     } else if (field.endsWith('_time')) expect(value, field).toMatch(RFC3339);
     else expect(value, field).toEqual(seedValue);
   }
   // The seed's default lifetime: expire_time is create_time plus 24 hours.
-  const seedLifetime = Date.parse(SEED_RESPONSE.expire_time as string) - Date.parse(SEED_RESPONSE.create_time as string);
+  const seedLifetime =
+    Date.parse(SEED_RESPONSE.expire_time as string) - Date.parse(SEED_RESPONSE.create_time as string);
   expect(Date.parse(actual.expire_time) - Date.parse(actual.create_time)).toBe(seedLifetime);
 }
 
-describe('the seed\'s curl commands', () => {
-  it('create a session with exactly the seed\'s response, then expire it', async () => {
+describe("the seed's curl commands", () => {
+  it("create a session with exactly the seed's response, then expire it", async () => {
     const account = await gateway.createAccount('Seed shop');
     const substitutions = { 'https://api.synaptopay.com': gateway.url, acct_YOUR_ACCOUNT: account.accountId };
     const created = await runSeedCommand(SEED_CREATE, substitutions, account.apiKey);
@@ -178,7 +184,11 @@ describe('the seed\'s curl commands', () => {
       { n: created.name },
       { key: account.apiKey },
     );
-    expect(read.checkoutSession).toEqual({ state: 'EXPIRED', url: null, paymentIntent: { name: created.payment_intent, state: 'CANCELED' } });
+    expect(read.checkoutSession).toEqual({
+      state: 'EXPIRED',
+      url: null,
+      paymentIntent: { name: created.payment_intent, state: 'CANCELED' },
+    });
   });
 
   it('uses the serializer of the webhook payload: the created event carries the same object', async () => {
@@ -187,7 +197,9 @@ describe('the seed\'s curl commands', () => {
     const [event] = await gateway.app.database.db
       .select({ data: eventTable.data })
       .from(eventTable)
-      .where(and(eq(eventTable.checkoutSessionId, idOf(created.body.name)), eq(eventTable.type, 'checkout_session.created')));
+      .where(
+        and(eq(eventTable.checkoutSessionId, idOf(created.body.name)), eq(eventTable.type, 'checkout_session.created')),
+      );
     expect(event?.data).toEqual({ checkout_session: created.body });
   });
 });
@@ -224,9 +236,20 @@ describe('create', () => {
   });
 
   it('accepts nulls for optional fields, as GraphQL does', async () => {
-    const response = await create({ client_reference_id: null, success_url: null, cancel_url: null, metadata: null, expire_time: null });
+    const response = await create({
+      client_reference_id: null,
+      success_url: null,
+      cancel_url: null,
+      metadata: null,
+      expire_time: null,
+    });
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ client_reference_id: null, success_url: null, cancel_url: null, metadata: {} });
+    expect(response.body).toMatchObject({
+      client_reference_id: null,
+      success_url: null,
+      cancel_url: null,
+      metadata: {},
+    });
   });
 
   it('reports every invalid field with its snake_case path, and writes nothing', async () => {
@@ -279,27 +302,43 @@ describe('create', () => {
 
     const tooLate = await create({ expire_time: new Date(Date.now() + 48 * 3_600_000).toISOString() });
     expectError(tooLate, 400, 'BAD_USER_INPUT');
-    expect(tooLate.body.error.details).toEqual([{ path: ['expire_time'], message: 'must be between 30 minutes and 24 hours from now' }]);
+    expect(tooLate.body.error.details).toEqual([
+      { path: ['expire_time'], message: 'must be between 30 minutes and 24 hours from now' },
+    ]);
 
     const wrongTypes = await rest('POST', sessions(), { body: { amount: 10000, currency: 'GBP', metadata: ['a'] } });
     expectError(wrongTypes, 400, 'BAD_USER_INPUT');
-    expect(wrongTypes.body.error.details.map((issue: { path: unknown[] }) => issue.path)).toEqual([['amount'], ['metadata']]);
+    expect(wrongTypes.body.error.details.map((issue: { path: unknown[] }) => issue.path)).toEqual([
+      ['amount'],
+      ['metadata'],
+    ]);
 
     const viaBody = await create({ idempotency_key: 'abc' });
     expectError(viaBody, 400, 'BAD_USER_INPUT');
-    expect(viaBody.body.error.details).toEqual([{ path: ['idempotency_key'], message: expect.stringMatching(/Idempotency-Key header/) }]);
+    expect(viaBody.body.error.details).toEqual([
+      { path: ['idempotency_key'], message: expect.stringMatching(/Idempotency-Key header/) },
+    ]);
   });
 
   it('refuses malformed JSON, non-object bodies, other media types and huge bodies', async () => {
-    const malformed = await rest('POST', sessions(), { raw: '{"amount": "100",', headers: { 'content-type': 'application/json' } });
+    const malformed = await rest('POST', sessions(), {
+      raw: '{"amount": "100",',
+      headers: { 'content-type': 'application/json' },
+    });
     expectError(malformed, 400, 'BAD_USER_INPUT');
     expect(malformed.body.error.message).toMatch(/not valid JSON/);
 
-    const array = await rest('POST', sessions(), { raw: '["amount"]', headers: { 'content-type': 'application/json' } });
+    const array = await rest('POST', sessions(), {
+      raw: '["amount"]',
+      headers: { 'content-type': 'application/json' },
+    });
     expectError(array, 400, 'BAD_USER_INPUT');
     expect(array.body.error.details).toEqual([{ path: [], message: 'must be a JSON object' }]);
 
-    const form = await rest('POST', sessions(), { raw: 'amount=100&currency=GBP', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await rest('POST', sessions(), {
+      raw: 'amount=100&currency=GBP',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expectError(form, 415, 'BAD_USER_INPUT');
 
     const huge = await create({ client_reference_id: 'huge', metadata: { blob: 'x'.repeat(100_000) } });
@@ -307,7 +346,10 @@ describe('create', () => {
 
     const empty = await rest('POST', sessions(), { raw: '', headers: { 'content-type': 'application/json' } });
     expectError(empty, 400, 'BAD_USER_INPUT');
-    expect(empty.body.error.details.map((issue: { path: unknown[] }) => issue.path)).toEqual([['amount'], ['currency']]);
+    expect(empty.body.error.details.map((issue: { path: unknown[] }) => issue.path)).toEqual([
+      ['amount'],
+      ['currency'],
+    ]);
   });
 });
 
@@ -338,7 +380,11 @@ describe('idempotency, shared with GraphQL', () => {
   it('scopes keys to the account: another account may use the same key', async () => {
     const headers = { 'Idempotency-Key': 'rest-scope-1' };
     const mine = await create({ client_reference_id: 'scoped' }, { headers });
-    const theirs = await rest('POST', sessions(other.accountId), { key: other.apiKey, headers, body: { amount: '2500', currency: 'EUR', client_reference_id: 'scoped' } });
+    const theirs = await rest('POST', sessions(other.accountId), {
+      key: other.apiKey,
+      headers,
+      body: { amount: '2500', currency: 'EUR', client_reference_id: 'scoped' },
+    });
     expect(theirs.status).toBe(200);
     expect(theirs.headers.get('idempotent-replayed')).toBeNull();
     expect(theirs.body.name).not.toBe(mine.body.name);
@@ -346,7 +392,9 @@ describe('idempotency, shared with GraphQL', () => {
 
   it('creates exactly one session for concurrent requests with one key, and all get it', async () => {
     const headers = { 'Idempotency-Key': 'rest-race-1' };
-    const responses = await Promise.all(Array.from({ length: 6 }, () => create({ client_reference_id: 'idem-race' }, { headers })));
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, () => create({ client_reference_id: 'idem-race' }, { headers })),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(6).fill(200));
     expect(new Set(responses.map((r) => r.body.name)).size).toBe(1);
     expect(responses.filter((r) => r.headers.get('idempotent-replayed') === null)).toHaveLength(1);
@@ -361,16 +409,24 @@ describe('idempotency, shared with GraphQL', () => {
       { input: { amount: '2500', currency: 'EUR', clientReferenceId: 'cross', metadata: { a: '1' } } },
       { key: shop.apiKey, headers: { 'Idempotency-Key': key } },
     );
-    const viaRest = await create({ client_reference_id: 'cross', metadata: { a: '1' } }, { headers: { 'Idempotency-Key': key } });
+    const viaRest = await create(
+      { client_reference_id: 'cross', metadata: { a: '1' } },
+      { headers: { 'Idempotency-Key': key } },
+    );
     expect(viaRest.status).toBe(200);
     expect(viaRest.headers.get('idempotent-replayed')).toBe('true');
     expect(viaRest.body.name).toBe(viaGraphql.createCheckoutSession.name);
   });
 
   it('refuses an over-long Idempotency-Key with its header name as the path', async () => {
-    const response = await create({ client_reference_id: 'long-key' }, { headers: { 'Idempotency-Key': 'k'.repeat(256) } });
+    const response = await create(
+      { client_reference_id: 'long-key' },
+      { headers: { 'Idempotency-Key': 'k'.repeat(256) } },
+    );
     expectError(response, 400, 'BAD_USER_INPUT');
-    expect(response.body.error.details).toEqual([{ path: ['Idempotency-Key'], message: 'must be 1 to 255 characters' }]);
+    expect(response.body.error.details).toEqual([
+      { path: ['Idempotency-Key'], message: 'must be 1 to 255 characters' },
+    ]);
     const list = await rest('GET', `${sessions()}?client_reference_id=long-key`);
     expect(list.body.checkout_sessions).toEqual([]);
   });
@@ -391,8 +447,16 @@ describe('authentication and tenancy', () => {
       ['POST', `${sessions()}/${cs}:expire`],
     ];
     for (const [method, path] of calls) {
-      for (const headers of [{} as Record<string, string>, { authorization: `Api-Key sk_${'x'.repeat(32)}` }, { authorization: `Bearer ${shop.apiKey}` }]) {
-        const response = await rest(method, path, { key: null, headers, ...(method === 'POST' && !path.endsWith(':expire') ? { body: { amount: '1', currency: 'GBP' } } : {}) });
+      for (const headers of [
+        {} as Record<string, string>,
+        { authorization: `Api-Key sk_${'x'.repeat(32)}` },
+        { authorization: `Bearer ${shop.apiKey}` },
+      ]) {
+        const response = await rest(method, path, {
+          key: null,
+          headers,
+          ...(method === 'POST' && !path.endsWith(':expire') ? { body: { amount: '1', currency: 'GBP' } } : {}),
+        });
         expectError(response, 401, 'UNAUTHENTICATED');
         expect(response.headers.get('www-authenticate')).toBe('Api-Key');
       }
@@ -403,27 +467,40 @@ describe('authentication and tenancy', () => {
 
   it('answers 403 to the platform key on account data', async () => {
     expectError(await rest('GET', sessions(), { key: ADMIN_KEY }), 403, 'FORBIDDEN');
-    expectError(await rest('POST', sessions(), { key: ADMIN_KEY, body: { amount: '1', currency: 'GBP' } }), 403, 'FORBIDDEN');
+    expectError(
+      await rest('POST', sessions(), { key: ADMIN_KEY, body: { amount: '1', currency: 'GBP' } }),
+      403,
+      'FORBIDDEN',
+    );
   });
 
   it('answers 404 for another account in the path, exactly as for a missing one', async () => {
     const cs = idOf(foreign);
     const theirPath = `/v1/accounts/${shop.accountId}/checkout-sessions/${cs}`;
     const asOther = await rest('GET', theirPath, { key: other.apiKey });
-    const missingAccount = await rest('GET', `/v1/accounts/acct_${'Z'.repeat(24)}/checkout-sessions/${cs}`, { key: other.apiKey });
+    const missingAccount = await rest('GET', `/v1/accounts/acct_${'Z'.repeat(24)}/checkout-sessions/${cs}`, {
+      key: other.apiKey,
+    });
     expectError(asOther, 404, 'NOT_FOUND');
     expect(asOther.body).toEqual(missingAccount.body);
 
     expectError(await rest('GET', sessions(shop.accountId), { key: other.apiKey }), 404, 'NOT_FOUND');
     expectError(await rest('POST', `${theirPath}:expire`, { key: other.apiKey }), 404, 'NOT_FOUND');
     expectError(
-      await rest('POST', sessions(shop.accountId), { key: other.apiKey, body: { amount: '1', currency: 'GBP', client_reference_id: 'intruder' } }),
+      await rest('POST', sessions(shop.accountId), {
+        key: other.apiKey,
+        body: { amount: '1', currency: 'GBP', client_reference_id: 'intruder' },
+      }),
       404,
       'NOT_FOUND',
     );
     // Their session under their own account path is simply missing, as is a malformed id.
     expectError(await rest('GET', `${sessions(other.accountId)}/${cs}`, { key: other.apiKey }), 404, 'NOT_FOUND');
-    expectError(await rest('POST', `${sessions(other.accountId)}/${cs}:expire`, { key: other.apiKey }), 404, 'NOT_FOUND');
+    expectError(
+      await rest('POST', `${sessions(other.accountId)}/${cs}:expire`, { key: other.apiKey }),
+      404,
+      'NOT_FOUND',
+    );
     expectError(await rest('GET', `${sessions()}/not-a-session`), 404, 'NOT_FOUND');
 
     // Untouched: still OPEN, and nothing was created in the shop by the intruder.
@@ -513,7 +590,9 @@ describe('list', () => {
     }
     // Expire two of the four "a" sessions.
     for (const name of [names.a[0]!, names.a[2]!]) {
-      expect((await rest('POST', `${sessions(account.accountId)}/${idOf(name)}:expire`, { key: account.apiKey })).status).toBe(200);
+      expect(
+        (await rest('POST', `${sessions(account.accountId)}/${idOf(name)}:expire`, { key: account.apiKey })).status,
+      ).toBe(200);
     }
   });
 
@@ -568,7 +647,12 @@ describe('list', () => {
   it('refuses bad parameters with their paths, and a page_token under other filters', async () => {
     const bad = await get('page_size=101&state=PAID&sort=asc&page_token=garbage');
     expectError(bad, 400, 'BAD_USER_INPUT');
-    expect(bad.body.error.details.map((issue: { path: string[] }) => issue.path[0]).sort()).toEqual(['page_size', 'page_token', 'sort', 'state']);
+    expect(bad.body.error.details.map((issue: { path: string[] }) => issue.path[0]).sort()).toEqual([
+      'page_size',
+      'page_token',
+      'sort',
+      'state',
+    ]);
     for (const size of ['-1', '1.5', 'ten']) expectError(await get(`page_size=${size}`), 400, 'BAD_USER_INPUT');
     expectError(await get('state=OPEN&state=EXPIRED'), 400, 'BAD_USER_INPUT');
 
@@ -577,9 +661,13 @@ describe('list', () => {
     expect(token).not.toBe('');
     const switched = await get(`page_size=1&client_reference_id=b&page_token=${token}`);
     expectError(switched, 400, 'BAD_USER_INPUT');
-    expect(switched.body.error.details).toEqual([{ path: ['page_token'], message: expect.stringMatching(/other filters/) }]);
+    expect(switched.body.error.details).toEqual([
+      { path: ['page_token'], message: expect.stringMatching(/other filters/) },
+    ]);
     // A forged token at a time PostgreSQL cannot hold is refused like any token we did not issue.
-    const forged = Buffer.from(JSON.stringify(['+275760-09-13T00:00:00.000Z', `cs_${'x'.repeat(24)}`, null, null])).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify(['+275760-09-13T00:00:00.000Z', `cs_${'x'.repeat(24)}`, null, null]),
+    ).toString('base64url');
     const far = await get(`page_token=${forged}`);
     expectError(far, 400, 'BAD_USER_INPUT');
     expect(far.body.error.details.map((issue: { path: string[] }) => issue.path[0])).toEqual(['page_token']);
@@ -595,12 +683,17 @@ describe('error mapping', () => {
     const response = errorResponse(new DomainError('RATE_LIMITED', 'Too many requests.', { retryAfter: 3 }), logger);
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('3');
-    expect(await response.json()).toEqual({ error: { code: 'RATE_LIMITED', message: 'Too many requests.', details: [], retry_after: 3 } });
+    expect(await response.json()).toEqual({
+      error: { code: 'RATE_LIMITED', message: 'Too many requests.', details: [], retry_after: 3 },
+    });
   });
 
   it('masks unexpected errors as 500 INTERNAL_SERVER_ERROR and logs them', async () => {
     const lines: string[] = [];
-    const response = errorResponse(new Error('relation "secret_table" does not exist'), createLogger('error', (line) => lines.push(line)));
+    const response = errorResponse(
+      new Error('relation "secret_table" does not exist'),
+      createLogger('error', (line) => lines.push(line)),
+    );
     expect(response.status).toBe(500);
     const body = await response.json();
     expect(body).toEqual({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.', details: [] } });

@@ -66,7 +66,9 @@ async function seed(prefix: string, eventAges: number[], keyAges: number[]) {
 
 async function count(query: string): Promise<number> {
   const result = await db.execute(sql.raw(`select count(*)::int as n from (${query}) rows`));
-  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: { n: number }[] }).rows) as { n: number }[];
+  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: { n: number }[] }).rows) as {
+    n: number;
+  }[];
   return Number(rows[0]!.n);
 }
 
@@ -74,13 +76,17 @@ async function count(query: string): Promise<number> {
 async function remaining(account: string) {
   return {
     events: await count(`select id from event where account_id = '${account}'`),
-    oldEvents: await count(`select id from event where account_id = '${account}' and create_time < now() - interval '30 days'`),
+    oldEvents: await count(
+      `select id from event where account_id = '${account}' and create_time < now() - interval '30 days'`,
+    ),
     deliveries: await count(`select id from webhook_delivery where account_id = '${account}'`),
     attempts: await count(
       `select a.id from webhook_attempt a join webhook_delivery d on d.id = a.delivery_id where d.account_id = '${account}'`,
     ),
     keys: await count(`select key from idempotency_key where account_id = '${account}'`),
-    oldKeys: await count(`select key from idempotency_key where account_id = '${account}' and create_time < now() - interval '24 hours'`),
+    oldKeys: await count(
+      `select key from idempotency_key where account_id = '${account}' and create_time < now() - interval '24 hours'`,
+    ),
   };
 }
 
@@ -88,7 +94,14 @@ describe('rows past their retention', () => {
   it('are deleted a bounded batch at a time, children first, and rows inside the retention stay', async () => {
     // Two events past 30 days, two inside; three keys past 24 hours, two inside.
     const account = await seed('ret_a', [31, 45, 29, 1], [25, 48, 200, 23, 1]);
-    expect(await remaining(account)).toEqual({ events: 4, oldEvents: 2, deliveries: 8, attempts: 24, keys: 5, oldKeys: 3 });
+    expect(await remaining(account)).toEqual({
+      events: 4,
+      oldEvents: 2,
+      deliveries: 8,
+      attempts: 24,
+      keys: 5,
+      oldKeys: 3,
+    });
 
     const batches: number[] = [];
     for (let deleted = 5; deleted === 5; ) {
@@ -107,7 +120,14 @@ describe('rows past their retention', () => {
     expect(keyBatches).toEqual([2, 1]);
 
     // What is inside its retention is untouched: two events, their four deliveries and twelve attempts, two keys.
-    expect(await remaining(account)).toEqual({ events: 2, oldEvents: 0, deliveries: 4, attempts: 12, keys: 2, oldKeys: 0 });
+    expect(await remaining(account)).toEqual({
+      events: 2,
+      oldEvents: 0,
+      deliveries: 4,
+      attempts: 12,
+      keys: 2,
+      oldKeys: 0,
+    });
   });
 
   it('are pruned by the workers of a running gateway', async () => {

@@ -28,7 +28,12 @@ async function gatewayPair(overrides: Parameters<typeof startGateway>[0]): Promi
 }
 
 it('shares one key’s limit between two gateways through Redis', async () => {
-  const [a, b] = await gatewayPair({ redisUrl: REDIS_URL, redisKeyPrefix: `test-${randomToken(10)}`, rateLimitPerSecond: 0.1, rateLimitBurst: 4 });
+  const [a, b] = await gatewayPair({
+    redisUrl: REDIS_URL,
+    redisKeyPrefix: `test-${randomToken(10)}`,
+    rateLimitPerSecond: 0.1,
+    rateLimitBurst: 4,
+  });
   expect(a.app.rateLimitScope).toContain('Redis');
   const shop = await a.createAccount('Shared limit');
   const codes: string[][] = [];
@@ -39,13 +44,22 @@ it('shares one key’s limit between two gateways through Redis', async () => {
   // Four answers in all, not four from each process.
   expect(codes.filter((one) => one.length === 0)).toHaveLength(4);
   expect(codes.slice(4).every((one) => one.join() === 'RATE_LIMITED')).toBe(true);
-  const limited = await b.gql(ACCOUNT, {}, { key: shop.apiKey, headers: { accept: 'application/graphql-response+json' } });
+  const limited = await b.gql(
+    ACCOUNT,
+    {},
+    { key: shop.apiKey, headers: { accept: 'application/graphql-response+json' } },
+  );
   expect(limited.status).toBe(429);
   expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
 }, 60_000);
 
 it('shares the failed-key limit of a client address between two gateways through Redis', async () => {
-  const [a, b] = await gatewayPair({ redisUrl: REDIS_URL, redisKeyPrefix: `test-${randomToken(10)}`, authFailuresPerSecond: 0.1, authFailureBurst: 3 });
+  const [a, b] = await gatewayPair({
+    redisUrl: REDIS_URL,
+    redisKeyPrefix: `test-${randomToken(10)}`,
+    authFailuresPerSecond: 0.1,
+    authFailureBurst: 3,
+  });
   const codes: string[][] = [];
   for (let i = 0; i < 3; i += 1) {
     codes.push(errorCodes(await a.gql(ACCOUNT, {}, { key: `sk_unknown_${randomToken(12)}` })));
@@ -70,7 +84,15 @@ function postOnNewConnection(url: string, key: string): Promise<{ status: number
     const body = JSON.stringify({ query: ACCOUNT });
     const request = httpRequest(
       `${url}/graphql`,
-      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Api-Key ${key}` } },
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Api-Key ${key}`,
+        },
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
@@ -83,25 +105,34 @@ function postOnNewConnection(url: string, key: string): Promise<{ status: number
   });
 }
 
-it.skipIf(!testDatabaseUrl())('shares one key’s limit between the cluster workers of a machine without Redis', async () => {
-  const gateway: GatewayProcess = await spawnGateway({
-    DATABASE_URL: testDatabaseUrl(),
-    ADMIN_API_KEY: ADMIN_KEY,
-    WEB_CONCURRENCY: '2',
-    DATABASE_POOL_SIZE: '2',
-    RATE_LIMIT_PER_SECOND: '0.1',
-    RATE_LIMIT_BURST: '4',
-    LOG_LEVEL: 'debug',
-  });
-  stops.push(() => gateway.stop());
-  for (let i = 0; i < 100 && (gateway.output().match(/"worker listening"/g)?.length ?? 0) < 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
-  expect(gateway.output()).toContain(`"rateLimits":"shared by this machine's server processes`);
-  const created = await graphql(gateway.url, ADMIN_KEY, `mutation { createAccount(input: { displayName: "Cluster limit" }) { apiKey } }`);
-  const key: string = created.body.data.createAccount.apiKey;
-  // Each request on a connection of its own: the cluster hands them to both workers in turn.
-  const answers = [];
-  for (let i = 0; i < 10; i += 1) answers.push(await postOnNewConnection(gateway.url, key));
-  const codes = answers.map((answer) => (answer.body.errors ?? []).map((error: any) => error.extensions?.code));
-  expect(codes.filter((one) => one.length === 0)).toHaveLength(4);
-  expect(codes.slice(4).every((one) => one.join() === 'RATE_LIMITED')).toBe(true);
-}, 120_000);
+it.skipIf(!testDatabaseUrl())(
+  'shares one key’s limit between the cluster workers of a machine without Redis',
+  async () => {
+    const gateway: GatewayProcess = await spawnGateway({
+      DATABASE_URL: testDatabaseUrl(),
+      ADMIN_API_KEY: ADMIN_KEY,
+      WEB_CONCURRENCY: '2',
+      DATABASE_POOL_SIZE: '2',
+      RATE_LIMIT_PER_SECOND: '0.1',
+      RATE_LIMIT_BURST: '4',
+      LOG_LEVEL: 'debug',
+    });
+    stops.push(() => gateway.stop());
+    for (let i = 0; i < 100 && (gateway.output().match(/"worker listening"/g)?.length ?? 0) < 2; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(gateway.output()).toContain(`"rateLimits":"shared by this machine's server processes`);
+    const created = await graphql(
+      gateway.url,
+      ADMIN_KEY,
+      `mutation { createAccount(input: { displayName: "Cluster limit" }) { apiKey } }`,
+    );
+    const key: string = created.body.data.createAccount.apiKey;
+    // Each request on a connection of its own: the cluster hands them to both workers in turn.
+    const answers = [];
+    for (let i = 0; i < 10; i += 1) answers.push(await postOnNewConnection(gateway.url, key));
+    const codes = answers.map((answer) => (answer.body.errors ?? []).map((error: any) => error.extensions?.code));
+    expect(codes.filter((one) => one.length === 0)).toHaveLength(4);
+    expect(codes.slice(4).every((one) => one.join() === 'RATE_LIMITED')).toBe(true);
+  },
+  120_000,
+);

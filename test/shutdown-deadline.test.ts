@@ -30,7 +30,10 @@ it('closes half-sent requests after the deadline, so stop() finishes, while a re
   await new Promise((resolve) => setTimeout(resolve, 200));
 
   const stopped = gateway.stop().then(() => 'stopped');
-  const outcome = await Promise.race([stopped, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 20_000))]);
+  const outcome = await Promise.race([
+    stopped,
+    new Promise((resolve) => setTimeout(() => resolve('still waiting'), 20_000)),
+  ]);
   expect(outcome).toBe('stopped');
   expect(await whole).toBe(200);
   // Closed without an answer: they never finished asking.

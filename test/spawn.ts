@@ -14,7 +14,10 @@ export interface GatewayProcess {
 }
 
 /** Runs the gateway as users run it (`src/main.ts`), waiting until it listens. */
-export async function spawnGateway(env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<GatewayProcess> {
+export async function spawnGateway(
+  env: Record<string, string | undefined>,
+  timeoutMs = 90_000,
+): Promise<GatewayProcess> {
   const child = spawn(tsx, ['src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', ...env },
@@ -50,7 +53,13 @@ export async function spawnGateway(env: Record<string, string | undefined>, time
   };
 }
 
-export async function graphql(url: string, key: string | null, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+export async function graphql(
+  url: string,
+  key: string | null,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Api-Key ${key}` } : {}), ...headers },

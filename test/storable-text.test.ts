@@ -30,7 +30,12 @@ afterAll(() => gateway?.stop());
 
 const base64url = (text: string) => Buffer.from(text).toString('base64url');
 
-async function expectBadInput(query: string, variables: Record<string, unknown>, path: (string | number)[], options: { key?: string } = {}) {
+async function expectBadInput(
+  query: string,
+  variables: Record<string, unknown>,
+  path: (string | number)[],
+  options: { key?: string } = {},
+) {
   const response = await gateway.gql(query, variables, { key: options.key ?? shop.apiKey });
   expect(errorCodes(response), JSON.stringify(response.body)).toEqual(['BAD_USER_INPUT']);
   expect(response.body.errors![0]!.extensions!.issues).toContainEqual({ path, message: expect.any(String) });
@@ -57,21 +62,24 @@ describe('GraphQL', () => {
   it.each([
     ['NUL', NUL],
     ['a lone surrogate', LONE],
-  ])('refuses %s in every field of createCheckoutSession, each at its path, and writes nothing', async (_label, bad) => {
-    const before = await countSessions();
-    for (const [input, path] of [
-      [{ clientReferenceId: bad }, ['input', 'clientReferenceId']],
-      [{ metadata: { [bad]: 'v' } }, ['input', 'metadata', bad]],
-      [{ metadata: { k: bad } }, ['input', 'metadata', 'k']],
-      [{ successUrl: `https://shop.example/${bad}` }, ['input', 'successUrl']],
-      [{ cancelUrl: `https://shop.example/?q=${bad}` }, ['input', 'cancelUrl']],
-      [{ idempotencyKey: bad }, ['input', 'idempotencyKey']],
-      [{ currency: bad }, ['input', 'currency']],
-    ] as const) {
-      await expectBadInput(CREATE_SESSION, create(input), [...path]);
-    }
-    expect(await countSessions()).toBe(before);
-  });
+  ])(
+    'refuses %s in every field of createCheckoutSession, each at its path, and writes nothing',
+    async (_label, bad) => {
+      const before = await countSessions();
+      for (const [input, path] of [
+        [{ clientReferenceId: bad }, ['input', 'clientReferenceId']],
+        [{ metadata: { [bad]: 'v' } }, ['input', 'metadata', bad]],
+        [{ metadata: { k: bad } }, ['input', 'metadata', 'k']],
+        [{ successUrl: `https://shop.example/${bad}` }, ['input', 'successUrl']],
+        [{ cancelUrl: `https://shop.example/?q=${bad}` }, ['input', 'cancelUrl']],
+        [{ idempotencyKey: bad }, ['input', 'idempotencyKey']],
+        [{ currency: bad }, ['input', 'currency']],
+      ] as const) {
+        await expectBadInput(CREATE_SESSION, create(input), [...path]);
+      }
+      expect(await countSessions()).toBe(before);
+    },
+  );
 
   it('refuses NUL written inline in the document, with its path', async () => {
     await expectBadInput(
@@ -79,7 +87,10 @@ describe('GraphQL', () => {
       {},
       ['input', 'metadata', 'k'],
     );
-    await expectBadInput(`{ checkoutSessions(filter: { clientReferenceId: "\\u0000" }) { edges { cursor } } }`, {}, ['filter', 'clientReferenceId']);
+    await expectBadInput(`{ checkoutSessions(filter: { clientReferenceId: "\\u0000" }) { edges { cursor } } }`, {}, [
+      'filter',
+      'clientReferenceId',
+    ]);
   });
 
   it.each([
@@ -88,7 +99,10 @@ describe('GraphQL', () => {
   ])('refuses %s in webhook endpoints, account names and list filters', async (_label, bad) => {
     const CREATE_ENDPOINT = `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }`;
     await expectBadInput(CREATE_ENDPOINT, { input: { url: `http://127.0.0.1:9/${bad}` } }, ['input', 'url']);
-    await expectBadInput(CREATE_ENDPOINT, { input: { url: 'http://127.0.0.1:9/x', description: bad } }, ['input', 'description']);
+    await expectBadInput(CREATE_ENDPOINT, { input: { url: 'http://127.0.0.1:9/x', description: bad } }, [
+      'input',
+      'description',
+    ]);
     await expectBadInput(
       `mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { webhookEndpoint { description } } }`,
       { input: { name: endpointName, description: bad } },
@@ -121,20 +135,40 @@ describe('GraphQL', () => {
     await expectBadInput(`mutation($name: String!) { expireCheckoutSession(name: $name) { id } }`, { name }, ['name']);
     await expectBadInput(`query($name: String!) { paymentIntent(name: $name) { id } }`, { name }, ['name']);
     await expectBadInput(`query($name: String!) { event(name: $name) { id } }`, { name: `evt_${bad}` }, ['name']);
-    await expectBadInput(`query($name: String!) { webhookEndpoint(name: $name) { name } }`, { name: `${endpointName}${bad}` }, ['name']);
+    await expectBadInput(
+      `query($name: String!) { webhookEndpoint(name: $name) { name } }`,
+      { name: `${endpointName}${bad}` },
+      ['name'],
+    );
     await expectBadInput(`query($id: ID!) { node(id: $id) { id } }`, { id: bad }, ['id']);
   });
 
   it('refuses a global id or cursor that decodes to text the database cannot store', async () => {
     // A global id is opaque: one that decodes to no id of ours names nothing, and node answers
     // null without an error (Relay's convention), not a failed statement.
-    const node = await gateway.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: Buffer.from('CheckoutSession:cs_a\u0000b').toString('base64') }, { key: shop.apiKey });
+    const node = await gateway.gql(
+      `query($id: ID!) { node(id: $id) { id } }`,
+      { id: Buffer.from('CheckoutSession:cs_a\u0000b').toString('base64') },
+      { key: shop.apiKey },
+    );
     expect(node.status).toBe(200);
     expect(node.body).toEqual({ data: { node: null } });
     const cursor = base64url(`2026-01-01T00:00:00.000Z|cs_a\u0000b`);
-    await expectBadInput(`query($after: String) { checkoutSessions(after: $after) { edges { cursor } } }`, { after: cursor }, ['after']);
-    await expectBadInput(`query($before: String) { webhookEndpoints(last: 1, before: $before) { edges { cursor } } }`, { before: cursor }, ['before']);
-    await expectBadInput(`query($after: String) { checkoutSessions(after: $after) { edges { cursor } } }`, { after: NUL }, ['after']);
+    await expectBadInput(
+      `query($after: String) { checkoutSessions(after: $after) { edges { cursor } } }`,
+      { after: cursor },
+      ['after'],
+    );
+    await expectBadInput(
+      `query($before: String) { webhookEndpoints(last: 1, before: $before) { edges { cursor } } }`,
+      { before: cursor },
+      ['before'],
+    );
+    await expectBadInput(
+      `query($after: String) { checkoutSessions(after: $after) { edges { cursor } } }`,
+      { after: NUL },
+      ['after'],
+    );
   });
 
   it('refuses an event cursor whose number does not fit a bigint', async () => {
@@ -151,7 +185,11 @@ describe('REST', () => {
   async function rest(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
     const response = await fetch(`${gateway.url}${path}`, {
       method,
-      headers: { authorization: `Api-Key ${shop.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        authorization: `Api-Key ${shop.apiKey}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body,
     });
     return { status: response.status, body: (await response.json()) as any };
@@ -163,7 +201,7 @@ describe('REST', () => {
     expect(response.body.error.details).toContainEqual({ path, message: expect.any(String) });
   }
 
-  it('refuses NUL and lone surrogates anywhere in a body, with the path in the body\'s own names', async () => {
+  it("refuses NUL and lone surrogates anywhere in a body, with the path in the body's own names", async () => {
     // Written as JSON text: "\ud800" is how a lone surrogate reaches a server.
     for (const [fields, path] of [
       ['"client_reference_id": "a\\u0000b"', ['client_reference_id']],
@@ -204,7 +242,9 @@ describe('headers', () => {
   }
 
   it('an Idempotency-Key with a NUL is refused (400) before it reaches anything, on GraphQL and REST', async () => {
-    const graphql = JSON.stringify({ query: `mutation { createCheckoutSession(input: { amount: "1", currency: "GBP" }) { id } }` });
+    const graphql = JSON.stringify({
+      query: `mutation { createCheckoutSession(input: { amount: "1", currency: "GBP" }) { id } }`,
+    });
     const rest = JSON.stringify({ amount: '1', currency: 'GBP' });
     for (const [path, body] of [
       ['/graphql', graphql],

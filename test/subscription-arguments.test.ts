@@ -37,12 +37,20 @@ async function latestEventId(): Promise<string> {
 }
 
 async function pay(session: { name: string }) {
-  const result = await payCheckoutSession({ db: gateway.app.database.db, publicUrl: gateway.url }, session.name.split('/').pop()!, CARD);
+  const result = await payCheckoutSession(
+    { db: gateway.app.database.db, publicUrl: gateway.url },
+    session.name.split('/').pop()!,
+    CARD,
+  );
   expect(result.outcome).toBe('succeeded');
 }
 
 async function expire(session: { name: string }) {
-  await gateway.ok(`mutation($n: String!) { expireCheckoutSession(name: $n) { state } }`, { n: session.name }, { key: shop.apiKey });
+  await gateway.ok(
+    `mutation($n: String!) { expireCheckoutSession(name: $n) { state } }`,
+    { n: session.name },
+    { key: shop.apiKey },
+  );
 }
 
 function track(subscription: Collected): Collected {
@@ -52,7 +60,11 @@ function track(subscription: Collected): Collected {
 
 /** The first error codes the subscription reports; fails if it delivers or hangs instead. */
 async function firstErrorCodes(subscription: Collected): Promise<string[]> {
-  await eventually(() => subscription.errors.length > 0 || subscription.items.length > 0 || undefined, () => 'an error', 8_000);
+  await eventually(
+    () => subscription.errors.length > 0 || subscription.items.length > 0 || undefined,
+    () => 'an error',
+    8_000,
+  );
   expect(subscription.items).toEqual([]);
   const first = subscription.errors[0];
   return (Array.isArray(first) ? first : [first]).map((error: any) => error?.extensions?.code);
@@ -61,12 +73,15 @@ async function firstErrorCodes(subscription: Collected): Promise<string[]> {
 const summary = (event: any) => `${event.type} ${event.checkoutSession.name}`;
 
 describe.each(transports)('subscription arguments over %s', (_transport, subscribe) => {
-  it('an inline `name` delivers only that session\'s paid events', async () => {
+  it("an inline `name` delivers only that session's paid events", async () => {
     const start = await latestEventId();
     const target = await createSession(gateway, shop.apiKey);
     const other = await createSession(gateway, shop.apiKey);
     const feed = track(
-      await subscribe(`subscription($after: String) { checkoutSessionPaid(name: "${target.name}", after: $after) { ${EVENT_FIELDS} } }`, { after: start }),
+      await subscribe(
+        `subscription($after: String) { checkoutSessionPaid(name: "${target.name}", after: $after) { ${EVENT_FIELDS} } }`,
+        { after: start },
+      ),
     );
     await pay(other);
     await pay(target);
@@ -82,12 +97,18 @@ describe.each(transports)('subscription arguments over %s', (_transport, subscri
     const session = await createSession(gateway, shop.apiKey);
     await expire(session);
     const feed = track(
-      await subscribe(`subscription($after: String) { events(types: [CHECKOUT_SESSION_EXPIRED], after: $after) { ${EVENT_FIELDS} } }`, { after: start }),
+      await subscribe(
+        `subscription($after: String) { events(types: [CHECKOUT_SESSION_EXPIRED], after: $after) { ${EVENT_FIELDS} } }`,
+        { after: start },
+      ),
     );
     const later = await createSession(gateway, shop.apiKey);
     await expire(later);
     const items = await feed.waitFor(2, 8_000);
-    expect(items.map((item) => summary(item.events))).toEqual([`checkout_session.expired ${session.name}`, `checkout_session.expired ${later.name}`]);
+    expect(items.map((item) => summary(item.events))).toEqual([
+      `checkout_session.expired ${session.name}`,
+      `checkout_session.expired ${later.name}`,
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(feed.items).toHaveLength(2);
     await feed.close();
@@ -99,7 +120,10 @@ describe.each(transports)('subscription arguments over %s', (_transport, subscri
     const s2 = await createSession(gateway, shop.apiKey);
     const feed = track(await subscribe(`subscription { events(after: "${start}") { ${EVENT_FIELDS} } }`));
     const items = await feed.waitFor(2, 8_000);
-    expect(items.map((item) => summary(item.events))).toEqual([`checkout_session.created ${s1.name}`, `checkout_session.created ${s2.name}`]);
+    expect(items.map((item) => summary(item.events))).toEqual([
+      `checkout_session.created ${s1.name}`,
+      `checkout_session.created ${s2.name}`,
+    ]);
     await feed.close();
   });
 
@@ -108,7 +132,10 @@ describe.each(transports)('subscription arguments over %s', (_transport, subscri
     const target = await createSession(gateway, shop.apiKey);
     const other = await createSession(gateway, shop.apiKey);
     const feed = track(
-      await subscribe(`subscription($s: String, $a: String) { checkoutSessionPaid(name: $s, after: $a) { ${EVENT_FIELDS} } }`, { s: target.name, a: start }),
+      await subscribe(
+        `subscription($s: String, $a: String) { checkoutSessionPaid(name: $s, after: $a) { ${EVENT_FIELDS} } }`,
+        { s: target.name, a: start },
+      ),
     );
     await pay(other);
     await pay(target);
@@ -132,12 +159,16 @@ describe.each(transports)('subscription arguments over %s', (_transport, subscri
     await feed.close();
   });
 
-  it('a variable named like another argument gives that argument\'s error, not an internal one', async () => {
+  it("a variable named like another argument gives that argument's error, not an internal one", async () => {
     // $types is a String here, passed as `name`; $name is a list, passed as `types`.
-    const asName = await subscribe(`subscription($types: String) { events(name: $types) { id } }`, { types: 'not a name' });
+    const asName = await subscribe(`subscription($types: String) { events(name: $types) { id } }`, {
+      types: 'not a name',
+    });
     expect(await firstErrorCodes(asName)).toEqual(['BAD_USER_INPUT']);
     await asName.close();
-    const asTypes = await subscribe(`subscription($name: [EventType!]) { events(types: $name) { id } }`, { name: ['CHECKOUT_SESSION_NOPE'] });
+    const asTypes = await subscribe(`subscription($name: [EventType!]) { events(types: $name) { id } }`, {
+      name: ['CHECKOUT_SESSION_NOPE'],
+    });
     expect(await firstErrorCodes(asTypes)).toEqual(['BAD_USER_INPUT']);
     await asTypes.close();
   });

@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => gateway?.stop());
 
 describe('tenancy', () => {
-  it('shows another account\'s session to nobody but its owner, on every path', async () => {
+  it("shows another account's session to nobody but its owner, on every path", async () => {
     const missingName = `accounts/${bob.accountId}/checkout-sessions/cs_${'A'.repeat(24)}`;
     const reads = [
       [`query($n: String!) { checkoutSession(name: $n) { name } }`, { n: aliceSession.name }],
@@ -32,29 +32,65 @@ describe('tenancy', () => {
       expect(response.body).toEqual({ data: { node: null } });
     }
     // The error for another account's session is the error for a session that does not exist.
-    const foreign = await gateway.gql(`query($n: String!) { checkoutSession(name: $n) { name } }`, { n: aliceSession.name }, { key: bob.apiKey });
-    const missing = await gateway.gql(`query($n: String!) { checkoutSession(name: $n) { name } }`, { n: missingName }, { key: bob.apiKey });
+    const foreign = await gateway.gql(
+      `query($n: String!) { checkoutSession(name: $n) { name } }`,
+      { n: aliceSession.name },
+      { key: bob.apiKey },
+    );
+    const missing = await gateway.gql(
+      `query($n: String!) { checkoutSession(name: $n) { name } }`,
+      { n: missingName },
+      { key: bob.apiKey },
+    );
     expect(foreign.body).toEqual(missing.body);
 
-    const list = await gateway.ok(`{ checkoutSessions(first: 100, filter: { clientReferenceId: "alice-order" }) { edges { node { id } } } }`, {}, { key: bob.apiKey });
+    const list = await gateway.ok(
+      `{ checkoutSessions(first: 100, filter: { clientReferenceId: "alice-order" }) { edges { node { id } } } }`,
+      {},
+      { key: bob.apiKey },
+    );
     expect(list.checkoutSessions.edges).toEqual([]);
 
     // Alice still sees it, untouched by Bob's expire attempt.
-    const mine = await gateway.ok(`query($id: ID!) { node(id: $id) { ... on CheckoutSession { name state } } }`, { id: aliceSession.id }, { key: alice.apiKey });
+    const mine = await gateway.ok(
+      `query($id: ID!) { node(id: $id) { ... on CheckoutSession { name state } } }`,
+      { id: aliceSession.id },
+      { key: alice.apiKey },
+    );
     expect(mine.node).toEqual({ name: aliceSession.name, state: 'OPEN' });
   });
 
   it('keeps the platform key out of account data and account keys out of createAccount', async () => {
-    expect(errorCodes(await gateway.gql(`{ checkoutSessions { edges { node { id } } } }`, {}, { key: ADMIN_KEY }))).toEqual(['FORBIDDEN']);
-    expect(errorCodes(await gateway.gql(`mutation { createCheckoutSession(input: { amount: "1", currency: "GBP" }) { id } }`, {}, { key: ADMIN_KEY }))).toEqual(['FORBIDDEN']);
-    expect(errorCodes(await gateway.gql(`mutation { createAccount(input: { displayName: "X" }) { apiKey } }`, {}, { key: alice.apiKey }))).toEqual(['FORBIDDEN']);
+    expect(
+      errorCodes(await gateway.gql(`{ checkoutSessions { edges { node { id } } } }`, {}, { key: ADMIN_KEY })),
+    ).toEqual(['FORBIDDEN']);
+    expect(
+      errorCodes(
+        await gateway.gql(
+          `mutation { createCheckoutSession(input: { amount: "1", currency: "GBP" }) { id } }`,
+          {},
+          { key: ADMIN_KEY },
+        ),
+      ),
+    ).toEqual(['FORBIDDEN']);
+    expect(
+      errorCodes(
+        await gateway.gql(
+          `mutation { createAccount(input: { displayName: "X" }) { apiKey } }`,
+          {},
+          { key: alice.apiKey },
+        ),
+      ),
+    ).toEqual(['FORBIDDEN']);
   });
 
   it('rejects missing, unknown and malformed keys as UNAUTHENTICATED', async () => {
     const query = `{ account { name } }`;
     expect(errorCodes(await gateway.gql(query, {}, { key: null }))).toEqual(['UNAUTHENTICATED']);
     expect(errorCodes(await gateway.gql(query, {}, { key: `sk_${'x'.repeat(32)}` }))).toEqual(['UNAUTHENTICATED']);
-    expect(errorCodes(await gateway.gql(query, {}, { headers: { authorization: `Bearer ${alice.apiKey}` } }))).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(await gateway.gql(query, {}, { headers: { authorization: `Bearer ${alice.apiKey}` } }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
     expect((await gateway.ok(query, {}, { key: alice.apiKey })).account.name).toBe(`accounts/${alice.accountId}`);
   });
 

@@ -23,7 +23,11 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 export interface GraphQLResponse<T = any> {
   status: number;
   headers: Headers;
-  body: { data?: T; errors?: { message: string; path?: unknown[]; extensions?: Record<string, any> }[]; extensions?: Record<string, any> };
+  body: {
+    data?: T;
+    errors?: { message: string; path?: unknown[]; extensions?: Record<string, any> }[];
+    extensions?: Record<string, any>;
+  };
 }
 
 export interface Gateway {
@@ -31,9 +35,17 @@ export interface Gateway {
   url: string;
   config: Config;
   /** POSTs a GraphQL operation over real HTTP. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { key?: string | null; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { key?: string | null; headers?: Record<string, string> },
+  ): Promise<GraphQLResponse<T>>;
   /** Like gql, but fails the test (printing the query and the body) unless it has data and no errors. */
-  ok<T = any>(query: string, variables?: Record<string, unknown>, options?: { key?: string | null; headers?: Record<string, string> }): Promise<T>;
+  ok<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { key?: string | null; headers?: Record<string, string> },
+  ): Promise<T>;
   /** A new account through createAccount, with its API key. */
   createAccount(displayName?: string): Promise<{ accountId: string; name: string; apiKey: string }>;
   stop(): Promise<void>;
@@ -46,7 +58,11 @@ export async function startGateway(overrides: Partial<Config> = {}, options: App
   const gql: Gateway['gql'] = async (query, variables, options = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
     if (options.key) headers.authorization = `Api-Key ${options.key}`;
-    const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+    });
     const text = await response.text();
     let body;
     try {
@@ -59,7 +75,9 @@ export async function startGateway(overrides: Partial<Config> = {}, options: App
   const ok: Gateway['ok'] = async (query, variables, options) => {
     const response = await gql(query, variables, options);
     if (response.body.errors || !response.body.data) {
-      throw new Error(`GraphQL operation failed.\nQuery: ${query}\nVariables: ${JSON.stringify(variables)}\nResponse ${response.status}: ${JSON.stringify(response.body, null, 2)}`);
+      throw new Error(
+        `GraphQL operation failed.\nQuery: ${query}\nVariables: ${JSON.stringify(variables)}\nResponse ${response.status}: ${JSON.stringify(response.body, null, 2)}`,
+      );
     }
     return response.body.data;
   };

@@ -33,7 +33,7 @@ const traceOf = (span: ReadableSpan) => span.spanContext().traceId;
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 
 describe('traces', () => {
-  it('puts a paid event\'s webhook attempt in the trace of the payment request', async () => {
+  it("puts a paid event's webhook attempt in the trace of the payment request", async () => {
     await gateway.ok(
       `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }`,
       { input: { url: `${receiver.url}/hooks`, enabledEvents: ['CHECKOUT_SESSION_PAID'] } },
@@ -43,8 +43,14 @@ describe('traces', () => {
     const form = await openForm(session.url);
     // The customer's browser sends no trace context; a caller's traceparent is continued (below).
     expect((await submitCard(session.url, form)).status).toBe(303);
-    await eventually(() => receiver.requests.length === 1, () => 'the webhook');
-    const attempt = await eventually(() => spans().find((span) => span.name === 'webhook attempt'), () => 'the attempt span');
+    await eventually(
+      () => receiver.requests.length === 1,
+      () => 'the webhook',
+    );
+    const attempt = await eventually(
+      () => spans().find((span) => span.name === 'webhook attempt'),
+      () => 'the attempt span',
+    );
     const payment = spans().find((span) => span.name === 'POST /checkout');
     expect(payment).toBeDefined();
     expect(traceOf(attempt)).toBe(traceOf(payment!));
@@ -54,20 +60,32 @@ describe('traces', () => {
     expect(receiver.requests[0]!.headers.traceparent).toBeUndefined();
   });
 
-  it('continues a caller\'s traceparent and records parse, validate, execute and SQL spans under the request', async () => {
+  it("continues a caller's traceparent and records parse, validate, execute and SQL spans under the request", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const callerSpan = '00f067aa0ba902b7';
-    await gateway.ok('query Traced { checkoutSessions(first: 1) { edges { node { name } } } }', {}, { key: shop.apiKey, headers: { traceparent: `00-${traceId}-${callerSpan}-01` } });
-    const inTrace = await eventually(() => {
-      const found = spans().filter((span) => traceOf(span) === traceId);
-      return found.some((span) => span.name === 'POST /graphql') && found;
-    }, () => 'the request span');
+    await gateway.ok(
+      'query Traced { checkoutSessions(first: 1) { edges { node { name } } } }',
+      {},
+      { key: shop.apiKey, headers: { traceparent: `00-${traceId}-${callerSpan}-01` } },
+    );
+    const inTrace = await eventually(
+      () => {
+        const found = spans().filter((span) => traceOf(span) === traceId);
+        return found.some((span) => span.name === 'POST /graphql') && found;
+      },
+      () => 'the request span',
+    );
     const request = inTrace.find((span) => span.name === 'POST /graphql')!;
     expect(parentOf(request)).toBe(callerSpan);
     for (const name of ['graphql.parse', 'graphql.validate', 'graphql.execute']) {
-      expect(inTrace.filter((span) => span.name === name && parentOf(span) === request.spanContext().spanId), name).toHaveLength(1);
+      expect(
+        inTrace.filter((span) => span.name === name && parentOf(span) === request.spanContext().spanId),
+        name,
+      ).toHaveLength(1);
     }
-    expect(inTrace.find((span) => span.name === 'graphql.execute')!.attributes['graphql.operation.name']).toBe('Traced');
+    expect(inTrace.find((span) => span.name === 'graphql.execute')!.attributes['graphql.operation.name']).toBe(
+      'Traced',
+    );
     // SQL spans come from the PostgreSQL client wrapper.
     if (testDatabaseUrl()) expect(inTrace.filter((span) => span.name === 'db.query').length).toBeGreaterThan(0);
   });

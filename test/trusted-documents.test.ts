@@ -14,7 +14,8 @@ const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 
 // What graphql-codegen's client preset writes to persisted-documents.json (sha256 or sha1 ids).
 const ACCOUNT_QUERY = 'query AccountName { account { name displayName } }';
-const CREATE = 'mutation Create($amount: String!) { createCheckoutSession(input: { amount: $amount, currency: "GBP" }) { amount state } }';
+const CREATE =
+  'mutation Create($amount: String!) { createCheckoutSession(input: { amount: $amount, currency: "GBP" }) { amount state } }';
 const FILE_QUERY = 'query Typename { __typename }';
 const manifest = { [sha256(ACCOUNT_QUERY)]: ACCOUNT_QUERY, [sha1(CREATE)]: CREATE };
 
@@ -39,7 +40,11 @@ afterAll(() => gateway?.stop());
 async function post(key: string, body: Record<string, unknown>) {
   const response = await fetch(`${gateway.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Api-Key ${key}` },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      authorization: `Api-Key ${key}`,
+    },
     body: JSON.stringify(body),
   });
   return { status: response.status, body: await response.json() };
@@ -48,11 +53,18 @@ async function post(key: string, body: Record<string, unknown>) {
 describe('trusted documents', () => {
   it('registers a client preset manifest and runs its documents by id', async () => {
     const registered = await gateway.ok(REGISTER, { input: { documents: manifest } }, { key: shop.apiKey });
-    expect(registered.registerTrustedDocuments).toEqual({ documentIds: Object.keys(manifest), onlyTrustedDocuments: false });
+    expect(registered.registerTrustedDocuments).toEqual({
+      documentIds: Object.keys(manifest),
+      onlyTrustedDocuments: false,
+    });
 
     const byId = await post(shop.apiKey, { documentId: sha256(ACCOUNT_QUERY) });
-    expect(byId.body).toEqual({ data: { account: { name: `accounts/${shop.accountId}`, displayName: 'Trusting shop' } } });
-    const byHash = await post(shop.apiKey, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(ACCOUNT_QUERY) } } });
+    expect(byId.body).toEqual({
+      data: { account: { name: `accounts/${shop.accountId}`, displayName: 'Trusting shop' } },
+    });
+    const byHash = await post(shop.apiKey, {
+      extensions: { persistedQuery: { version: 1, sha256Hash: sha256(ACCOUNT_QUERY) } },
+    });
     expect(byHash.body.data.account.name).toBe(`accounts/${shop.accountId}`);
     const mutation = await post(shop.apiKey, { documentId: sha1(CREATE), variables: { amount: '777' } });
     expect(mutation.body).toEqual({ data: { createCheckoutSession: { amount: '777', state: 'OPEN' } } });
@@ -60,7 +72,10 @@ describe('trusted documents', () => {
 
   it("does not share one account's documents with another", async () => {
     const answer = await post(other.apiKey, { documentId: sha256(ACCOUNT_QUERY) });
-    expect(answer.body.errors[0]).toMatchObject({ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+    expect(answer.body.errors[0]).toMatchObject({
+      message: 'PersistedQueryNotFound',
+      extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' },
+    });
   });
 
   it('runs documents of TRUSTED_DOCUMENTS_FILE for every account', async () => {
@@ -72,7 +87,15 @@ describe('trusted documents', () => {
   it('refuses a manifest whose ids are not hashes of their documents, or whose documents do not fit the schema', async () => {
     const response = await gateway.gql(
       REGISTER,
-      { input: { documents: { notahash: ACCOUNT_QUERY, [sha256('{ nope }')]: '{ nope }', [sha256('{ account {')]: '{ account {' } } },
+      {
+        input: {
+          documents: {
+            notahash: ACCOUNT_QUERY,
+            [sha256('{ nope }')]: '{ nope }',
+            [sha256('{ account {')]: '{ account {',
+          },
+        },
+      },
       { key: shop.apiKey },
     );
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
@@ -82,7 +105,9 @@ describe('trusted documents', () => {
       ['input', 'documents', sha256('{ nope }')],
       ['input', 'documents', sha256('{ account {')],
     ]);
-    expect((await post(shop.apiKey, { documentId: sha256('{ nope }') })).body.errors[0].message).toBe('PersistedQueryNotFound');
+    expect((await post(shop.apiKey, { documentId: sha256('{ nope }') })).body.errors[0].message).toBe(
+      'PersistedQueryNotFound',
+    );
   });
 
   it('switches an account to only registered documents, with a clear error for anything else', async () => {
@@ -96,33 +121,60 @@ describe('trusted documents', () => {
     // Even the text of a registered document must be sent by id.
     expect((await post(strict.apiKey, { query: ACCOUNT_QUERY })).status).toBe(403);
     // APQ cannot be used to register a document either.
-    const apq = await post(strict.apiKey, { query: '{ account { displayName } }', extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ account { displayName } }') } } });
+    const apq = await post(strict.apiKey, {
+      query: '{ account { displayName } }',
+      extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ account { displayName } }') } },
+    });
     expect(apq.status).toBe(403);
 
-    expect((await post(strict.apiKey, { documentId: sha256(ACCOUNT_QUERY) })).body.data.account.displayName).toBe('Strict shop');
+    expect((await post(strict.apiKey, { documentId: sha256(ACCOUNT_QUERY) })).body.data.account.displayName).toBe(
+      'Strict shop',
+    );
     expect((await post(strict.apiKey, { documentId: sha256(FILE_QUERY) })).body.data.__typename).toBe('Query');
     // Other accounts are not affected.
-    expect((await post(other.apiKey, { query: '{ account { displayName } }' })).body.data.account.displayName).toBe('Other shop');
+    expect((await post(other.apiKey, { query: '{ account { displayName } }' })).body.data.account.displayName).toBe(
+      'Other shop',
+    );
 
     // An unknown id is not found, and never falls back to APQ's store for a strict account.
-    expect((await post(strict.apiKey, { documentId: sha256('{ account { displayName } }') })).body.errors[0].message).toBe('PersistedQueryNotFound');
+    expect(
+      (await post(strict.apiKey, { documentId: sha256('{ account { displayName } }') })).body.errors[0].message,
+    ).toBe('PersistedQueryNotFound');
 
     // And back: registerTrustedDocuments alone may always be sent as text, so an account can manage its list.
-    const smuggled = await post(strict.apiKey, { query: 'mutation { registerTrustedDocuments(input: {}) { onlyTrustedDocuments } } query { account { name } }', operationName: null });
+    const smuggled = await post(strict.apiKey, {
+      query: 'mutation { registerTrustedDocuments(input: {}) { onlyTrustedDocuments } } query { account { name } }',
+      operationName: null,
+    });
     expect(smuggled.status).toBe(403);
-    const withMore = await post(strict.apiKey, { query: 'mutation { registerTrustedDocuments(input: {}) { onlyTrustedDocuments } createCheckoutSession(input: { amount: "1", currency: "GBP" }) { name } }' });
+    const withMore = await post(strict.apiKey, {
+      query:
+        'mutation { registerTrustedDocuments(input: {}) { onlyTrustedDocuments } createCheckoutSession(input: { amount: "1", currency: "GBP" }) { name } }',
+    });
     expect(withMore.status).toBe(403);
     const off = await post(strict.apiKey, { query: REGISTER, variables: { input: { onlyTrustedDocuments: false } } });
     expect(off.body).toEqual({ data: { registerTrustedDocuments: { documentIds: [], onlyTrustedDocuments: false } } });
-    expect((await post(strict.apiKey, { query: '{ account { displayName } }' })).body.data.account.displayName).toBe('Strict shop');
+    expect((await post(strict.apiKey, { query: '{ account { displayName } }' })).body.data.account.displayName).toBe(
+      'Strict shop',
+    );
   });
 });
 
 /** Runs one operation to its end through a graphql-ws or graphql-sse client; returns what came back. */
-function runOver(client: { subscribe(payload: { query: string }, sink: any): () => void }, query: string): Promise<any> {
+function runOver(
+  client: { subscribe(payload: { query: string }, sink: any): () => void },
+  query: string,
+): Promise<any> {
   return new Promise((resolve) => {
     let last: any;
-    client.subscribe({ query }, { next: (value: any) => (last = value), error: (error: any) => resolve({ errors: Array.isArray(error) ? error : [String(error)] }), complete: () => resolve(last) });
+    client.subscribe(
+      { query },
+      {
+        next: (value: any) => (last = value),
+        error: (error: any) => resolve({ errors: Array.isArray(error) ? error : [String(error)] }),
+        complete: () => resolve(last),
+      },
+    );
   });
 }
 
@@ -131,14 +183,20 @@ describe('only trusted documents, on every transport', () => {
     const strict = await gateway.createAccount('Strict socket shop');
     await gateway.ok(REGISTER, { input: { documents: manifest, onlyTrustedDocuments: true } }, { key: strict.apiKey });
     const ws = wsClient(gateway.url, strict.apiKey);
-    const sse = createSseClient({ url: `${gateway.url}/graphql/stream`, headers: { authorization: `Api-Key ${strict.apiKey}` }, retryAttempts: 0 });
+    const sse = createSseClient({
+      url: `${gateway.url}/graphql/stream`,
+      headers: { authorization: `Api-Key ${strict.apiKey}` },
+      retryAttempts: 0,
+    });
     try {
       for (const client of [ws, sse]) {
         const adHoc = await runOver(client, '{ account { name } }');
         expect(adHoc.errors?.[0]?.extensions?.code, JSON.stringify(adHoc)).toBe('FORBIDDEN');
         expect(adHoc.data ?? null).toBeNull();
         const registered = await runOver(client, ACCOUNT_QUERY);
-        expect(registered, JSON.stringify(registered)).toEqual({ data: { account: { name: `accounts/${strict.accountId}`, displayName: 'Strict socket shop' } } });
+        expect(registered, JSON.stringify(registered)).toEqual({
+          data: { account: { name: `accounts/${strict.accountId}`, displayName: 'Strict socket shop' } },
+        });
       }
     } finally {
       await ws.dispose();
@@ -152,7 +210,10 @@ describe('automatic persisted queries (Apollo)', () => {
     const query = '{ account { name } }';
     const hash = { persistedQuery: { version: 1, sha256Hash: sha256(query) } };
     const first = await post(shop.apiKey, { extensions: hash });
-    expect(first.body.errors[0]).toMatchObject({ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+    expect(first.body.errors[0]).toMatchObject({
+      message: 'PersistedQueryNotFound',
+      extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' },
+    });
     const second = await post(shop.apiKey, { query, extensions: hash });
     expect(second.body.data.account.name).toBe(`accounts/${shop.accountId}`);
     const third = await post(shop.apiKey, { extensions: hash });
@@ -160,9 +221,18 @@ describe('automatic persisted queries (Apollo)', () => {
   });
 
   it('refuses a document sent with a hash that is not its own', async () => {
-    const answer = await post(shop.apiKey, { query: '{ account { name } }', extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ __typename }') } } });
+    const answer = await post(shop.apiKey, {
+      query: '{ account { name } }',
+      extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ __typename }') } },
+    });
     expect(answer.status).toBe(400);
     expect(answer.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    expect((await post(shop.apiKey, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ __typename }') } } })).body.errors[0].message).toBe('PersistedQueryNotFound');
+    expect(
+      (
+        await post(shop.apiKey, {
+          extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ __typename }') } },
+        })
+      ).body.errors[0].message,
+    ).toBe('PersistedQueryNotFound');
   });
 });

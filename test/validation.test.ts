@@ -14,7 +14,11 @@ afterAll(() => gateway?.stop());
 const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 
 async function issuesFor(input: Record<string, unknown>) {
-  const response = await gateway.gql(CREATE_SESSION, { input: { amount: '10000', currency: 'GBP', ...input } }, { key });
+  const response = await gateway.gql(
+    CREATE_SESSION,
+    { input: { amount: '10000', currency: 'GBP', ...input } },
+    { key },
+  );
   expect(errorCodes(response), JSON.stringify(response.body)).toEqual(['BAD_USER_INPUT']);
   expect(response.body.data?.createCheckoutSession ?? null).toBeNull();
   return response.body.errors![0]!.extensions!.issues as { path: (string | number)[]; message: string }[];
@@ -35,15 +39,26 @@ describe('createCheckoutSession input rules', () => {
   });
 
   it.each(['XYZ', 'GB', 'GBPP', 'g1p', 'XAU'])('rejects currency %j', async (currency) => {
-    expect(await issuesFor({ currency })).toEqual([{ path: ['input', 'currency'], message: expect.stringContaining('ISO 4217') }]);
+    expect(await issuesFor({ currency })).toEqual([
+      { path: ['input', 'currency'], message: expect.stringContaining('ISO 4217') },
+    ]);
   });
 
   it('stores a lower-case currency upper case and formats each currency with its own minor unit', async () => {
-    expect(await createSession(gateway, key, { currency: 'gbp', amount: '10000' })).toMatchObject({ currency: 'GBP', formattedAmount: '£100.00' });
-    expect(await createSession(gateway, key, { currency: 'JPY', amount: '10000' })).toMatchObject({ formattedAmount: '¥10,000' });
+    expect(await createSession(gateway, key, { currency: 'gbp', amount: '10000' })).toMatchObject({
+      currency: 'GBP',
+      formattedAmount: '£100.00',
+    });
+    expect(await createSession(gateway, key, { currency: 'JPY', amount: '10000' })).toMatchObject({
+      formattedAmount: '¥10,000',
+    });
     expect((await createSession(gateway, key, { currency: 'KWD', amount: '1234' })).formattedAmount).toMatch(/1\.234/);
     const session = await createSession(gateway, key, { currency: 'EUR', amount: '123456' });
-    const data = await gateway.ok(`query($name: String!) { checkoutSession(name: $name) { de: formattedAmount(locale: "de-DE") } }`, { name: session.name }, { key });
+    const data = await gateway.ok(
+      `query($name: String!) { checkoutSession(name: $name) { de: formattedAmount(locale: "de-DE") } }`,
+      { name: session.name },
+      { key },
+    );
     expect(data.checkoutSession.de).toBe('1.234,56\u00a0€');
   });
 
@@ -51,7 +66,7 @@ describe('createCheckoutSession input rules', () => {
     ['successUrl', 'ftp://example.com/x'],
     ['successUrl', '/relative/path'],
     ['successUrl', 'javascript:alert(1)'],
-    ['cancelUrl', 'https://example.com/' + 'a'.repeat(2030)],
+    ['cancelUrl', `https://example.com/${'a'.repeat(2030)}`],
     ['cancelUrl', 'not a url'],
     ['successUrl', 'https://user:secret@example.com/done'],
   ])('rejects %s %j', async (field, value) => {
@@ -59,25 +74,44 @@ describe('createCheckoutSession input rules', () => {
   });
 
   it('accepts a 2048-character URL and keeps the {CHECKOUT_SESSION_ID} placeholder', async () => {
-    const long = 'https://example.com/' + 'a'.repeat(2048 - 'https://example.com/'.length);
-    const session = await createSession(gateway, key, { successUrl: 'https://shop.test/done?cs={CHECKOUT_SESSION_ID}', cancelUrl: long });
+    const long = `https://example.com/${'a'.repeat(2048 - 'https://example.com/'.length)}`;
+    const session = await createSession(gateway, key, {
+      successUrl: 'https://shop.test/done?cs={CHECKOUT_SESSION_ID}',
+      cancelUrl: long,
+    });
     expect(session.successUrl).toBe('https://shop.test/done?cs={CHECKOUT_SESSION_ID}');
     expect(session.cancelUrl).toHaveLength(2048);
   });
 
   it('limits clientReferenceId to 200 characters', async () => {
-    expect(await issuesFor({ clientReferenceId: 'x'.repeat(201) })).toEqual([{ path: ['input', 'clientReferenceId'], message: expect.any(String) }]);
-    expect((await createSession(gateway, key, { clientReferenceId: 'x'.repeat(200) })).clientReferenceId).toHaveLength(200);
+    expect(await issuesFor({ clientReferenceId: 'x'.repeat(201) })).toEqual([
+      { path: ['input', 'clientReferenceId'], message: expect.any(String) },
+    ]);
+    expect((await createSession(gateway, key, { clientReferenceId: 'x'.repeat(200) })).clientReferenceId).toHaveLength(
+      200,
+    );
   });
 
   it('enforces the metadata limits with the offending key in the path', async () => {
     const fiftyOne = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']));
-    expect(await issuesFor({ metadata: fiftyOne })).toEqual([{ path: ['input', 'metadata'], message: expect.stringContaining('50') }]);
-    expect((await issuesFor({ metadata: { ['k'.repeat(41)]: 'v' } }))[0]!.path).toEqual(['input', 'metadata', 'k'.repeat(41)]);
+    expect(await issuesFor({ metadata: fiftyOne })).toEqual([
+      { path: ['input', 'metadata'], message: expect.stringContaining('50') },
+    ]);
+    expect((await issuesFor({ metadata: { ['k'.repeat(41)]: 'v' } }))[0]!.path).toEqual([
+      'input',
+      'metadata',
+      'k'.repeat(41),
+    ]);
     expect((await issuesFor({ metadata: { 'a[b]': 'v' } }))[0]!.path).toEqual(['input', 'metadata', 'a[b]']);
-    expect(await issuesFor({ metadata: { note: 'v'.repeat(501) } })).toEqual([{ path: ['input', 'metadata', 'note'], message: expect.any(String) }]);
-    expect(await issuesFor({ metadata: { count: 5 } })).toEqual([{ path: ['input', 'metadata', 'count'], message: expect.any(String) }]);
-    const fifty = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`key_${i}`.padEnd(40, 'x'), 'v'.repeat(500)]));
+    expect(await issuesFor({ metadata: { note: 'v'.repeat(501) } })).toEqual([
+      { path: ['input', 'metadata', 'note'], message: expect.any(String) },
+    ]);
+    expect(await issuesFor({ metadata: { count: 5 } })).toEqual([
+      { path: ['input', 'metadata', 'count'], message: expect.any(String) },
+    ]);
+    const fifty = Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [`key_${i}`.padEnd(40, 'x'), 'v'.repeat(500)]),
+    );
     expect(Object.keys((await createSession(gateway, key, { metadata: fifty })).metadata)).toHaveLength(50);
   });
 
@@ -94,13 +128,21 @@ describe('createCheckoutSession input rules', () => {
     const metadata = JSON.parse('{"__proto__":"x","constructor":"y","b":"z"}');
     const session = await createSession(gateway, key, { metadata });
     expect(JSON.stringify(session.metadata)).toBe('{"__proto__":"x","constructor":"y","b":"z"}');
-    const read = await gateway.ok(`query($n: String!) { checkoutSession(name: $n) { metadata } }`, { n: session.name }, { key });
+    const read = await gateway.ok(
+      `query($n: String!) { checkoutSession(name: $n) { metadata } }`,
+      { n: session.name },
+      { key },
+    );
     expect(Object.keys(read.checkoutSession.metadata).sort()).toEqual(['__proto__', 'b', 'constructor']);
   });
 
   it('accepts expireTime from 30 minutes to 24 hours ahead and nothing else', async () => {
-    expect(await issuesFor({ expireTime: inMinutes(10) })).toEqual([{ path: ['input', 'expireTime'], message: expect.any(String) }]);
-    expect(await issuesFor({ expireTime: inMinutes(25 * 60) })).toEqual([{ path: ['input', 'expireTime'], message: expect.any(String) }]);
+    expect(await issuesFor({ expireTime: inMinutes(10) })).toEqual([
+      { path: ['input', 'expireTime'], message: expect.any(String) },
+    ]);
+    expect(await issuesFor({ expireTime: inMinutes(25 * 60) })).toEqual([
+      { path: ['input', 'expireTime'], message: expect.any(String) },
+    ]);
     expect(await issuesFor({ expireTime: inMinutes(-5) })).toHaveLength(1);
     const expireTime = inMinutes(31);
     expect((await createSession(gateway, key, { expireTime })).expireTime).toBe(expireTime);
@@ -111,7 +153,9 @@ describe('createCheckoutSession input rules', () => {
   });
 
   it('limits idempotency keys to 1–255 characters', async () => {
-    expect(await issuesFor({ idempotencyKey: 'k'.repeat(256) })).toEqual([{ path: ['input', 'idempotencyKey'], message: expect.any(String) }]);
+    expect(await issuesFor({ idempotencyKey: 'k'.repeat(256) })).toEqual([
+      { path: ['input', 'idempotencyKey'], message: expect.any(String) },
+    ]);
     expect(await issuesFor({ idempotencyKey: '' })).toHaveLength(1);
   });
 
@@ -138,14 +182,26 @@ describe('createCheckoutSession input rules', () => {
 describe('URLs are stored as what new URL(x).href gives, or refused', () => {
   it.each([
     ['an IDN host', 'https://bücher.example/danke', 'https://xn--bcher-kva.example/danke'],
-    ['€ and an emoji in the path', 'https://shop.example/€/🎉?cs={CHECKOUT_SESSION_ID}', 'https://shop.example/%E2%82%AC/%F0%9F%8E%89?cs={CHECKOUT_SESSION_ID}'],
+    [
+      '€ and an emoji in the path',
+      'https://shop.example/€/🎉?cs={CHECKOUT_SESSION_ID}',
+      'https://shop.example/%E2%82%AC/%F0%9F%8E%89?cs={CHECKOUT_SESSION_ID}',
+    ],
     ['a non-Latin query', 'https://shop.example/done?name=Zoë', 'https://shop.example/done?name=Zo%C3%AB'],
     ['an upper-case scheme and host, no path', 'HTTPS://Shop.Example', 'https://shop.example/'],
-    ['a placeholder in the path', 'https://shop.example/{CHECKOUT_SESSION_ID}/done', 'https://shop.example/%7BCHECKOUT_SESSION_ID%7D/done'],
+    [
+      'a placeholder in the path',
+      'https://shop.example/{CHECKOUT_SESSION_ID}/done',
+      'https://shop.example/%7BCHECKOUT_SESSION_ID%7D/done',
+    ],
   ])('normalises %s', async (_label, written, stored) => {
     const session = await createSession(gateway, key, { successUrl: written, cancelUrl: written });
     expect(session).toMatchObject({ successUrl: stored, cancelUrl: stored });
-    const read = await gateway.ok(`query($n: String!) { checkoutSession(name: $n) { successUrl cancelUrl } }`, { n: session.name }, { key });
+    const read = await gateway.ok(
+      `query($n: String!) { checkoutSession(name: $n) { successUrl cancelUrl } }`,
+      { n: session.name },
+      { key },
+    );
     expect(read.checkoutSession).toEqual({ successUrl: stored, cancelUrl: stored });
   });
 
@@ -168,11 +224,13 @@ describe('URLs are stored as what new URL(x).href gives, or refused', () => {
   });
 
   it('refuses a URL that only passes 2048 characters once percent-encoded', async () => {
-    const url = 'https://shop.example/' + '€'.repeat(700);
-    expect(await issuesFor({ successUrl: url })).toEqual([{ path: ['input', 'successUrl'], message: expect.stringContaining('2048') }]);
+    const url = `https://shop.example/${'€'.repeat(700)}`;
+    expect(await issuesFor({ successUrl: url })).toEqual([
+      { path: ['input', 'successUrl'], message: expect.stringContaining('2048') },
+    ]);
   });
 
-  it('normalises and refuses the same way over REST, with the body\'s own names', async () => {
+  it("normalises and refuses the same way over REST, with the body's own names", async () => {
     const post = (body: Record<string, unknown>) =>
       fetch(`${gateway.url}/v1/accounts/${accountId}/checkout-sessions`, {
         method: 'POST',
@@ -181,7 +239,10 @@ describe('URLs are stored as what new URL(x).href gives, or refused', () => {
       }).then(async (response) => ({ status: response.status, body: (await response.json()) as any }));
     const created = await post({ success_url: 'https://bücher.example/€', cancel_url: 'https://shop.example/🎉' });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
-    expect(created.body).toMatchObject({ success_url: 'https://xn--bcher-kva.example/%E2%82%AC', cancel_url: 'https://shop.example/%F0%9F%8E%89' });
+    expect(created.body).toMatchObject({
+      success_url: 'https://xn--bcher-kva.example/%E2%82%AC',
+      cancel_url: 'https://shop.example/%F0%9F%8E%89',
+    });
     const refused = await post({ success_url: 'https://shop.example/a b', cancel_url: 'https:shop.example' });
     expect(refused.status).toBe(400);
     expect(refused.body.error.details).toEqual([
@@ -192,11 +253,13 @@ describe('URLs are stored as what new URL(x).href gives, or refused', () => {
 
   it('stores webhook endpoint URLs normalised and refuses the same forms', async () => {
     const CREATE = `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { webhookEndpoint { name url } } }`;
-    const created = await gateway.ok(CREATE, { input: { url: 'http://Bücher.localhost:9/hooks/€', } }, { key });
+    const created = await gateway.ok(CREATE, { input: { url: 'http://Bücher.localhost:9/hooks/€' } }, { key });
     expect(created.createWebhookEndpoint.webhookEndpoint.url).toBe('http://xn--bcher-kva.localhost:9/hooks/%E2%82%AC');
     for (const url of ['http://127.0.0.1:9/a b', 'http:127.0.0.1:9/hooks', 'http://127.0.0.1:9/\r\n']) {
       const response = await gateway.gql(CREATE, { input: { url } }, { key });
-      expect(response.body.errors?.[0]?.extensions?.issues, url).toEqual([{ path: ['input', 'url'], message: expect.any(String) }]);
+      expect(response.body.errors?.[0]?.extensions?.issues, url).toEqual([
+        { path: ['input', 'url'], message: expect.any(String) },
+      ]);
     }
     const updated = await gateway.ok(
       `mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { webhookEndpoint { url } } }`,
@@ -215,7 +278,11 @@ describe('metadata written inline', () => {
       { key },
     );
     expect(JSON.stringify(data.createCheckoutSession.metadata)).toBe('{"__proto__":"x","constructor":"y","b":"z"}');
-    const read = await gateway.ok(`query($n: String!) { checkoutSession(name: $n) { metadata } }`, { n: data.createCheckoutSession.name }, { key });
+    const read = await gateway.ok(
+      `query($n: String!) { checkoutSession(name: $n) { metadata } }`,
+      { n: data.createCheckoutSession.name },
+      { key },
+    );
     expect(Object.keys(read.checkoutSession.metadata).sort()).toEqual(['__proto__', 'b', 'constructor']);
   });
 });
@@ -227,14 +294,18 @@ describe('impossible instants', () => {
     const today = new Date().toISOString().slice(0, 10);
     const soon = new Date(Date.now() + 2 * 60 * 60_000).toISOString().slice(0, 16);
     for (const expireTime of [`${today}T24:00:00Z`, `${soon.slice(0, 13)}:60:00Z`, `${soon}:60Z`]) {
-      expect(await issuesFor({ expireTime }), expireTime).toEqual([{ path: ['input', 'expireTime'], message: expect.stringContaining('RFC 3339') }]);
+      expect(await issuesFor({ expireTime }), expireTime).toEqual([
+        { path: ['input', 'expireTime'], message: expect.stringContaining('RFC 3339') },
+      ]);
       const response = await fetch(`${gateway.url}/v1/accounts/${accountId}/checkout-sessions`, {
         method: 'POST',
         headers: { authorization: `Api-Key ${key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ amount: '100', currency: 'GBP', expire_time: expireTime }),
       });
       expect(response.status, expireTime).toBe(400);
-      expect(((await response.json()) as any).error.details).toEqual([{ path: ['expire_time'], message: expect.stringContaining('RFC 3339') }]);
+      expect(((await response.json()) as any).error.details).toEqual([
+        { path: ['expire_time'], message: expect.stringContaining('RFC 3339') },
+      ]);
     }
   });
 });

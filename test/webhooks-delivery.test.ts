@@ -1,7 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, privateDatabase, signatureHeaders, startReceiver, type Receiver, type ReceivedWebhook } from './events-kit.js';
+import {
+  eventually,
+  privateDatabase,
+  signatureHeaders,
+  startReceiver,
+  type Receiver,
+  type ReceivedWebhook,
+} from './events-kit.js';
 import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
 
 let gateway: Gateway;
@@ -54,8 +61,17 @@ async function setUp(respond?: Receiver['respond'], enabledEvents: string[] = []
   const receiver = await newReceiver();
   if (respond) receiver.respond = respond;
   const shop = await gateway.createAccount('Webhook shop');
-  const created = await gateway.ok(CREATE_ENDPOINT, { input: { url: `${receiver.url}/hooks`, enabledEvents } }, { key: shop.apiKey });
-  return { receiver, shop, endpoint: created.createWebhookEndpoint.webhookEndpoint.name as string, secret: created.createWebhookEndpoint.secret as string };
+  const created = await gateway.ok(
+    CREATE_ENDPOINT,
+    { input: { url: `${receiver.url}/hooks`, enabledEvents } },
+    { key: shop.apiKey },
+  );
+  return {
+    receiver,
+    shop,
+    endpoint: created.createWebhookEndpoint.webhookEndpoint.name as string,
+    secret: created.createWebhookEndpoint.secret as string,
+  };
 }
 
 async function endpointState(key: string, name: string) {
@@ -79,7 +95,7 @@ function verify(secret: string, request: ReceivedWebhook): any {
 }
 
 describe('delivery', () => {
-  it('POSTs each event once, signed per Standard Webhooks, with the contract\'s body', async () => {
+  it("POSTs each event once, signed per Standard Webhooks, with the contract's body", async () => {
     const { receiver, shop, endpoint, secret } = await setUp();
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     const secretBytes = Buffer.from(secret.slice('whsec_'.length), 'base64').length;
@@ -130,23 +146,47 @@ describe('delivery', () => {
     });
     // In the contract's order too, although JSON readers do not care.
     expect(Object.keys(payload.data.checkout_session)).toEqual([
-      'name', 'state', 'amount', 'currency', 'client_reference_id', 'url', 'payment_intent', 'paid',
-      'success_url', 'cancel_url', 'metadata', 'expire_time', 'create_time', 'update_time',
+      'name',
+      'state',
+      'amount',
+      'currency',
+      'client_reference_id',
+      'url',
+      'payment_intent',
+      'paid',
+      'success_url',
+      'cancel_url',
+      'metadata',
+      'expire_time',
+      'create_time',
+      'update_time',
     ]);
     // A secret of another endpoint does not verify it.
     expect(() => verify(`whsec_${Buffer.alloc(32, 7).toString('base64')}`, request)).toThrow();
 
     expect(delivery).toMatchObject({ state: 'SUCCEEDED', attemptCount: 1, nextAttemptTime: null });
     expect(delivery.attempts).toEqual([
-      { attemptNumber: 1, statusCode: 204, error: null, succeeded: true, durationMs: expect.any(Number), startTime: expect.any(String) },
+      {
+        attemptNumber: 1,
+        statusCode: 204,
+        error: null,
+        succeeded: true,
+        durationMs: expect.any(Number),
+        startTime: expect.any(String),
+      },
     ]);
   });
 
   it('keeps the signing secret encrypted at rest', async () => {
     const { endpoint, secret } = await setUp();
     const id = endpoint.split('/').pop()!;
-    const rows = await gateway.app.database.db.execute(sql`select secrets::text as secrets from webhook_endpoint where id = ${id}`);
-    const stored = String((rows as unknown as { secrets: string }[])[0]?.secrets ?? (rows as unknown as { rows: { secrets: string }[] }).rows[0]!.secrets);
+    const rows = await gateway.app.database.db.execute(
+      sql`select secrets::text as secrets from webhook_endpoint where id = ${id}`,
+    );
+    const stored = String(
+      (rows as unknown as { secrets: string }[])[0]?.secrets ??
+        (rows as unknown as { rows: { secrets: string }[] }).rows[0]!.secrets,
+    );
     expect(stored).toContain('ciphertext');
     expect(stored).not.toContain(secret.slice('whsec_'.length, 'whsec_'.length + 16));
     expect(stored).not.toContain(Buffer.from(secret.slice('whsec_'.length), 'base64').toString('hex').slice(0, 16));
@@ -181,7 +221,10 @@ describe('retries', () => {
     ]);
     expect(receiver.requests).toHaveLength(2);
     // The same message both times, each request signed for its own timestamp.
-    expect(receiver.requests.map((request) => verify(secret, request).id)).toEqual([delivery.event.id, delivery.event.id]);
+    expect(receiver.requests.map((request) => verify(secret, request).id)).toEqual([
+      delivery.event.id,
+      delivery.event.id,
+    ]);
     expect(new Set(receiver.requests.map((request) => request.body)).size).toBe(1);
     expect((await endpointState(shop.apiKey, endpoint)).failingSince).toBeNull();
   });
@@ -255,7 +298,9 @@ describe('disabling', () => {
     const { shop, endpoint } = await setUp(() => 500);
     const id = endpoint.split('/').pop()!;
     // Five days of failures, compressed: the endpoint has been failing since then.
-    await gateway.app.database.db.execute(sql`update webhook_endpoint set failing_since = now() - interval '5 days 1 minute' where id = ${id}`);
+    await gateway.app.database.db.execute(
+      sql`update webhook_endpoint set failing_since = now() - interval '5 days 1 minute' where id = ${id}`,
+    );
     await createSession(gateway, shop.apiKey);
     const [delivery] = await settledDeliveries(shop.apiKey, endpoint, 1);
     expect(delivery).toMatchObject({ state: 'FAILED', attemptCount: 1 });
@@ -304,7 +349,13 @@ describe('managing endpoints', () => {
     const stranger = await gateway.createAccount('Stranger');
     const created = await gateway.ok(
       CREATE_ENDPOINT,
-      { input: { url: 'https://hooks.example/a', enabledEvents: ['CHECKOUT_SESSION_PAID', 'CHECKOUT_SESSION_PAID'], description: 'Orders' } },
+      {
+        input: {
+          url: 'https://hooks.example/a',
+          enabledEvents: ['CHECKOUT_SESSION_PAID', 'CHECKOUT_SESSION_PAID'],
+          description: 'Orders',
+        },
+      },
       { key: shop.apiKey },
     );
     const endpoint = created.createWebhookEndpoint.webhookEndpoint;
@@ -319,16 +370,34 @@ describe('managing endpoints', () => {
     });
 
     const LIST = `{ webhookEndpoints(first: 10) { edges { node { name url } } } }`;
-    expect((await gateway.ok(LIST, {}, { key: shop.apiKey })).webhookEndpoints.edges).toEqual([{ node: { name: endpoint.name, url: endpoint.url } }]);
+    expect((await gateway.ok(LIST, {}, { key: shop.apiKey })).webhookEndpoints.edges).toEqual([
+      { node: { name: endpoint.name, url: endpoint.url } },
+    ]);
     expect((await gateway.ok(LIST, {}, { key: stranger.apiKey })).webhookEndpoints.edges).toEqual([]);
-    expect(errorCodes(await gateway.gql(ENDPOINT, { name: endpoint.name }, { key: stranger.apiKey }))).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await gateway.gql(UPDATE, { input: { name: endpoint.name, url: 'https://x.example' } }, { key: stranger.apiKey }))).toEqual([
+    expect(errorCodes(await gateway.gql(ENDPOINT, { name: endpoint.name }, { key: stranger.apiKey }))).toEqual([
       'NOT_FOUND',
     ]);
+    expect(
+      errorCodes(
+        await gateway.gql(
+          UPDATE,
+          { input: { name: endpoint.name, url: 'https://x.example' } },
+          { key: stranger.apiKey },
+        ),
+      ),
+    ).toEqual(['NOT_FOUND']);
 
     const updated = await gateway.ok(
       UPDATE,
-      { input: { name: endpoint.name, url: 'https://hooks.example/b', enabledEvents: [], description: null, disabled: true } },
+      {
+        input: {
+          name: endpoint.name,
+          url: 'https://hooks.example/b',
+          enabledEvents: [],
+          description: null,
+          disabled: true,
+        },
+      },
       { key: shop.apiKey },
     );
     expect(updated.updateWebhookEndpoint.webhookEndpoint).toEqual({
@@ -342,19 +411,25 @@ describe('managing endpoints', () => {
     });
 
     const DELETE = `mutation($name: String!) { deleteWebhookEndpoint(input: { name: $name }) { deletedWebhookEndpointId deletedWebhookEndpointName } }`;
-    expect(errorCodes(await gateway.gql(DELETE, { name: endpoint.name }, { key: stranger.apiKey }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await gateway.gql(DELETE, { name: endpoint.name }, { key: stranger.apiKey }))).toEqual([
+      'NOT_FOUND',
+    ]);
     expect((await gateway.ok(DELETE, { name: endpoint.name }, { key: shop.apiKey })).deleteWebhookEndpoint).toEqual({
       deletedWebhookEndpointId: endpoint.id,
       deletedWebhookEndpointName: endpoint.name,
     });
-    expect(errorCodes(await gateway.gql(ENDPOINT, { name: endpoint.name }, { key: shop.apiKey }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await gateway.gql(ENDPOINT, { name: endpoint.name }, { key: shop.apiKey }))).toEqual([
+      'NOT_FOUND',
+    ]);
   });
 
   it('rejects bad input with every problem and its path, and writes nothing', async () => {
     const shop = await gateway.createAccount('Careless shop');
     const response = await gateway.gql(
       CREATE_ENDPOINT,
-      { input: { url: 'ftp://hooks.example/x', enabledEvents: ['CHECKOUT_SESSION_PAID'], description: 'x'.repeat(501) } },
+      {
+        input: { url: 'ftp://hooks.example/x', enabledEvents: ['CHECKOUT_SESSION_PAID'], description: 'x'.repeat(501) },
+      },
       { key: shop.apiKey },
     );
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
@@ -364,9 +439,15 @@ describe('managing endpoints', () => {
     ]);
     // Event types are an enum: a type that does not exist (or the old "*") is refused before anything runs.
     for (const type of ['checkout_session.paid', 'CHECKOUT_SESSION_REFUNDED', '*']) {
-      const unknown = await gateway.gql(CREATE_ENDPOINT, { input: { url: 'https://hooks.example', enabledEvents: ['CHECKOUT_SESSION_PAID', type] } }, { key: shop.apiKey });
+      const unknown = await gateway.gql(
+        CREATE_ENDPOINT,
+        { input: { url: 'https://hooks.example', enabledEvents: ['CHECKOUT_SESSION_PAID', type] } },
+        { key: shop.apiKey },
+      );
       expect(errorCodes(unknown), type).toEqual(['BAD_USER_INPUT']);
-      expect(unknown.body.errors![0]!.extensions!.issues.map((issue: any) => issue.path)).toEqual([['input', 'enabledEvents', 1]]);
+      expect(unknown.body.errors![0]!.extensions!.issues.map((issue: any) => issue.path)).toEqual([
+        ['input', 'enabledEvents', 1],
+      ]);
     }
     for (const [url, message] of [
       ['https://user:pass@hooks.example/x', /credentials/],
@@ -375,9 +456,14 @@ describe('managing endpoints', () => {
       ['http://169.254.169.254/latest/meta-data', /metadata/],
     ] as const) {
       const bad = await gateway.gql(CREATE_ENDPOINT, { input: { url } }, { key: shop.apiKey });
-      expect(bad.body.errors?.[0]?.extensions?.issues, url).toEqual([{ path: ['input', 'url'], message: expect.stringMatching(message) }]);
+      expect(bad.body.errors?.[0]?.extensions?.issues, url).toEqual([
+        { path: ['input', 'url'], message: expect.stringMatching(message) },
+      ]);
     }
-    expect((await gateway.ok(`{ webhookEndpoints { edges { node { name } } } }`, {}, { key: shop.apiKey })).webhookEndpoints.edges).toEqual([]);
+    expect(
+      (await gateway.ok(`{ webhookEndpoints { edges { node { name } } } }`, {}, { key: shop.apiKey })).webhookEndpoints
+        .edges,
+    ).toEqual([]);
   });
 
   it('limits an account to 16 endpoints, even when creations race', async () => {
@@ -396,15 +482,26 @@ describe('managing endpoints', () => {
     await createSession(gateway, shop.apiKey);
     const [first] = await settledDeliveries(shop.apiKey, endpoint, 1);
     const RESEND = `mutation($input: ResendWebhookEventInput!) { resendWebhookEvent(input: $input) { webhookDelivery { id state event { id } } } }`;
-    const resent = await gateway.ok(RESEND, { input: { webhookEndpoint: endpoint, event: first.event.id } }, { key: shop.apiKey });
-    expect(resent.resendWebhookEvent.webhookDelivery).toMatchObject({ state: 'PENDING', event: { id: first.event.id } });
+    const resent = await gateway.ok(
+      RESEND,
+      { input: { webhookEndpoint: endpoint, event: first.event.id } },
+      { key: shop.apiKey },
+    );
+    expect(resent.resendWebhookEvent.webhookDelivery).toMatchObject({
+      state: 'PENDING',
+      event: { id: first.event.id },
+    });
     expect(resent.resendWebhookEvent.webhookDelivery.id).not.toBe(first.id);
     const deliveries = await settledDeliveries(shop.apiKey, endpoint, 2);
     expect(deliveries.map((delivery: any) => delivery.state)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(receiver.requests.map((request) => verify(secret, request).id)).toEqual([first.event.id, first.event.id]);
 
     const stranger = await gateway.createAccount('Stranger');
-    const foreign = await gateway.gql(RESEND, { input: { webhookEndpoint: endpoint, event: first.event.id } }, { key: stranger.apiKey });
+    const foreign = await gateway.gql(
+      RESEND,
+      { input: { webhookEndpoint: endpoint, event: first.event.id } },
+      { key: stranger.apiKey },
+    );
     expect(errorCodes(foreign)).toEqual(['NOT_FOUND']);
   });
 });

@@ -27,7 +27,9 @@ describe('webhook secrets at rest', () => {
     expect(parseSecretKey(randomBytes(16).toString('base64'))).toBeUndefined();
     expect(() => loadConfig({ SECRET_ENCRYPTION_KEY: 'too short' })).toThrow(ConfigError);
     expect(() => loadConfig({ SECRET_ENCRYPTION_KEY: 'too short' })).toThrow(/SECRET_ENCRYPTION_KEY: must be 32 bytes/);
-    expect(() => loadConfig({ NODE_ENV: 'production', ADMIN_API_KEY: 'admin_key_0123456789abcdef' })).toThrow(/SECRET_ENCRYPTION_KEY: required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', ADMIN_API_KEY: 'admin_key_0123456789abcdef' })).toThrow(
+      /SECRET_ENCRYPTION_KEY: required in production/,
+    );
   });
 
   it('falls back to the development key outside production, and says so', () => {
@@ -37,7 +39,10 @@ describe('webhook secrets at rest', () => {
     const settings = webhookSettingsFromConfig(config, (message) => warnings.push(message));
     expect(settings.secretKey).toEqual(resolveSecretKey(undefined).key);
     expect(warnings).toEqual([expect.stringContaining('SECRET_ENCRYPTION_KEY is not set')]);
-    const configured = webhookSettingsFromConfig(loadConfig({ SECRET_ENCRYPTION_KEY: key.toString('hex') }), (message) => warnings.push(message));
+    const configured = webhookSettingsFromConfig(
+      loadConfig({ SECRET_ENCRYPTION_KEY: key.toString('hex') }),
+      (message) => warnings.push(message),
+    );
     expect(configured.secretKey).toEqual(key);
     expect(warnings).toHaveLength(1);
     expect(configured.timeoutMs).toBe(15_000);

@@ -69,22 +69,44 @@ describe('which addresses a webhook may reach', () => {
   it('refuses at creation exactly the literal addresses that delivery refuses', async () => {
     const port = new URL(receiver.url).port;
     for (const allowPrivateNetworks of [false, true]) {
-      for (const host of ['[::127.0.0.1]', '[::ffff:0:127.0.0.1]', '[::ffff:127.0.0.1]', '[::169.254.169.254]', '[::ffff:0:a9fe:a9fe]', '[64:ff9b:1::1]', '127.0.0.1', '[::1]']) {
+      for (const host of [
+        '[::127.0.0.1]',
+        '[::ffff:0:127.0.0.1]',
+        '[::ffff:127.0.0.1]',
+        '[::169.254.169.254]',
+        '[::ffff:0:a9fe:a9fe]',
+        '[64:ff9b:1::1]',
+        '127.0.0.1',
+        '[::1]',
+      ]) {
         const url = `http://${host}:${port}/hook`;
         const created = webhookUrlProblem(url, allowPrivateNetworks);
-        const delivered = await sendWebhook({ url, body: '{}', headers: {} }, { timeoutMs: 2_000, allowPrivateNetworks });
+        const delivered = await sendWebhook(
+          { url, body: '{}', headers: {} },
+          { timeoutMs: 2_000, allowPrivateNetworks },
+        );
         const deliveryRefused = /loopback, private/.test(delivered.error ?? '');
-        expect(created !== undefined, `${url} (private networks ${allowPrivateNetworks ? 'allowed' : 'refused'}): ${created} / ${delivered.error}`).toBe(deliveryRefused);
+        expect(
+          created !== undefined,
+          `${url} (private networks ${allowPrivateNetworks ? 'allowed' : 'refused'}): ${created} / ${delivered.error}`,
+        ).toBe(deliveryRefused);
         if (!allowPrivateNetworks) expect(created, url).toMatch(/loopback, private/);
       }
     }
   });
 
   it('refuses private URLs when creating an endpoint where private networks are not allowed', async () => {
-    const settings: WebhookSettings = { secretKey: Buffer.alloc(32), retrySchedule: [0], allowPrivateNetworks: false, timeoutMs: 1_000 };
+    const settings: WebhookSettings = {
+      secretKey: Buffer.alloc(32),
+      retrySchedule: [0],
+      allowPrivateNetworks: false,
+      timeoutMs: 1_000,
+    };
     // The check precedes any database access, so no database is needed here.
     const db = null as never;
-    await expect(createWebhookEndpoint(db, settings, 'acct_x', { url: 'http://10.1.2.3/hook', enabledEvents: ['*'] })).rejects.toMatchObject({
+    await expect(
+      createWebhookEndpoint(db, settings, 'acct_x', { url: 'http://10.1.2.3/hook', enabledEvents: ['*'] }),
+    ).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
       details: { issues: [{ path: ['input', 'url'], message: expect.stringMatching(/private/) }] },
     });
@@ -98,7 +120,10 @@ describe('the connect-time check, after DNS', () => {
     const port = new URL(receiver.url).port;
     const before = receiver.requests.length;
     // "localhost" passes no literal-address check: only the resolved address gives it away.
-    const result = await sendWebhook(request(`http://localhost:${port}/hook`), { timeoutMs: 2_000, allowPrivateNetworks: false });
+    const result = await sendWebhook(request(`http://localhost:${port}/hook`), {
+      timeoutMs: 2_000,
+      allowPrivateNetworks: false,
+    });
     expect(result).toMatchObject({ succeeded: false, statusCode: null });
     expect(result.error).toMatch(/loopback, private, link-local or cloud metadata address/);
     for (const literal of [`http://127.0.0.1:${port}/hook`, `http://[::ffff:127.0.0.1]:${port}/hook`]) {
@@ -110,7 +135,10 @@ describe('the connect-time check, after DNS', () => {
 
   it('connects when private networks are allowed (development and tests)', async () => {
     const port = new URL(receiver.url).port;
-    const result = await sendWebhook(request(`http://localhost:${port}/hook`), { timeoutMs: 2_000, allowPrivateNetworks: true });
+    const result = await sendWebhook(request(`http://localhost:${port}/hook`), {
+      timeoutMs: 2_000,
+      allowPrivateNetworks: true,
+    });
     expect(result).toMatchObject({ succeeded: true, statusCode: 204, error: null });
     expect(receiver.requests.at(-1)?.path).toBe('/hook');
   });
@@ -124,7 +152,10 @@ describe('the connect-time check, after DNS', () => {
       statusCode: null,
       error: 'connection refused',
     });
-    const unknown = await sendWebhook(request('http://no-such-host.invalid/hook'), { timeoutMs: 2_000, allowPrivateNetworks: true });
+    const unknown = await sendWebhook(request('http://no-such-host.invalid/hook'), {
+      timeoutMs: 2_000,
+      allowPrivateNetworks: true,
+    });
     expect(unknown).toMatchObject({ succeeded: false, statusCode: null, error: 'host not found' });
   });
 });

@@ -12,7 +12,11 @@ export function authorization(apiKey: string): string {
 }
 
 /** Runs one operation; GraphQL errors become a CliError naming the code and the message. */
-export async function request<T>(gateway: GatewayOptions, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function request<T>(
+  gateway: GatewayOptions,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
   const response = await fetch(new URL('/graphql', gateway.url), {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: authorization(gateway.apiKey) },
@@ -28,7 +32,10 @@ export async function request<T>(gateway: GatewayOptions, query: string, variabl
   if (body.errors?.length) {
     const [first] = body.errors;
     const code = first!.extensions?.code;
-    if (code === 'UNAUTHENTICATED') throw new CliError(`The API key was refused (${first!.message}). Pass a valid one with --api-key or CHECKOUT_API_KEY.`);
+    if (code === 'UNAUTHENTICATED')
+      throw new CliError(
+        `The API key was refused (${first!.message}). Pass a valid one with --api-key or CHECKOUT_API_KEY.`,
+      );
     throw new CliError(`${code ?? 'ERROR'}: ${first!.message}`);
   }
   return body.data as T;
@@ -36,6 +43,9 @@ export async function request<T>(gateway: GatewayOptions, query: string, variabl
 
 /** The account behind the key; also how a bad key is found before anything else happens. */
 export async function accountOf(gateway: GatewayOptions): Promise<{ name: string; displayName: string }> {
-  const data = await request<{ account: { name: string; displayName: string } }>(gateway, 'query { account { name displayName } }');
+  const data = await request<{ account: { name: string; displayName: string } }>(
+    gateway,
+    'query { account { name displayName } }',
+  );
   return data.account;
 }

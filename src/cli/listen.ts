@@ -92,7 +92,14 @@ export function bodyOf(event: ReceivedEvent): string {
   } as CheckoutSession;
   // The page URL is the gateway's own (its PUBLIC_URL), as it sent it.
   const resource = { ...toCheckoutSessionResource(session, 'http://unused.invalid'), url: s.url };
-  const record = { id: event.id, type: event.type, createTime: new Date(event.createTime), sessionSequence: event.sequence, accountId, data: { checkout_session: resource } };
+  const record = {
+    id: event.id,
+    type: event.type,
+    createTime: new Date(event.createTime),
+    sessionSequence: event.sequence,
+    accountId,
+    data: { checkout_session: resource },
+  };
   return webhookBody(record as unknown as EventRecord);
 }
 
@@ -147,8 +154,10 @@ function fatalReason(error: unknown): string | null {
     return `The gateway refused the subscription: ${first?.extensions?.code ?? 'ERROR'}: ${first?.message ?? 'unknown error'}`;
   }
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === 4403) return 'The API key was refused or revoked (WebSocket closed 4403). Pass a valid one with --api-key or CHECKOUT_API_KEY.';
-  if (code === 4400 || code === 4500) return `The gateway closed the subscription (${code}: ${(error as { reason?: string }).reason ?? ''}).`;
+  if (code === 4403)
+    return 'The API key was refused or revoked (WebSocket closed 4403). Pass a valid one with --api-key or CHECKOUT_API_KEY.';
+  if (code === 4400 || code === 4500)
+    return `The gateway closed the subscription (${code}: ${(error as { reason?: string }).reason ?? ''}).`;
   return null;
 }
 
@@ -156,7 +165,8 @@ function fatalReason(error: unknown): string | null {
 export async function listen(options: ListenOptions, stopSignal: AbortSignal): Promise<number> {
   const { gateway, forwardTo, out, err } = options;
   const target = new URL(forwardTo);
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new CliError(`--forward-to must be an http(s) URL, not ${forwardTo}`);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw new CliError(`--forward-to must be an http(s) URL, not ${forwardTo}`);
   const secret = options.secret ?? generateSecret();
   if (!/^whsec_[A-Za-z0-9+/]+=*$/.test(secret)) throw new CliError('--secret must look like whsec_<base64>.');
 
@@ -193,7 +203,8 @@ export async function listen(options: ListenOptions, stopSignal: AbortSignal): P
         lazy: true,
         on: {
           connected: () => {
-            if (lastId !== null || backoff !== BACKOFF_FIRST_MS) err(`Connected again; resuming after ${lastId ?? 'the start'}.`);
+            if (lastId !== null || backoff !== BACKOFF_FIRST_MS)
+              err(`Connected again; resuming after ${lastId ?? 'the start'}.`);
             backoff = BACKOFF_FIRST_MS;
           },
         },
@@ -201,7 +212,10 @@ export async function listen(options: ListenOptions, stopSignal: AbortSignal): P
       const stop = () => resolve(undefined);
       stopSignal.addEventListener('abort', stop, { once: true });
       client.subscribe<ReceivedEvent>(
-        { query: EVENTS_SUBSCRIPTION, variables: { types: options.types.length ? options.types : null, after: lastId } },
+        {
+          query: EVENTS_SUBSCRIPTION,
+          variables: { types: options.types.length ? options.types : null, after: lastId },
+        },
         {
           next: (result) => {
             if (result.errors?.length) {
@@ -212,7 +226,9 @@ export async function listen(options: ListenOptions, stopSignal: AbortSignal): P
             queue = queue.then(async () => {
               const answer = await forward(target.href, secret, event);
               lastId = event.id;
-              out(`${event.createTime}  ${event.type.padEnd(26)} ${event.id}  ${event.checkoutSessionSnapshot.name}  → ${answer.status} (${answer.ms} ms)`);
+              out(
+                `${event.createTime}  ${event.type.padEnd(26)} ${event.id}  ${event.checkoutSessionSnapshot.name}  → ${answer.status} (${answer.ms} ms)`,
+              );
             });
           },
           error: (error) => resolve(error ?? new Error('subscription failed')),

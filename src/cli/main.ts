@@ -51,8 +51,18 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'listen') {
-    if (!values['forward-to']) throw new CliError('listen needs --forward-to <url>, e.g. http://localhost:3000/webhooks');
-    const types = values.events ? [...new Set(values.events.split(',').filter((t) => t.trim()).map(eventTypeName))] : [];
+    if (!values['forward-to'])
+      throw new CliError('listen needs --forward-to <url>, e.g. http://localhost:3000/webhooks');
+    const types = values.events
+      ? [
+          ...new Set(
+            values.events
+              .split(',')
+              .filter((t) => t.trim())
+              .map(eventTypeName),
+          ),
+        ]
+      : [];
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
     process.once('SIGTERM', () => stop.abort());
@@ -69,8 +79,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof CliError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) err(`Error: ${(error as Error).message}`);
-    else if (error instanceof TypeError && /fetch failed/.test(error.message)) err(`Error: cannot reach the gateway (${String((error.cause as Error | undefined)?.message ?? error.message)})`);
+    if (error instanceof CliError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      err(`Error: ${(error as Error).message}`);
+    else if (error instanceof TypeError && /fetch failed/.test(error.message))
+      err(`Error: cannot reach the gateway (${String((error.cause as Error | undefined)?.message ?? error.message)})`);
     else err(`Error: ${(error as Error).stack ?? String(error)}`);
     process.exit(1);
   },

@@ -22,10 +22,19 @@ async function createSession(gateway: GatewayOptions, out: (line: string) => voi
   const data = await request<{ createCheckoutSession: Session }>(
     gateway,
     `mutation($input: CreateCheckoutSessionInput!) { createCheckoutSession(input: $input) { ${SESSION_FIELDS} } }`,
-    { input: { amount: '2000', currency: 'GBP', clientReferenceId: `cli_trigger_${Date.now()}`, metadata: { source: 'checkout-gateway trigger' } } },
+    {
+      input: {
+        amount: '2000',
+        currency: 'GBP',
+        clientReferenceId: `cli_trigger_${Date.now()}`,
+        metadata: { source: 'checkout-gateway trigger' },
+      },
+    },
   );
   const session = data.createCheckoutSession;
-  out(`Created checkout session ${session.name} (${session.formattedAmount}, ${session.state}) → checkout_session.created`);
+  out(
+    `Created checkout session ${session.name} (${session.formattedAmount}, ${session.state}) → checkout_session.created`,
+  );
   return session;
 }
 
@@ -42,7 +51,10 @@ async function payOnHostedPage(gateway: GatewayOptions, session: Session): Promi
   const html = await shown.text();
   if (shown.status !== 200) throw new CliError(`The payment page answered ${shown.status}.`);
   const token = /name="csrf_token" value="([^"]+)"/.exec(html)?.[1];
-  const cookie = shown.headers.getSetCookie().map((header) => header.split(';')[0]!).join('; ');
+  const cookie = shown.headers
+    .getSetCookie()
+    .map((header) => header.split(';')[0]!)
+    .join('; ');
   if (!token || !cookie) throw new CliError('The payment page carried no CSRF token.');
   const expiry = new Date();
   const form = new URLSearchParams({
@@ -69,14 +81,19 @@ export async function trigger(gateway: GatewayOptions, type: string, out: (line:
   const session = await createSession(gateway, out);
   if (type === 'checkout_session.paid') {
     const status = await payOnHostedPage(gateway, session);
-    const { checkoutSession } = await request<{ checkoutSession: Session & { paymentIntent: { cardBrand: string | null; cardLast4: string | null } } }>(
+    const { checkoutSession } = await request<{
+      checkoutSession: Session & { paymentIntent: { cardBrand: string | null; cardLast4: string | null } };
+    }>(
       gateway,
       `query($name: String!) { checkoutSession(name: $name) { ${SESSION_FIELDS} paymentIntent { cardBrand cardLast4 } } }`,
       { name: session.name },
     );
-    if (checkoutSession.state !== 'COMPLETE') throw new CliError(`Paying on the hosted page answered ${status}; the session is ${checkoutSession.state}.`);
+    if (checkoutSession.state !== 'COMPLETE')
+      throw new CliError(`Paying on the hosted page answered ${status}; the session is ${checkoutSession.state}.`);
     const card = checkoutSession.paymentIntent;
-    out(`Paid it on the hosted page with ${card.cardBrand ?? 'a card'} ending ${card.cardLast4 ?? '4242'} (${status}) → checkout_session.paid`);
+    out(
+      `Paid it on the hosted page with ${card.cardBrand ?? 'a card'} ending ${card.cardLast4 ?? '4242'} (${status}) → checkout_session.paid`,
+    );
   } else if (type === 'checkout_session.expired') {
     const { expireCheckoutSession } = await request<{ expireCheckoutSession: Session }>(
       gateway,

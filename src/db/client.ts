@@ -53,7 +53,11 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
   return new Proxy(client, {
     get(target, property, receiver) {
       if (property === 'unsafe') {
-        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], queryOptions?: postgres.UnsafeQueryOptions) => {
+        return (
+          query: string,
+          parameters?: postgres.ParameterOrJSON<never>[],
+          queryOptions?: postgres.UnsafeQueryOptions,
+        ) => {
           const pending = target.unsafe(query, parameters, { ...queryOptions, prepare: true });
           if (tracing) traceStatement(query, pending);
           return pending;
@@ -76,7 +80,10 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
  * after the first `then`, so drizzle's synchronous `.values()` still applies.)
  */
 function traceStatement(query: string, pending: Promise<unknown>) {
-  const span = startSpan('db.query', { 'db.system.name': 'postgresql', 'db.query.text': query.length > 2000 ? `${query.slice(0, 2000)}…` : query });
+  const span = startSpan('db.query', {
+    'db.system.name': 'postgresql',
+    'db.query.text': query.length > 2000 ? `${query.slice(0, 2000)}…` : query,
+  });
   pending.then(
     () => endSpan(span),
     (error: unknown) => endSpan(span, error),

@@ -1,4 +1,14 @@
-import { Column, fillPlaceholders, getTableColumns, getTableName, sql, type InferSelectModel, type Query, type SQL, type Table } from 'drizzle-orm';
+import {
+  Column,
+  fillPlaceholders,
+  getTableColumns,
+  getTableName,
+  sql,
+  type InferSelectModel,
+  type Query,
+  type SQL,
+  type Table,
+} from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Executor } from './client.js';
 import { parsePostgresTimestamptz } from './timestamps.js';
@@ -15,7 +25,12 @@ const asIs = (value: unknown) => value;
 function decoderOf(column: Column): (value: unknown) => unknown {
   if (column.mapFromDriverValue === Column.prototype.mapFromDriverValue) return asIs;
   const drizzle = (value: unknown) => column.mapFromDriverValue(value);
-  if (column.columnType !== 'PgTimestamp' || column.dataType !== 'date' || !(column as unknown as { withTimezone: boolean }).withTimezone) return drizzle;
+  if (
+    column.columnType !== 'PgTimestamp' ||
+    column.dataType !== 'date' ||
+    !(column as unknown as { withTimezone: boolean }).withTimezone
+  )
+    return drizzle;
   return (value) => (typeof value === 'string' && parsePostgresTimestamptz(value)) || drizzle(value);
 }
 
@@ -107,7 +122,11 @@ export class RowWriter<T extends Table> {
   private readonly writers: { key: string; name: string; column: Column }[];
 
   constructor(table: T, prefix: string) {
-    this.writers = Object.entries(getTableColumns(table)).map(([key, column]) => ({ key, name: `${prefix}${key}`, column }));
+    this.writers = Object.entries(getTableColumns(table)).map(([key, column]) => ({
+      key,
+      name: `${prefix}${key}`,
+      column,
+    }));
     const names = this.writers.map(({ column }) => `"${column.name}"`).join(', ');
     this.insert = sql`${sql.raw(`insert into "${getTableName(table)}" (${names}) values (`)}${sql.join(
       this.writers.map(({ name }) => sql.placeholder(name)),

@@ -50,7 +50,10 @@ export const apiKeyTable = pgTable(
     /** Written at most once a minute per key and process, after the request, never in its path. */
     lastUsedTime: time('last_used_time'),
   },
-  (t) => [uniqueIndex('api_key_key_hash_idx').on(t.keyHash), index('api_key_account_create_idx').on(t.accountId, t.createTime, t.id)],
+  (t) => [
+    uniqueIndex('api_key_key_hash_idx').on(t.keyHash),
+    index('api_key_account_create_idx').on(t.accountId, t.createTime, t.id),
+  ],
 );
 
 export const checkoutSessionTable = pgTable(
@@ -174,7 +177,10 @@ export const idempotencyKeyTable = pgTable(
     resourceId: text('resource_id').notNull(),
     createTime: time('create_time').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.operation, t.key] }), index('idempotency_key_create_idx').on(t.createTime)],
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.operation, t.key] }),
+    index('idempotency_key_create_idx').on(t.createTime),
+  ],
 );
 
 export const webhookEndpointTable = pgTable(

@@ -16,7 +16,8 @@ export class StatementSet<S extends object, V extends Record<string, unknown>> {
     shapes: readonly S[],
     build: (shape: S) => SQL,
   ) {
-    for (const shape of shapes) this.statements.set(shapeKey(shape), { shape, statement: new PreparedStatement(build(shape)) });
+    for (const shape of shapes)
+      this.statements.set(shapeKey(shape), { shape, statement: new PreparedStatement(build(shape)) });
   }
 
   /** The statement of `shape`. */
@@ -39,7 +40,9 @@ export function shapeKey(shape: object): string {
 }
 
 /** Every combination of the given values of each property: the shapes of a list. */
-export function everyCombination<T extends Record<string, readonly unknown[]>>(dimensions: T): { [K in keyof T]: T[K][number] }[] {
+export function everyCombination<T extends Record<string, readonly unknown[]>>(
+  dimensions: T,
+): { [K in keyof T]: T[K][number] }[] {
   let combinations: Record<string, unknown>[] = [{}];
   for (const [key, values] of Object.entries(dimensions)) {
     combinations = combinations.flatMap((partial) => values.map((value) => ({ ...partial, [key]: value })));
@@ -58,6 +61,7 @@ export const MAX_LIST_ROWS = 101;
 
 /** The limit of a list statement, refused above its scan's limit `max` (the scan would stop short). */
 export function listLimit(limit: number, max = MAX_LIST_ROWS): number {
-  if (!Number.isInteger(limit) || limit < 0 || limit > max) throw new Error(`a list reads at most ${max} rows, not ${limit}`);
+  if (!Number.isInteger(limit) || limit < 0 || limit > max)
+    throw new Error(`a list reads at most ${max} rows, not ${limit}`);
   return limit;
 }

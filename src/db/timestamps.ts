@@ -23,7 +23,14 @@ function digits(text: string, from: number, count: number): number {
  */
 export function parsePostgresTimestamptz(text: string): Date | undefined {
   const length = text.length;
-  if (length < 22 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 32 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) {
+  if (
+    length < 22 ||
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 32 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58
+  ) {
     return undefined;
   }
   let at = 19;
@@ -49,7 +56,15 @@ export function parsePostgresTimestamptz(text: string): Date | undefined {
   const year = digits(text, 0, 4);
   if (year < 100) return undefined; // Date.UTC would read 0–99 as 1900–1999
   const time =
-    Date.UTC(year, digits(text, 5, 2) - 1, digits(text, 8, 2), digits(text, 11, 2), digits(text, 14, 2), digits(text, 17, 2), ms) -
+    Date.UTC(
+      year,
+      digits(text, 5, 2) - 1,
+      digits(text, 8, 2),
+      digits(text, 11, 2),
+      digits(text, 14, 2),
+      digits(text, 17, 2),
+      ms,
+    ) -
     sign * (offsetHours * 60 + offsetMinutes) * 60_000;
   return Number.isNaN(time) ? undefined : new Date(time);
 }

@@ -40,7 +40,10 @@ export async function createApiKey(db: Db, accountId: string): Promise<string> {
 export async function createAccount(db: Db, displayName: string): Promise<{ account: Account; apiKey: string }> {
   const key = generateApiKey();
   const account = await db.transaction(async (tx) => {
-    const [row] = await tx.insert(accountTable).values({ id: newId('acct'), displayName }).returning();
+    const [row] = await tx
+      .insert(accountTable)
+      .values({ id: newId('acct'), displayName })
+      .returning();
     await tx.insert(apiKeyTable).values({
       id: newId('key'),
       accountId: row!.id,
@@ -145,7 +148,11 @@ export class ApiKeyAuthenticator {
     return this.lookUp(authorization, clientAddress, false);
   }
 
-  private async lookUp(authorization: string | null | undefined, clientAddress: string, countFailure: boolean): Promise<Principal | null> {
+  private async lookUp(
+    authorization: string | null | undefined,
+    clientAddress: string,
+    countFailure: boolean,
+  ): Promise<Principal | null> {
     const match = /^Api-Key\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) return null;
     const key = match[1]!;
@@ -195,7 +202,9 @@ export class ApiKeyAuthenticator {
       this.db
         .update(apiKeyTable)
         .set({ lastUsedTime: usedAt })
-        .where(and(eq(apiKeyTable.id, keyId), or(isNull(apiKeyTable.lastUsedTime), lt(apiKeyTable.lastUsedTime, usedAt))))
+        .where(
+          and(eq(apiKeyTable.id, keyId), or(isNull(apiKeyTable.lastUsedTime), lt(apiKeyTable.lastUsedTime, usedAt))),
+        )
         .then(
           () => {},
           () => {},

@@ -76,8 +76,14 @@ export interface ApiKeyPage {
 export async function listApiKeys(db: Executor, accountId: string, page: ApiKeyPage): Promise<ApiKey[]> {
   const t = apiKeyTable;
   const conditions = [eq(t.accountId, accountId)];
-  if (page.after) conditions.push(sql`(${t.createTime}, ${t.id}) < (${page.after.createTime.toISOString()}::timestamptz, ${page.after.id})`);
-  if (page.before) conditions.push(sql`(${t.createTime}, ${t.id}) > (${page.before.createTime.toISOString()}::timestamptz, ${page.before.id})`);
+  if (page.after)
+    conditions.push(
+      sql`(${t.createTime}, ${t.id}) < (${page.after.createTime.toISOString()}::timestamptz, ${page.after.id})`,
+    );
+  if (page.before)
+    conditions.push(
+      sql`(${t.createTime}, ${t.id}) > (${page.before.createTime.toISOString()}::timestamptz, ${page.before.id})`,
+    );
   return db
     .select(apiKeyColumns)
     .from(t)
@@ -100,7 +106,8 @@ function displayNameIssues(displayName: string, path: (string | number)[]): Inpu
   const problem = textProblem(displayName);
   if (problem) return [{ path, message: problem }];
   if (displayName.trim() === '') return [{ path, message: 'must not be empty' }];
-  if (displayName.length > MAX_DISPLAY_NAME) return [{ path, message: `must be at most ${MAX_DISPLAY_NAME} characters` }];
+  if (displayName.length > MAX_DISPLAY_NAME)
+    return [{ path, message: `must be at most ${MAX_DISPLAY_NAME} characters` }];
   return [];
 }
 
@@ -108,7 +115,15 @@ async function insertKey(tx: Tx, accountId: string, displayName: string, expireT
   const secret = generateApiKey();
   const [row] = await tx
     .insert(apiKeyTable)
-    .values({ id: newId('key'), accountId, keyHash: hashKey(secret), keyPrefix: secret.slice(0, 7), displayName, expireTime, createTime: now })
+    .values({
+      id: newId('key'),
+      accountId,
+      keyHash: hashKey(secret),
+      keyPrefix: secret.slice(0, 7),
+      displayName,
+      expireTime,
+      createTime: now,
+    })
     .returning(apiKeyColumns);
   return { apiKey: row!, secret };
 }
@@ -120,7 +135,11 @@ export interface CreateApiKeyInput {
 }
 
 /** Creates a key; `secret` is the key itself, returned here and never again. */
-export async function createApiKey(db: Db, accountId: string, input: CreateApiKeyInput): Promise<{ apiKey: ApiKey; secret: string }> {
+export async function createApiKey(
+  db: Db,
+  accountId: string,
+  input: CreateApiKeyInput,
+): Promise<{ apiKey: ApiKey; secret: string }> {
   const now = new Date();
   const issues = displayNameIssues(input.displayName, ['input', 'displayName']);
   if (input.expireTime && input.expireTime.getTime() <= now.getTime()) {
@@ -130,7 +149,10 @@ export async function createApiKey(db: Db, accountId: string, input: CreateApiKe
   return db.transaction(async (tx) => {
     const keys = await lockAccountKeys(tx, accountId);
     if (keys.filter((key) => key.revokeTime === null).length >= MAX_API_KEYS) {
-      throw new DomainError('FAILED_PRECONDITION', `An account may hold at most ${MAX_API_KEYS} keys that are not revoked; revoke one first.`);
+      throw new DomainError(
+        'FAILED_PRECONDITION',
+        `An account may hold at most ${MAX_API_KEYS} keys that are not revoked; revoke one first.`,
+      );
     }
     return insertKey(tx, accountId, input.displayName.trim(), input.expireTime ?? null, now);
   });
@@ -139,7 +161,7 @@ export async function createApiKey(db: Db, accountId: string, input: CreateApiKe
 function lastKeyError(): DomainError {
   return new DomainError(
     'FAILED_PRECONDITION',
-    'This is the account\'s last key without an expiry: create another key before revoking this one, or roll it instead.',
+    "This is the account's last key without an expiry: create another key before revoking this one, or roll it instead.",
   );
 }
 
@@ -174,15 +196,25 @@ export async function rollApiKey(
   keyId: string,
   oldKeyExpiresInSeconds: number,
 ): Promise<{ apiKey: ApiKey; secret: string; oldApiKey: ApiKey }> {
-  if (!Number.isInteger(oldKeyExpiresInSeconds) || oldKeyExpiresInSeconds < 0 || oldKeyExpiresInSeconds > MAX_ROLL_OVERLAP_SECONDS) {
-    throw badInput([{ path: ['input', 'oldKeyExpiresIn'], message: `must be a whole number of seconds from 0 to ${MAX_ROLL_OVERLAP_SECONDS} (7 days)` }]);
+  if (
+    !Number.isInteger(oldKeyExpiresInSeconds) ||
+    oldKeyExpiresInSeconds < 0 ||
+    oldKeyExpiresInSeconds > MAX_ROLL_OVERLAP_SECONDS
+  ) {
+    throw badInput([
+      {
+        path: ['input', 'oldKeyExpiresIn'],
+        message: `must be a whole number of seconds from 0 to ${MAX_ROLL_OVERLAP_SECONDS} (7 days)`,
+      },
+    ]);
   }
   return db.transaction(async (tx) => {
     const keys = await lockAccountKeys(tx, accountId);
     const key = keys.find((candidate) => candidate.id === keyId);
     if (!key) throw notFound('API key');
     const now = new Date();
-    if (!apiKeyUsable(key, now)) throw new DomainError('FAILED_PRECONDITION', 'The key is revoked or expired: only a usable key can be rolled.');
+    if (!apiKeyUsable(key, now))
+      throw new DomainError('FAILED_PRECONDITION', 'The key is revoked or expired: only a usable key can be rolled.');
     const expireTime = new Date(now.getTime() + oldKeyExpiresInSeconds * 1000);
     // An earlier expiry the key already had stays.
     const [oldApiKey] = await tx

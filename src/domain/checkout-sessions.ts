@@ -51,10 +51,20 @@ export function parseResourceName(
   prefix: 'cs' | 'pi' | 'evt' | 'we' | 'key',
 ): string {
   const parts = name.split('/');
-  if (parts.length !== 4 || parts[0] !== 'accounts' || !hasPrefix(parts[1]!, 'acct') || parts[2] !== collection || !hasPrefix(parts[3]!, prefix)) {
-    throw new DomainError('BAD_USER_INPUT', `"${name}" is not a resource name of the form accounts/acct_…/${collection}/${prefix}_….`, {
-      issues: [{ path: ['name'], message: `must look like accounts/acct_…/${collection}/${prefix}_…` }],
-    });
+  if (
+    parts.length !== 4 ||
+    parts[0] !== 'accounts' ||
+    !hasPrefix(parts[1]!, 'acct') ||
+    parts[2] !== collection ||
+    !hasPrefix(parts[3]!, prefix)
+  ) {
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      `"${name}" is not a resource name of the form accounts/acct_…/${collection}/${prefix}_….`,
+      {
+        issues: [{ path: ['name'], message: `must look like accounts/acct_…/${collection}/${prefix}_…` }],
+      },
+    );
   }
   if (parts[1] !== accountId) throw notFound(RESOURCE_LABELS[collection]);
   return parts[3]!;
@@ -76,7 +86,11 @@ export function effectiveSession(row: CheckoutSessionRow, now = new Date()): Che
   return row;
 }
 
-export function effectivePaymentIntent(row: PaymentIntentRow, sessionExpireTime: Date, now = new Date()): PaymentIntent {
+export function effectivePaymentIntent(
+  row: PaymentIntentRow,
+  sessionExpireTime: Date,
+  now = new Date(),
+): PaymentIntent {
   if (row.state === 'REQUIRES_PAYMENT_METHOD' && sessionExpireTime.getTime() <= now.getTime()) {
     return { ...row, state: 'CANCELED', updateTime: sessionExpireTime };
   }
@@ -128,7 +142,9 @@ export async function recordCheckoutSessionEvent(
 }
 
 function requestFingerprint(input: CreateCheckoutSessionInput): string {
-  const metadata = input.metadata ? Object.fromEntries(Object.entries(input.metadata).sort(([a], [b]) => (a < b ? -1 : 1))) : null;
+  const metadata = input.metadata
+    ? Object.fromEntries(Object.entries(input.metadata).sort(([a], [b]) => (a < b ? -1 : 1)))
+    : null;
   const canonical = JSON.stringify([
     input.amount.toString(),
     input.currency,
@@ -228,7 +244,14 @@ export async function createCheckoutSession(
     const requestHash = requestFingerprint(input);
     const claimed = await tx
       .insert(idempotencyKeyTable)
-      .values({ accountId, operation: 'createCheckoutSession', key, requestHash, resourceId: sessionId, createTime: now })
+      .values({
+        accountId,
+        operation: 'createCheckoutSession',
+        key,
+        requestHash,
+        resourceId: sessionId,
+        createTime: now,
+      })
       .onConflictDoNothing()
       .returning({ key: idempotencyKeyTable.key });
     if (claimed.length === 0) {
@@ -259,7 +282,11 @@ export async function createCheckoutSession(
 }
 
 /** Locks a session row for the rest of the transaction; undefined when not in the account. */
-export async function lockCheckoutSession(tx: Tx, accountId: string | null, sessionId: string): Promise<CheckoutSessionRow | undefined> {
+export async function lockCheckoutSession(
+  tx: Tx,
+  accountId: string | null,
+  sessionId: string,
+): Promise<CheckoutSessionRow | undefined> {
   const [row] = await tx
     .select()
     .from(checkoutSessionTable)
@@ -276,7 +303,12 @@ export async function lockCheckoutSession(tx: Tx, accountId: string | null, sess
  * The one guarded transition OPEN → EXPIRED (payment intent → CANCELED), with its event.
  * The caller holds the row lock. Returns the row unchanged when it is not OPEN.
  */
-export async function expireLockedSession(tx: Tx, deps: DomainDeps, row: CheckoutSessionRow, now: Date): Promise<CheckoutSessionRow> {
+export async function expireLockedSession(
+  tx: Tx,
+  deps: DomainDeps,
+  row: CheckoutSessionRow,
+  now: Date,
+): Promise<CheckoutSessionRow> {
   if (row.state !== 'OPEN') return row;
   const [expired] = await tx
     .update(checkoutSessionTable)
@@ -286,18 +318,30 @@ export async function expireLockedSession(tx: Tx, deps: DomainDeps, row: Checkou
   await tx
     .update(paymentIntentTable)
     .set({ state: 'CANCELED', updateTime: now })
-    .where(and(eq(paymentIntentTable.id, row.paymentIntentId), inArray(paymentIntentTable.state, ['REQUIRES_PAYMENT_METHOD', 'PROCESSING'])));
+    .where(
+      and(
+        eq(paymentIntentTable.id, row.paymentIntentId),
+        inArray(paymentIntentTable.state, ['REQUIRES_PAYMENT_METHOD', 'PROCESSING']),
+      ),
+    );
   await recordCheckoutSessionEvent(tx, deps, 'checkout_session.expired', expired!, now);
   return expired!;
 }
 
 /** OPEN → EXPIRED; EXPIRED stays as it is; COMPLETE cannot be expired. */
-export async function expireCheckoutSession(deps: DomainDeps, accountId: string, sessionId: string): Promise<CheckoutSession> {
+export async function expireCheckoutSession(
+  deps: DomainDeps,
+  accountId: string,
+  sessionId: string,
+): Promise<CheckoutSession> {
   return deps.db.transaction(async (tx) => {
     const row = await lockCheckoutSession(tx, accountId, sessionId);
     if (!row) throw notFound('Checkout session');
     if (row.state === 'COMPLETE') {
-      throw new DomainError('FAILED_PRECONDITION', 'The checkout session is COMPLETE: it was paid and can no longer be expired.');
+      throw new DomainError(
+        'FAILED_PRECONDITION',
+        'The checkout session is COMPLETE: it was paid and can no longer be expired.',
+      );
     }
     return expireLockedSession(tx, deps, row, new Date());
   });
@@ -322,7 +366,11 @@ export async function sweepExpiredCheckoutSessions(deps: DomainDeps, limit = 100
   });
 }
 
-export async function getCheckoutSession(db: Executor, accountId: string, sessionId: string): Promise<CheckoutSession | undefined> {
+export async function getCheckoutSession(
+  db: Executor,
+  accountId: string,
+  sessionId: string,
+): Promise<CheckoutSession | undefined> {
   const [row] = await db
     .select()
     .from(checkoutSessionTable)
@@ -340,7 +388,11 @@ function idIn(column: AnyPgColumn, ids: readonly string[]): SQL {
 }
 
 /** Batch read for DataLoader: rows in the account among `ids`, in no particular order. */
-export async function getCheckoutSessions(db: Executor, accountId: string, ids: readonly string[]): Promise<CheckoutSession[]> {
+export async function getCheckoutSessions(
+  db: Executor,
+  accountId: string,
+  ids: readonly string[],
+): Promise<CheckoutSession[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .select()
@@ -351,7 +403,11 @@ export async function getCheckoutSessions(db: Executor, accountId: string, ids: 
 }
 
 /** Batch read for DataLoader, keyed by payment intent id. */
-export async function getPaymentIntents(db: Executor, accountId: string, ids: readonly string[]): Promise<PaymentIntent[]> {
+export async function getPaymentIntents(
+  db: Executor,
+  accountId: string,
+  ids: readonly string[],
+): Promise<PaymentIntent[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .select({ intent: paymentIntentTable, expireTime: checkoutSessionTable.expireTime })
@@ -419,8 +475,10 @@ function rangeConditions(shape: SessionListShape): SQL[] {
   const conditions: SQL[] = [eq(t.accountId, p('accountId'))];
   if (shape.clientReferenceId) conditions.push(eq(t.clientReferenceId, p('clientReferenceId')));
   // A row comparison is an index condition on (…, create_time, id): the scan starts at the cursor.
-  if (shape.after) conditions.push(sql`(${t.createTime}, ${t.id}) < (${p('afterTime')}::timestamptz, ${p('afterId')}::text)`);
-  if (shape.before) conditions.push(sql`(${t.createTime}, ${t.id}) > (${p('beforeTime')}::timestamptz, ${p('beforeId')}::text)`);
+  if (shape.after)
+    conditions.push(sql`(${t.createTime}, ${t.id}) < (${p('afterTime')}::timestamptz, ${p('afterId')}::text)`);
+  if (shape.before)
+    conditions.push(sql`(${t.createTime}, ${t.id}) > (${p('beforeTime')}::timestamptz, ${p('beforeId')}::text)`);
   return conditions;
 }
 
@@ -501,7 +559,11 @@ export const checkoutSessionListStatements = new StatementSet<SessionListShape, 
 );
 
 /** The shape and values of the statement that reads the page `options` asks for. */
-export function checkoutSessionListQuery(accountId: string, options: ListCheckoutSessionsOptions, withPaymentIntents: boolean) {
+export function checkoutSessionListQuery(
+  accountId: string,
+  options: ListCheckoutSessionsOptions,
+  withPaymentIntents: boolean,
+) {
   return {
     shape: sessionListShape(options, withPaymentIntents),
     values: {
@@ -516,12 +578,22 @@ export function checkoutSessionListQuery(accountId: string, options: ListCheckou
   };
 }
 
-function readPage<R>(db: Executor, accountId: string, options: ListCheckoutSessionsOptions, withPaymentIntents: boolean, mapRow: (values: readonly unknown[]) => R): Promise<R[]> {
+function readPage<R>(
+  db: Executor,
+  accountId: string,
+  options: ListCheckoutSessionsOptions,
+  withPaymentIntents: boolean,
+  mapRow: (values: readonly unknown[]) => R,
+): Promise<R[]> {
   const { shape, values } = checkoutSessionListQuery(accountId, options, withPaymentIntents);
   return checkoutSessionListStatements.get(shape).rows(db, values, mapRow);
 }
 
-export async function listCheckoutSessions(db: Executor, accountId: string, options: ListCheckoutSessionsOptions): Promise<CheckoutSession[]> {
+export async function listCheckoutSessions(
+  db: Executor,
+  accountId: string,
+  options: ListCheckoutSessionsOptions,
+): Promise<CheckoutSession[]> {
   const now = new Date();
   return readPage(db, accountId, options, false, (values) => effectiveSession(sessionReader.read(values), now));
 }
@@ -539,6 +611,9 @@ export async function listCheckoutSessionsWithPaymentIntents(
   return readPage(db, accountId, options, true, (values) => {
     const session = sessionReader.read(values);
     const paymentIntent = intentReader.read(values, sessionReader.width);
-    return { session: effectiveSession(session, now), paymentIntent: effectivePaymentIntent(paymentIntent, session.expireTime, now) };
+    return {
+      session: effectiveSession(session, now),
+      paymentIntent: effectivePaymentIntent(paymentIntent, session.expireTime, now),
+    };
   });
 }

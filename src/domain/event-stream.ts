@@ -38,10 +38,15 @@ export function isEventType(type: string): type is EventType {
 }
 
 /** Checks a list of event type names from a caller; `path` locates it in their input. */
-export function parseEventTypes(types: readonly string[] | null | undefined, path: (string | number)[]): EventType[] | null {
+export function parseEventTypes(
+  types: readonly string[] | null | undefined,
+  path: (string | number)[],
+): EventType[] | null {
   if (!types || types.length === 0) return null;
   const issues = types.flatMap((type, index) =>
-    isEventType(type) ? [] : [{ path: [...path, index], message: `"${type}" is not an event type; use one of ${EVENT_TYPES.join(', ')}` }],
+    isEventType(type)
+      ? []
+      : [{ path: [...path, index], message: `"${type}" is not an event type; use one of ${EVENT_TYPES.join(', ')}` }],
   );
   if (issues.length > 0) throw new DomainError('BAD_USER_INPUT', `Invalid input: ${issues[0]!.message}`, { issues });
   return [...new Set(types as EventType[])];
@@ -137,7 +142,10 @@ function eventRange(shape: EventListShape, type: SQLWrapper | null): SQL {
  * account's whole log, read until a page of the rarest type turned up.
  */
 function eventListTemplate(shape: EventListShape): SQL {
-  const ranges = shape.types === 0 ? [eventRange(shape, null)] : TYPE_PLACEHOLDERS.slice(0, shape.types).map((name) => eventRange(shape, eventPlaceholder(name)));
+  const ranges =
+    shape.types === 0
+      ? [eventRange(shape, null)]
+      : TYPE_PLACEHOLDERS.slice(0, shape.types).map((name) => eventRange(shape, eventPlaceholder(name)));
   const union = sql.join(
     ranges.map((range) => sql`(${range})`),
     sql` union all `,
@@ -150,7 +158,13 @@ const eventReader = new RowReader(eventTable);
 /** Every statement that reads a page of events (exported for the plan test). */
 export const eventListStatements = new StatementSet<EventListShape, EventListValues>(
   'event list',
-  everyCombination({ types: [0, 1, 2, 3] as const, checkoutSession: [false, true], after: [false, true], before: [false, true], inverted: [false, true] }),
+  everyCombination({
+    types: [0, 1, 2, 3] as const,
+    checkoutSession: [false, true],
+    after: [false, true],
+    before: [false, true],
+    inverted: [false, true],
+  }),
   eventListTemplate,
 );
 
@@ -159,9 +173,13 @@ function distinctTypes(filter: EventFilter): string[] {
 }
 
 /** The shape and values of the statement that reads `options` of `filter`. */
-export function eventListQuery(filter: EventFilter, options: ListEventsOptions): { shape: EventListShape; values: EventListValues } {
+export function eventListQuery(
+  filter: EventFilter,
+  options: ListEventsOptions,
+): { shape: EventListShape; values: EventListValues } {
   const types = distinctTypes(filter);
-  if (types.length > TYPE_PLACEHOLDERS.length) throw new Error(`an events filter names at most ${TYPE_PLACEHOLDERS.length} types`);
+  if (types.length > TYPE_PLACEHOLDERS.length)
+    throw new Error(`an events filter names at most ${TYPE_PLACEHOLDERS.length} types`);
   return {
     shape: {
       types: types.length as EventListShape['types'],
@@ -184,14 +202,29 @@ export function eventListQuery(filter: EventFilter, options: ListEventsOptions):
 }
 
 /** Newest first, keyset-paginated on the account's sequence. */
-export async function listEvents(db: Executor, filter: EventFilter, options: ListEventsOptions): Promise<EventRecord[]> {
+export async function listEvents(
+  db: Executor,
+  filter: EventFilter,
+  options: ListEventsOptions,
+): Promise<EventRecord[]> {
   const { shape, values } = eventListQuery(filter, options);
   return eventListStatements.get(shape).rows(db, values, (row) => eventReader.read(row));
 }
 
 /** Committed events after `afterSequence`, up to `upTo` inclusive, oldest first. */
-async function readEventsAfter(db: Executor, filter: EventFilter, afterSequence: bigint, upTo: bigint | null, limit: number) {
-  return listEvents(db, filter, { limit, inverted: true, before: afterSequence, after: upTo === null ? null : upTo + 1n });
+async function readEventsAfter(
+  db: Executor,
+  filter: EventFilter,
+  afterSequence: bigint,
+  upTo: bigint | null,
+  limit: number,
+) {
+  return listEvents(db, filter, {
+    limit,
+    inverted: true,
+    before: afterSequence,
+    after: upTo === null ? null : upTo + 1n,
+  });
 }
 
 /**

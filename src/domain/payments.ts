@@ -94,7 +94,10 @@ const MAX_EXPIRY_YEARS_AHEAD = 20;
  * Checks everything that can be checked without a processor and reports every problem with its
  * field, so the customer fixes them all at once. Nothing is charged for a card that fails here.
  */
-export function validateCard(input: CardInput, now = new Date()): { card: Card; issues?: undefined } | { card?: undefined; issues: InputIssue[] } {
+export function validateCard(
+  input: CardInput,
+  now = new Date(),
+): { card: Card; issues?: undefined } | { card?: undefined; issues: InputIssue[] } {
   const issues: InputIssue[] = [];
   const number = (input.cardNumber ?? '').replace(/[\s-]/g, '');
   const expiry = (input.expiry ?? '').trim();
@@ -129,7 +132,10 @@ export function validateCard(input: CardInput, now = new Date()): { card: Card; 
     const monthsNow = now.getUTCFullYear() * 12 + now.getUTCMonth();
     const monthsCard = expYear * 12 + (expMonth - 1);
     if (monthsCard < monthsNow) {
-      issues.push({ path: ['expiry'], message: 'Your card has expired. Use a card with an expiry date in the future.' });
+      issues.push({
+        path: ['expiry'],
+        message: 'Your card has expired. Use a card with an expiry date in the future.',
+      });
     } else if (monthsCard > monthsNow + MAX_EXPIRY_YEARS_AHEAD * 12) {
       issues.push({ path: ['expiry'], message: 'The expiry date is too far in the future. Check it and try again.' });
     }
@@ -141,7 +147,10 @@ export function validateCard(input: CardInput, now = new Date()): { card: Card; 
   } else if (!new RegExp(`^\\d{${codeLength}}$`).test(securityCode)) {
     issues.push({
       path: ['securityCode'],
-      message: brand === 'amex' ? 'The security code is the 4 digits on the front of your card.' : 'The security code is the 3 digits on the back of your card.',
+      message:
+        brand === 'amex'
+          ? 'The security code is the 4 digits on the front of your card.'
+          : 'The security code is the 3 digits on the back of your card.',
     });
   }
 
@@ -216,7 +225,12 @@ export const sandboxProcessor: PaymentProcessor = {
   async charge(request) {
     const declineCode = SANDBOX_DECLINES.get(request.card.number);
     if (declineCode) {
-      return { succeeded: false, declineCode, message: DECLINE_MESSAGES[declineCode]!, processorReference: `sbx_${randomToken()}` };
+      return {
+        succeeded: false,
+        declineCode,
+        message: DECLINE_MESSAGES[declineCode]!,
+        processorReference: `sbx_${randomToken()}`,
+      };
     }
     return { succeeded: true, processorReference: `sbx_${randomToken()}` };
   },
@@ -244,7 +258,11 @@ export interface HostedCheckout {
  * Looks a session up by id alone: the id in the URL is the bearer capability. Undefined for
  * anything that is not an existing session id.
  */
-export async function getHostedCheckout(db: Executor, sessionId: string, now = new Date()): Promise<HostedCheckout | undefined> {
+export async function getHostedCheckout(
+  db: Executor,
+  sessionId: string,
+  now = new Date(),
+): Promise<HostedCheckout | undefined> {
   if (!hasPrefix(sessionId, 'cs') || sessionId.length > 64) return undefined;
   const [row] = await db
     .select({ session: checkoutSessionTable, merchantName: accountTable.displayName })
@@ -295,7 +313,13 @@ export async function payCheckoutSession(deps: PaymentDeps, sessionId: string, i
     const attemptId = newId('pa');
     const intentName = `accounts/${row.accountId}/payment-intents/${row.paymentIntentId}`;
     // Held under the row lock on purpose: the lock is the guarantee against a double charge.
-    const result = await processor.charge({ attemptId, amount: row.amount, currency: row.currency, card, reference: intentName });
+    const result = await processor.charge({
+      attemptId,
+      amount: row.amount,
+      currency: row.currency,
+      card,
+      reference: intentName,
+    });
 
     await tx.insert(paymentAttemptTable).values({
       id: attemptId,
@@ -342,8 +366,17 @@ export async function payCheckoutSession(deps: PaymentDeps, sessionId: string, i
 
     const intents = await tx
       .update(paymentIntentTable)
-      .set({ state: 'SUCCEEDED', cardBrand: card.brand, cardLast4: card.last4, lastErrorCode: null, lastErrorMessage: null, updateTime: now })
-      .where(and(eq(paymentIntentTable.id, row.paymentIntentId), eq(paymentIntentTable.state, 'REQUIRES_PAYMENT_METHOD')))
+      .set({
+        state: 'SUCCEEDED',
+        cardBrand: card.brand,
+        cardLast4: card.last4,
+        lastErrorCode: null,
+        lastErrorMessage: null,
+        updateTime: now,
+      })
+      .where(
+        and(eq(paymentIntentTable.id, row.paymentIntentId), eq(paymentIntentTable.state, 'REQUIRES_PAYMENT_METHOD')),
+      )
       .returning({ id: paymentIntentTable.id });
     const [paid] = await tx
       .update(checkoutSessionTable)
@@ -361,5 +394,7 @@ export async function payCheckoutSession(deps: PaymentDeps, sessionId: string, i
 /** Where the customer goes after paying: `successUrl` with the session id filled in. */
 export function successRedirectUrl(session: CheckoutSession): string | null {
   if (!session.successUrl) return null;
-  return session.successUrl.replaceAll('{CHECKOUT_SESSION_ID}', session.id).replaceAll('%7BCHECKOUT_SESSION_ID%7D', session.id);
+  return session.successUrl
+    .replaceAll('{CHECKOUT_SESSION_ID}', session.id)
+    .replaceAll('%7BCHECKOUT_SESSION_ID%7D', session.id);
 }

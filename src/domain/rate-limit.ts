@@ -35,7 +35,7 @@ export class RateLimiter {
     store: RateLimitStore,
     /** Unique per purpose: counters of different limits must not mix. */
     prefix: string,
-    private readonly ratePerSecond: number,
+    readonly ratePerSecond: number,
     burst: number,
     /** Says what was limited, in the RATE_LIMITED message. */
     private readonly what = 'requests for this API key',

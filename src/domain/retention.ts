@@ -20,7 +20,11 @@ function deletedCount(result: unknown): number {
 }
 
 /** Deletes up to `limit` idempotency keys older than the retention; returns how many. */
-export async function pruneIdempotencyKeys(db: Executor, limit = 1000, retentionHours = IDEMPOTENCY_KEY_RETENTION_HOURS): Promise<number> {
+export async function pruneIdempotencyKeys(
+  db: Executor,
+  limit = 1000,
+  retentionHours = IDEMPOTENCY_KEY_RETENTION_HOURS,
+): Promise<number> {
   return deletedCount(
     await db.execute(sql`
       delete from idempotency_key where ctid = any(array(

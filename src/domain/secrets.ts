@@ -15,7 +15,9 @@ const TAG_BYTES = 16;
  * of clear-text secrets and lets every local process read what another wrote. Production
  * refuses to start without a real key (config.ts).
  */
-const DEVELOPMENT_KEY = createHash('sha256').update('checkout-gateway development key; set SECRET_ENCRYPTION_KEY in production').digest();
+const DEVELOPMENT_KEY = createHash('sha256')
+  .update('checkout-gateway development key; set SECRET_ENCRYPTION_KEY in production')
+  .digest();
 
 /** Parses a 32-byte key given as 64 hex digits or as base64; undefined when malformed. */
 export function parseSecretKey(text: string): Buffer | undefined {

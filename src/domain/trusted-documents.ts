@@ -40,22 +40,35 @@ export function documentIdsOf(document: string): string[] {
 }
 
 /** Checks a manifest's shape; `check` adds problems of the documents themselves (syntax, schema). */
-export function checkManifest(manifest: unknown, path: (string | number)[], check?: (document: string) => string | undefined): Manifest {
+export function checkManifest(
+  manifest: unknown,
+  path: (string | number)[],
+  check?: (document: string) => string | undefined,
+): Manifest {
   const issues: InputIssue[] = [];
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
     throw badInput([{ path, message: 'must be a JSON object mapping each document id to its text' }]);
   }
   const entries = Object.entries(manifest);
   if (entries.length > MAX_DOCUMENTS_PER_REGISTRATION) {
-    issues.push({ path, message: `must hold at most ${MAX_DOCUMENTS_PER_REGISTRATION} documents; register a larger manifest in parts` });
+    issues.push({
+      path,
+      message: `must hold at most ${MAX_DOCUMENTS_PER_REGISTRATION} documents; register a larger manifest in parts`,
+    });
   }
   for (const [id, document] of entries.slice(0, MAX_DOCUMENTS_PER_REGISTRATION)) {
     if (typeof document !== 'string' || document.length === 0 || document.length > MAX_DOCUMENT_LENGTH) {
-      issues.push({ path: [...path, id], message: `must be the document's text, 1 to ${MAX_DOCUMENT_LENGTH} characters` });
+      issues.push({
+        path: [...path, id],
+        message: `must be the document's text, 1 to ${MAX_DOCUMENT_LENGTH} characters`,
+      });
       continue;
     }
     if (!documentIdMatches(id, document)) {
-      issues.push({ path: [...path, id], message: "the id must be the document's SHA-256 (or SHA-1) in hex, as the client preset writes it" });
+      issues.push({
+        path: [...path, id],
+        message: "the id must be the document's SHA-256 (or SHA-1) in hex, as the client preset writes it",
+      });
       continue;
     }
     const problem = check?.(document);
@@ -79,10 +92,19 @@ export async function registerTrustedDocuments(
       await tx
         .insert(trustedDocumentPolicyTable)
         .values({ accountId, onlyTrustedDocuments })
-        .onConflictDoUpdate({ target: trustedDocumentPolicyTable.accountId, set: { onlyTrustedDocuments, updateTime: sql`now()` } });
+        .onConflictDoUpdate({
+          target: trustedDocumentPolicyTable.accountId,
+          set: { onlyTrustedDocuments, updateTime: sql`now()` },
+        });
     }
-    const [policy] = await tx.select().from(trustedDocumentPolicyTable).where(eq(trustedDocumentPolicyTable.accountId, accountId));
-    return { documentIds: rows.map((row) => row.documentId), onlyTrustedDocuments: policy?.onlyTrustedDocuments ?? false };
+    const [policy] = await tx
+      .select()
+      .from(trustedDocumentPolicyTable)
+      .where(eq(trustedDocumentPolicyTable.accountId, accountId));
+    return {
+      documentIds: rows.map((row) => row.documentId),
+      onlyTrustedDocuments: policy?.onlyTrustedDocuments ?? false,
+    };
   });
 }
 

@@ -3,12 +3,16 @@ import { badInput, type InputIssue } from './errors.js';
 import { isCurrency } from './money.js';
 
 /** Zod issues as the contract's `{ path, message }` list. */
-export function toInputIssues(issues: readonly { path?: readonly PropertyKey[] | readonly unknown[]; message: string }[], prefix: (string | number)[] = []): InputIssue[] {
+export function toInputIssues(
+  issues: readonly { path?: readonly PropertyKey[] | readonly unknown[]; message: string }[],
+  prefix: (string | number)[] = [],
+): InputIssue[] {
   return issues.map((issue) => ({
     path: [
       ...prefix,
       ...(issue.path ?? []).map((part) => {
-        const key = typeof part === 'object' && part !== null && 'key' in part ? (part as { key: PropertyKey }).key : part;
+        const key =
+          typeof part === 'object' && part !== null && 'key' in part ? (part as { key: PropertyKey }).key : part;
         return typeof key === 'number' ? key : String(key);
       }),
     ],
@@ -17,7 +21,11 @@ export function toInputIssues(issues: readonly { path?: readonly PropertyKey[] |
 }
 
 /** Parses with `schema` or throws BAD_USER_INPUT listing every problem with its path. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefix: (string | number)[] = []): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix: (string | number)[] = [],
+): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw badInput(toInputIssues(result.error.issues, prefix));
   return result.data;
@@ -27,7 +35,13 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[
 export const RFC3339_MESSAGE = 'must be an RFC 3339 date-time with an offset, such as 2025-11-18T16:00:00Z';
 
 function daysInMonth(year: number, month: number): number {
-  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 2
+    ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+      ? 29
+      : 28
+    : [4, 6, 9, 11].includes(month)
+      ? 30
+      : 31;
 }
 
 /**
@@ -40,10 +54,18 @@ export function parseRfc3339(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   const match = RFC3339.exec(value);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const offsetHours = match[8] === undefined ? 0 : Number(match[8]);
   const offsetMinutes = match[9] === undefined ? 0 : Number(match[9]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+    return undefined;
   if (offsetHours > 23 || offsetMinutes > 59) return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;
@@ -97,7 +119,10 @@ export const amountSchema = z
 
 export const currencySchema = z
   .string()
-  .refine((code) => /^[A-Za-z]{3}$/.test(code) && isCurrency(code), 'must be a current ISO 4217 currency code, such as GBP')
+  .refine(
+    (code) => /^[A-Za-z]{3}$/.test(code) && isCurrency(code),
+    'must be a current ISO 4217 currency code, such as GBP',
+  )
   .transform((code) => code.toUpperCase());
 
 /** Spaces and control characters (C0, DEL, C1): new URL() would drop or encode them silently. */
@@ -112,10 +137,14 @@ const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/;
  * as `Location` after the payment committed; an invalid one told a paying customer they were
  * not charged.)
  */
-export function normaliseHttpUrl(text: string): { href: string; problem?: undefined } | { href?: undefined; problem: string } {
+export function normaliseHttpUrl(
+  text: string,
+): { href: string; problem?: undefined } | { href?: undefined; problem: string } {
   // WHATWG URL skips extra slashes (`https:///x` is https://x/) and reads `\` as `/`: refused, not guessed.
-  if (!/^https?:\/\/[^/?#\\]/i.test(text)) return { problem: 'must be an absolute http or https URL, such as https://example.com/done' };
-  if (WHITESPACE_OR_CONTROL.test(text)) return { problem: 'must not contain spaces or control characters (percent-encode them)' };
+  if (!/^https?:\/\/[^/?#\\]/i.test(text))
+    return { problem: 'must be an absolute http or https URL, such as https://example.com/done' };
+  if (WHITESPACE_OR_CONTROL.test(text))
+    return { problem: 'must not contain spaces or control characters (percent-encode them)' };
   if (text.includes('\\')) return { problem: 'must not contain backslashes (percent-encode them as %5C)' };
   let url: URL;
   try {
@@ -138,8 +167,13 @@ export const httpUrlSchema = z
     }
     const url = new URL(href);
     // A customer is sent there: credentials in it would leak, or disguise the real host.
-    if (url.username !== '' || url.password !== '') ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password' });
-    else if (href.length > 2048) ctx.addIssue({ code: 'custom', message: 'must be at most 2048 characters once normalised (percent-encoded, host in punycode)' });
+    if (url.username !== '' || url.password !== '')
+      ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password' });
+    else if (href.length > 2048)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be at most 2048 characters once normalised (percent-encoded, host in punycode)',
+      });
     return href;
   });
 
@@ -158,10 +192,12 @@ export const metadataSchema = z
     const entries = Object.entries(value);
     if (entries.length > 50) ctx.addIssue({ code: 'custom', message: `at most 50 keys (got ${entries.length})` });
     for (const [key, entry] of entries) {
-      if (key.length < 1 || key.length > 40) ctx.addIssue({ code: 'custom', path: [key], message: 'keys must be 1 to 40 characters' });
+      if (key.length < 1 || key.length > 40)
+        ctx.addIssue({ code: 'custom', path: [key], message: 'keys must be 1 to 40 characters' });
       else if (/[[\]]/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'keys may not contain [ or ]' });
       if (typeof entry !== 'string') ctx.addIssue({ code: 'custom', path: [key], message: 'values must be strings' });
-      else if (entry.length > 500) ctx.addIssue({ code: 'custom', path: [key], message: 'values must be at most 500 characters' });
+      else if (entry.length > 500)
+        ctx.addIssue({ code: 'custom', path: [key], message: 'values must be at most 500 characters' });
     }
   })
   // fromEntries defines own properties, so "__proto__" stays a key and never becomes a prototype.

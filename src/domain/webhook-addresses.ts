@@ -54,8 +54,12 @@ function ipv6Groups(address: string): number[] | undefined {
   const right = tail ? tail.split(':') : [];
   const missing = 8 - left.length - right.length;
   if (tail === undefined ? missing !== 0 : missing < 0) return undefined;
-  const groups = [...left, ...Array<string>(tail === undefined ? 0 : missing).fill('0'), ...right].map((group) => parseInt(group, 16));
-  return groups.length === 8 && groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff) ? groups : undefined;
+  const groups = [...left, ...Array<string>(tail === undefined ? 0 : missing).fill('0'), ...right].map((group) =>
+    parseInt(group, 16),
+  );
+  return groups.length === 8 && groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff)
+    ? groups
+    : undefined;
 }
 
 function ipv4FromGroups(high: number, low: number): string {
@@ -81,7 +85,11 @@ function embeddedIPv4(address: string): { inner: string[]; nonPublicRange: boole
   if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return { inner: [last32], nonPublicRange: false };
   if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return { inner: [last32], nonPublicRange: true };
   if (g[0] === 0x2002) return { inner: [ipv4FromGroups(g[1]!, g[2]!)], nonPublicRange: false };
-  if (g[0] === 0x2001 && g[1] === 0) return { inner: [ipv4FromGroups(g[6]! ^ 0xffff, g[7]! ^ 0xffff), ipv4FromGroups(g[2]!, g[3]!)], nonPublicRange: false };
+  if (g[0] === 0x2001 && g[1] === 0)
+    return {
+      inner: [ipv4FromGroups(g[6]! ^ 0xffff, g[7]! ^ 0xffff), ipv4FromGroups(g[2]!, g[3]!)],
+      nonPublicRange: false,
+    };
   return undefined;
 }
 

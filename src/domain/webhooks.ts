@@ -12,7 +12,13 @@ import { z } from 'zod';
 import type { Db, Executor, Tx } from '../db/client.js';
 import { PreparedStatement, RowReader } from '../db/rows.js';
 import { everyCombination, listLimit, MAX_LIST_ROWS, StatementSet } from '../db/statement-set.js';
-import { accountTable, eventTable, webhookAttemptTable, webhookDeliveryTable, webhookEndpointTable } from '../db/schema.js';
+import {
+  accountTable,
+  eventTable,
+  webhookAttemptTable,
+  webhookDeliveryTable,
+  webhookEndpointTable,
+} from '../db/schema.js';
 import { DomainError, notFound } from './errors.js';
 import type { EventRecord } from './event-stream.js';
 import { EVENT_TYPES, EVENTS_CHANNEL } from './events.js';
@@ -40,12 +46,19 @@ export interface WebhookSettings {
 }
 
 export function webhookSettingsFromConfig(
-  config: { secretEncryptionKey: string | undefined; webhookRetrySchedule: number[]; webhookAllowPrivateNetworks: boolean; webhookTimeoutMs: number },
+  config: {
+    secretEncryptionKey: string | undefined;
+    webhookRetrySchedule: number[];
+    webhookAllowPrivateNetworks: boolean;
+    webhookTimeoutMs: number;
+  },
   warn: (message: string) => void,
 ): WebhookSettings {
   const { key, development } = resolveSecretKey(config.secretEncryptionKey);
   if (development) {
-    warn('SECRET_ENCRYPTION_KEY is not set: webhook secrets are encrypted with the fixed development key, which is not secret. Set it before real use.');
+    warn(
+      'SECRET_ENCRYPTION_KEY is not set: webhook secrets are encrypted with the fixed development key, which is not secret. Set it before real use.',
+    );
   }
   return {
     secretKey: key,
@@ -85,7 +98,11 @@ const enabledEventsSchema = z
   .superRefine((types, ctx) => {
     types.forEach((type, index) => {
       if (type !== '*' && !(EVENT_TYPES as readonly string[]).includes(type)) {
-        ctx.addIssue({ code: 'custom', path: [index], message: `"${type}" is not an event type; use one of ${EVENT_TYPES.join(', ')} or "*"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [index],
+          message: `"${type}" is not an event type; use one of ${EVENT_TYPES.join(', ')} or "*"`,
+        });
       }
     });
   })
@@ -128,7 +145,12 @@ export async function createWebhookEndpoint(
   input: CreateWebhookEndpointInput,
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   const parsed = parseInput(
-    z.object({ url: urlSchema(settings), enabledEvents: enabledEventsSchema, description: descriptionSchema.nullish(), query: z.string().nullish() }),
+    z.object({
+      url: urlSchema(settings),
+      enabledEvents: enabledEventsSchema,
+      description: descriptionSchema.nullish(),
+      query: z.string().nullish(),
+    }),
     input,
     ['input'],
   );
@@ -138,9 +160,15 @@ export async function createWebhookEndpoint(
   const endpoint = await db.transaction(async (tx) => {
     // The account row lock serialises creations, so the per-account limit holds under races.
     await tx.select({ id: accountTable.id }).from(accountTable).where(eq(accountTable.id, accountId)).for('update');
-    const [existing] = await tx.select({ n: count() }).from(webhookEndpointTable).where(eq(webhookEndpointTable.accountId, accountId));
+    const [existing] = await tx
+      .select({ n: count() })
+      .from(webhookEndpointTable)
+      .where(eq(webhookEndpointTable.accountId, accountId));
     if ((existing?.n ?? 0) >= MAX_ENDPOINTS_PER_ACCOUNT) {
-      throw new DomainError('FAILED_PRECONDITION', `An account may have at most ${MAX_ENDPOINTS_PER_ACCOUNT} webhook endpoints; delete one first.`);
+      throw new DomainError(
+        'FAILED_PRECONDITION',
+        `An account may have at most ${MAX_ENDPOINTS_PER_ACCOUNT} webhook endpoints; delete one first.`,
+      );
     }
     const [row] = await tx
       .insert(webhookEndpointTable)
@@ -161,7 +189,11 @@ export async function createWebhookEndpoint(
   return { endpoint, secret };
 }
 
-export async function getWebhookEndpoint(db: Executor, accountId: string, endpointId: string): Promise<WebhookEndpoint | undefined> {
+export async function getWebhookEndpoint(
+  db: Executor,
+  accountId: string,
+  endpointId: string,
+): Promise<WebhookEndpoint | undefined> {
   const [row] = await db
     .select()
     .from(webhookEndpointTable)
@@ -170,7 +202,11 @@ export async function getWebhookEndpoint(db: Executor, accountId: string, endpoi
 }
 
 /** Batch read for DataLoader: the account's endpoints among `ids`, in no particular order. */
-export async function getWebhookEndpoints(db: Executor, accountId: string, ids: readonly string[]): Promise<WebhookEndpoint[]> {
+export async function getWebhookEndpoints(
+  db: Executor,
+  accountId: string,
+  ids: readonly string[],
+): Promise<WebhookEndpoint[]> {
   if (ids.length === 0) return [];
   return db
     .select()
@@ -222,10 +258,20 @@ const placeholder = (name: string) => sql.placeholder(name);
  * (oldest first when inverted), and the page's own limit above: a range of an index ending in
  * (create_time, id), which the row comparisons bound.
  */
-function timeIdPage(table: typeof webhookEndpointTable | typeof webhookDeliveryTable, conditions: SQL[], shape: TimeIdPageShape): SQL {
+function timeIdPage(
+  table: typeof webhookEndpointTable | typeof webhookDeliveryTable,
+  conditions: SQL[],
+  shape: TimeIdPageShape,
+): SQL {
   const all = [...conditions];
-  if (shape.after) all.push(sql`(${table.createTime}, ${table.id}) < (${placeholder('afterTime')}::timestamptz, ${placeholder('afterId')}::text)`);
-  if (shape.before) all.push(sql`(${table.createTime}, ${table.id}) > (${placeholder('beforeTime')}::timestamptz, ${placeholder('beforeId')}::text)`);
+  if (shape.after)
+    all.push(
+      sql`(${table.createTime}, ${table.id}) < (${placeholder('afterTime')}::timestamptz, ${placeholder('afterId')}::text)`,
+    );
+  if (shape.before)
+    all.push(
+      sql`(${table.createTime}, ${table.id}) > (${placeholder('beforeTime')}::timestamptz, ${placeholder('beforeId')}::text)`,
+    );
   const order = sql.raw(shape.inverted ? 'create_time asc, id asc' : 'create_time desc, id desc');
   return sql`select * from (select * from ${table} where ${and(...all)} order by ${order} limit ${sql.raw(String(MAX_LIST_ROWS))}) as ${table} order by ${order} limit ${placeholder('limit')}`;
 }
@@ -237,10 +283,11 @@ function timeIdPageShape(options: PageOptions): TimeIdPageShape {
 }
 
 /** Every statement that reads a page of an account's endpoints (exported for the plan test). */
-export const webhookEndpointListStatements = new StatementSet<TimeIdPageShape, TimeIdPageValues & { accountId: string }>(
-  'webhook endpoint list',
-  timeIdPageShapes,
-  (shape) => timeIdPage(webhookEndpointTable, [eq(webhookEndpointTable.accountId, placeholder('accountId'))], shape),
+export const webhookEndpointListStatements = new StatementSet<
+  TimeIdPageShape,
+  TimeIdPageValues & { accountId: string }
+>('webhook endpoint list', timeIdPageShapes, (shape) =>
+  timeIdPage(webhookEndpointTable, [eq(webhookEndpointTable.accountId, placeholder('accountId'))], shape),
 );
 
 const endpointReader = new RowReader(webhookEndpointTable);
@@ -250,7 +297,11 @@ export function webhookEndpointListQuery(accountId: string, options: PageOptions
 }
 
 /** The account's endpoints, newest first. */
-export async function listWebhookEndpoints(db: Executor, accountId: string, options: PageOptions): Promise<WebhookEndpoint[]> {
+export async function listWebhookEndpoints(
+  db: Executor,
+  accountId: string,
+  options: PageOptions,
+): Promise<WebhookEndpoint[]> {
   const { shape, values } = webhookEndpointListQuery(accountId, options);
   return webhookEndpointListStatements.get(shape).rows(db, values, (row) => endpointReader.read(row));
 }
@@ -314,7 +365,11 @@ export async function updateWebhookEndpoint(
       changes.disabledReason = null;
       changes.failingSince = null;
     }
-    const [row] = await tx.update(webhookEndpointTable).set(changes).where(eq(webhookEndpointTable.id, endpointId)).returning();
+    const [row] = await tx
+      .update(webhookEndpointTable)
+      .set(changes)
+      .where(eq(webhookEndpointTable.id, endpointId))
+      .returning();
     if (changes.disabled === true) await abandonPendingDeliveries(tx, endpointId);
     return row!;
   });
@@ -347,7 +402,10 @@ export async function rotateWebhookEndpointSecret(
     const current = await lockAccountEndpoint(tx, accountId, endpointId);
     const kept = current.secrets
       .filter((entry) => entry.expireTime === null || Date.parse(entry.expireTime) > now.getTime())
-      .map((entry) => ({ ciphertext: entry.ciphertext, expireTime: entry.expireTime ?? previousSecretExpireTime.toISOString() }));
+      .map((entry) => ({
+        ciphertext: entry.ciphertext,
+        expireTime: entry.expireTime ?? previousSecretExpireTime.toISOString(),
+      }));
     const [row] = await tx
       .update(webhookEndpointTable)
       .set({
@@ -410,9 +468,18 @@ function inFieldOrder(resource: Record<string, unknown>): Record<string, unknown
 export function webhookBody(event: EventRecord): string {
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event.data)) {
-    data[key] = value && typeof value === 'object' && !Array.isArray(value) ? inFieldOrder(value as Record<string, unknown>) : value;
+    data[key] =
+      value && typeof value === 'object' && !Array.isArray(value)
+        ? inFieldOrder(value as Record<string, unknown>)
+        : value;
   }
-  return JSON.stringify({ id: event.id, type: event.type, create_time: event.createTime.toISOString(), sequence: event.sessionSequence, data });
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    create_time: event.createTime.toISOString(),
+    sequence: event.sessionSequence,
+    data,
+  });
 }
 
 export interface SendResult {
@@ -463,7 +530,11 @@ export interface ClaimedDelivery {
  * take different rows instead of waiting; the lease keeps a row away from them until this
  * worker records its attempt, or until it lapses because the worker died.
  */
-export async function claimDueWebhookDeliveries(db: Db, settings: WebhookSettings, limit: number): Promise<ClaimedDelivery[]> {
+export async function claimDueWebhookDeliveries(
+  db: Db,
+  settings: WebhookSettings,
+  limit: number,
+): Promise<ClaimedDelivery[]> {
   const t = webhookDeliveryTable;
   const due = db
     .select({ id: t.id })
@@ -536,7 +607,8 @@ export async function attemptWebhookDelivery(
     .innerJoin(eventTable, eq(eventTable.id, webhookDeliveryTable.eventId))
     .innerJoin(webhookEndpointTable, eq(webhookEndpointTable.id, webhookDeliveryTable.endpointId))
     .where(eq(webhookDeliveryTable.id, claim.id));
-  if (!loaded || loaded.delivery.leaseExpireTime?.getTime() !== claim.leaseExpireTime.getTime()) return { kind: 'lost' };
+  if (!loaded || loaded.delivery.leaseExpireTime?.getTime() !== claim.leaseExpireTime.getTime())
+    return { kind: 'lost' };
   const { delivery, event, endpoint } = loaded;
   const now = new Date();
 
@@ -563,7 +635,12 @@ export async function attemptWebhookDelivery(
   if (!secrets || secrets.length === 0) {
     // The key changed under the stored secrets (or none is current): sending unsigned would
     // teach receivers to skip verification, so the attempt fails without a request.
-    result = { statusCode: null, error: 'the signing secret could not be read (was SECRET_ENCRYPTION_KEY changed?)', durationMs: 0, succeeded: false };
+    result = {
+      statusCode: null,
+      error: 'the signing secret could not be read (was SECRET_ENCRYPTION_KEY changed?)',
+      durationMs: 0,
+      succeeded: false,
+    };
   } else if (endpoint.query == null) {
     body = webhookBody(event);
   } else {
@@ -572,7 +649,12 @@ export async function attemptWebhookDelivery(
       body = await renderPayload(event, endpoint.query);
     } catch (error) {
       // Retried on the schedule like a failed request; nothing unshaped is sent instead.
-      result = { statusCode: null, error: `the payload document could not be executed: ${(error as Error).message}`, durationMs: 0, succeeded: false };
+      result = {
+        statusCode: null,
+        error: `the payload document could not be executed: ${(error as Error).message}`,
+        durationMs: 0,
+        succeeded: false,
+      };
     }
   }
   if (body !== null && secrets) {
@@ -609,7 +691,11 @@ async function recordAttempt(
   return db.transaction(async (tx) => {
     const recordTime = new Date();
     // Endpoint first, then delivery: the same lock order as updateWebhookEndpoint.
-    const [endpoint] = await tx.select().from(webhookEndpointTable).where(eq(webhookEndpointTable.id, endpointId)).for('no key update');
+    const [endpoint] = await tx
+      .select()
+      .from(webhookEndpointTable)
+      .where(eq(webhookEndpointTable.id, endpointId))
+      .for('no key update');
     if (!endpoint) return { kind: 'lost' } as const;
 
     let disableWith: DisabledReason | null = null;
@@ -627,7 +713,12 @@ async function recordAttempt(
     else if (disableWith || endpoint.disabled || attemptNumber >= settings.retrySchedule.length) state = 'FAILED';
     else nextAttemptTime = new Date(recordTime.getTime() + withJitter(settings.retrySchedule[attemptNumber]!));
 
-    const updated = await updateLeased(tx, claim, { state, attemptCount: attemptNumber, nextAttemptTime, updateTime: recordTime });
+    const updated = await updateLeased(tx, claim, {
+      state,
+      attemptCount: attemptNumber,
+      nextAttemptTime,
+      updateTime: recordTime,
+    });
     if (updated.length === 0) return { kind: 'lost' } as const;
     await tx.insert(webhookAttemptTable).values({
       id: newId('wha'),
@@ -641,7 +732,11 @@ async function recordAttempt(
     });
 
     if (result.succeeded) {
-      if (endpoint.failingSince) await tx.update(webhookEndpointTable).set({ failingSince: null }).where(eq(webhookEndpointTable.id, endpointId));
+      if (endpoint.failingSince)
+        await tx
+          .update(webhookEndpointTable)
+          .set({ failingSince: null })
+          .where(eq(webhookEndpointTable.id, endpointId));
     } else if (disableWith) {
       await tx
         .update(webhookEndpointTable)
@@ -678,7 +773,13 @@ interface DeliveryListValues extends TimeIdPageValues, Record<string, unknown> {
 /** Every statement that reads a page of an endpoint's deliveries (exported for the plan test). */
 export const webhookDeliveryListStatements = new StatementSet<DeliveryListShape, DeliveryListValues>(
   'webhook delivery list',
-  everyCombination({ state: [false, true], event: [false, true], after: [false, true], before: [false, true], inverted: [false, true] }),
+  everyCombination({
+    state: [false, true],
+    event: [false, true],
+    after: [false, true],
+    before: [false, true],
+    inverted: [false, true],
+  }),
   (shape) => {
     const t = webhookDeliveryTable;
     const conditions: SQL[] = [eq(t.endpointId, placeholder('endpointId')), eq(t.accountId, placeholder('accountId'))];
@@ -693,12 +794,23 @@ const deliveryReader = new RowReader(webhookDeliveryTable);
 export function webhookDeliveryListQuery(accountId: string, endpointId: string, options: ListDeliveriesOptions) {
   return {
     shape: { ...timeIdPageShape(options), state: !!options.state, event: !!options.eventId },
-    values: { accountId, endpointId, state: options.state ?? null, eventId: options.eventId ?? null, ...timeIdPageValues(options) },
+    values: {
+      accountId,
+      endpointId,
+      state: options.state ?? null,
+      eventId: options.eventId ?? null,
+      ...timeIdPageValues(options),
+    },
   };
 }
 
 /** An endpoint's deliveries, newest first. */
-export async function listWebhookDeliveries(db: Executor, accountId: string, endpointId: string, options: ListDeliveriesOptions): Promise<WebhookDelivery[]> {
+export async function listWebhookDeliveries(
+  db: Executor,
+  accountId: string,
+  endpointId: string,
+  options: ListDeliveriesOptions,
+): Promise<WebhookDelivery[]> {
   const { shape, values } = webhookDeliveryListQuery(accountId, endpointId, options);
   return webhookDeliveryListStatements.get(shape).rows(db, values, (row) => deliveryReader.read(row));
 }
@@ -720,7 +832,11 @@ export async function getWebhookAttempts(db: Executor, deliveryIds: readonly str
 }
 
 /** Batch read for DataLoader: the account's deliveries among `ids`, in no particular order. */
-export async function getWebhookDeliveries(db: Executor, accountId: string, ids: readonly string[]): Promise<WebhookDelivery[]> {
+export async function getWebhookDeliveries(
+  db: Executor,
+  accountId: string,
+  ids: readonly string[],
+): Promise<WebhookDelivery[]> {
   if (ids.length === 0) return [];
   return db
     .select()
@@ -729,7 +845,11 @@ export async function getWebhookDeliveries(db: Executor, accountId: string, ids:
 }
 
 /** Batch read for DataLoader: the attempts among `ids` whose delivery is the account's. */
-export async function getWebhookAttemptsById(db: Executor, accountId: string, ids: readonly string[]): Promise<WebhookAttempt[]> {
+export async function getWebhookAttemptsById(
+  db: Executor,
+  accountId: string,
+  ids: readonly string[],
+): Promise<WebhookAttempt[]> {
   if (ids.length === 0) return [];
   return db
     .select({ attempt: webhookAttemptTable })
@@ -744,11 +864,17 @@ export async function getWebhookAttemptsById(db: Executor, accountId: string, id
  * schedule, and wakes the delivery workers. The webhook-id stays the event id, so receivers
  * that deduplicate still recognise it.
  */
-export async function resendWebhookEvent(db: Db, accountId: string, endpointId: string, eventId: string): Promise<WebhookDelivery> {
+export async function resendWebhookEvent(
+  db: Db,
+  accountId: string,
+  endpointId: string,
+  eventId: string,
+): Promise<WebhookDelivery> {
   return db.transaction(async (tx) => {
     const endpoint = await getWebhookEndpoint(tx, accountId, endpointId);
     if (!endpoint) throw notFound('Webhook endpoint');
-    if (endpoint.disabled) throw new DomainError('FAILED_PRECONDITION', 'The webhook endpoint is disabled; enable it before resending.');
+    if (endpoint.disabled)
+      throw new DomainError('FAILED_PRECONDITION', 'The webhook endpoint is disabled; enable it before resending.');
     const [event] = await tx
       .select({ id: eventTable.id })
       .from(eventTable)
@@ -757,7 +883,16 @@ export async function resendWebhookEvent(db: Db, accountId: string, endpointId: 
     const now = new Date();
     const [delivery] = await tx
       .insert(webhookDeliveryTable)
-      .values({ id: newId('whd'), accountId, eventId, endpointId, state: 'PENDING', nextAttemptTime: now, createTime: now, updateTime: now })
+      .values({
+        id: newId('whd'),
+        accountId,
+        eventId,
+        endpointId,
+        state: 'PENDING',
+        nextAttemptTime: now,
+        createTime: now,
+        updateTime: now,
+      })
       .returning();
     // Delivered at commit, like an event's own notice; carries no event id, so feeds ignore it.
     await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ accountId, deliveries: 1 })})`);

@@ -35,17 +35,15 @@ const CreateAccountInput = builder.inputType('CreateAccountInput', {
   }),
 });
 
-const CreateAccountPayload = builder
-  .objectRef<{ account: Account; apiKey: string }>('CreateAccountPayload')
-  .implement({
-    description: 'The new account and its first API key.',
-    fields: (t) => ({
-      account: t.field({ type: AccountRef, description: 'The new account.', resolve: (p) => p.account }),
-      apiKey: t.exposeString('apiKey', {
-        description: 'The account\'s first API key (`sk_…`). It is shown here once and stored only as a hash.',
-      }),
+const CreateAccountPayload = builder.objectRef<{ account: Account; apiKey: string }>('CreateAccountPayload').implement({
+  description: 'The new account and its first API key.',
+  fields: (t) => ({
+    account: t.field({ type: AccountRef, description: 'The new account.', resolve: (p) => p.account }),
+    apiKey: t.exposeString('apiKey', {
+      description: "The account's first API key (`sk_…`). It is shown here once and stored only as a hash.",
     }),
-  });
+  }),
+});
 
 builder.queryField('account', (t) =>
   t.field({
@@ -63,7 +61,9 @@ builder.mutationField('createAccount', (t) =>
   t.field({
     type: CreateAccountPayload,
     description: 'Creates a merchant account and its first API key. Only the platform key (ADMIN_API_KEY) may call it.',
-    args: { input: t.arg({ type: CreateAccountInput, required: true, description: 'The new account\'s display name.' }) },
+    args: {
+      input: t.arg({ type: CreateAccountInput, required: true, description: "The new account's display name." }),
+    },
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
       return createAccount(ctx.deps.db, input.displayName.trim());

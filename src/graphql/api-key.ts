@@ -20,14 +20,20 @@ function keyIdOf(name: string, accountId: string): string {
 }
 
 export const ApiKeyRef = builder.loadableNode('ApiKey', {
-  description: 'An API key of the account. The key itself is shown once, when created or rolled; only its prefix is kept readable.',
+  description:
+    'An API key of the account. The key itself is shown once, when created or rolled; only its prefix is kept readable.',
   id: { resolve: (key: ApiKey) => key.id },
   load: (ids: string[], ctx) => getApiKeys(ctx.deps.db, requireAccountId(ctx), ids),
   sort: (key) => key.id,
   fields: (t) => ({
-    name: t.string({ description: 'The resource name, `accounts/acct_…/api-keys/key_…`.', resolve: (k) => apiKeyName(k.accountId, k.id) }),
-    displayName: t.exposeString('displayName', { description: 'The account\'s own label for the key.' }),
-    prefix: t.exposeString('keyPrefix', { description: 'The first characters of the key (`sk_…`), to tell keys apart.' }),
+    name: t.string({
+      description: 'The resource name, `accounts/acct_…/api-keys/key_…`.',
+      resolve: (k) => apiKeyName(k.accountId, k.id),
+    }),
+    displayName: t.exposeString('displayName', { description: "The account's own label for the key." }),
+    prefix: t.exposeString('keyPrefix', {
+      description: 'The first characters of the key (`sk_…`), to tell keys apart.',
+    }),
     usable: t.boolean({
       description: 'True while the key works: it is neither revoked nor past its expireTime.',
       resolve: (k) => apiKeyUsable(k),
@@ -38,7 +44,11 @@ export const ApiKeyRef = builder.loadableNode('ApiKey', {
       nullable: true,
       description: 'When the key stops working (as if revoked then); null for a key that does not expire.',
     }),
-    revokeTime: t.expose('revokeTime', { type: 'DateTime', nullable: true, description: 'When the key was revoked; null while it is not.' }),
+    revokeTime: t.expose('revokeTime', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the key was revoked; null while it is not.',
+    }),
     lastUsedTime: t.expose('lastUsedTime', {
       type: 'DateTime',
       nullable: true,
@@ -51,7 +61,10 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   description: 'A new API key.',
   fields: (t) => ({
     displayName: t.string({ required: true, description: 'Your own label for the key, 1 to 100 characters.' }),
-    expireTime: t.field({ type: 'DateTime', description: 'When the key stops working; absent for never. It must be in the future.' }),
+    expireTime: t.field({
+      type: 'DateTime',
+      description: 'When the key stops working; absent for never. It must be in the future.',
+    }),
   }),
 });
 
@@ -59,7 +72,7 @@ const ApiKeyNameInput = (name: string, action: string) =>
   builder.inputType(name, {
     description: `The API key to ${action}.`,
     fields: (t) => ({
-      name: t.string({ required: true, description: 'The key\'s resource name, `accounts/acct_…/api-keys/key_…`.' }),
+      name: t.string({ required: true, description: "The key's resource name, `accounts/acct_…/api-keys/key_…`." }),
     }),
   });
 
@@ -68,7 +81,7 @@ const RevokeApiKeyInput = ApiKeyNameInput('RevokeApiKeyInput', 'revoke');
 const RollApiKeyInput = builder.inputType('RollApiKeyInput', {
   description: 'The API key to replace, and how long it keeps working beside its successor.',
   fields: (t) => ({
-    name: t.string({ required: true, description: 'The key\'s resource name, `accounts/acct_…/api-keys/key_…`.' }),
+    name: t.string({ required: true, description: "The key's resource name, `accounts/acct_…/api-keys/key_…`." }),
     oldKeyExpiresIn: t.int({
       description: `Seconds the old key keeps working, from 0 (it stops at once, the default) to ${MAX_ROLL_OVERLAP_SECONDS} (7 days).`,
     }),
@@ -80,7 +93,8 @@ const CreateApiKeyPayload = builder.objectRef<{ apiKey: ApiKey; secret: string }
   fields: (t) => ({
     apiKey: t.field({ type: ApiKeyRef, description: 'The new key.', resolve: (p) => p.apiKey }),
     secret: t.exposeString('secret', {
-      description: 'The key itself (`sk_…`), for `Authorization: Api-Key <key>`. It is shown here once and stored only as a hash.',
+      description:
+        'The key itself (`sk_…`), for `Authorization: Api-Key <key>`. It is shown here once and stored only as a hash.',
     }),
   }),
 });
@@ -92,24 +106,37 @@ const RevokeApiKeyPayload = builder.objectRef<ApiKey>('RevokeApiKeyPayload').imp
   }),
 });
 
-const RollApiKeyPayload = builder.objectRef<{ apiKey: ApiKey; secret: string; oldApiKey: ApiKey }>('RollApiKeyPayload').implement({
-  description: 'The successor key, the key itself shown this once, and the old key with its new expireTime.',
-  fields: (t) => ({
-    apiKey: t.field({ type: ApiKeyRef, description: 'The new key, with the old one\'s displayName and no expiry.', resolve: (p) => p.apiKey }),
-    secret: t.exposeString('secret', { description: 'The new key itself (`sk_…`), shown here once and stored only as a hash.' }),
-    oldApiKey: t.field({ type: ApiKeyRef, description: 'The old key: it works until its expireTime.', resolve: (p) => p.oldApiKey }),
-  }),
-});
+const RollApiKeyPayload = builder
+  .objectRef<{ apiKey: ApiKey; secret: string; oldApiKey: ApiKey }>('RollApiKeyPayload')
+  .implement({
+    description: 'The successor key, the key itself shown this once, and the old key with its new expireTime.',
+    fields: (t) => ({
+      apiKey: t.field({
+        type: ApiKeyRef,
+        description: "The new key, with the old one's displayName and no expiry.",
+        resolve: (p) => p.apiKey,
+      }),
+      secret: t.exposeString('secret', {
+        description: 'The new key itself (`sk_…`), shown here once and stored only as a hash.',
+      }),
+      oldApiKey: t.field({
+        type: ApiKeyRef,
+        description: 'The old key: it works until its expireTime.',
+        resolve: (p) => p.oldApiKey,
+      }),
+    }),
+  });
 
 builder.queryFields((t) => ({
-  apiKeys: t.connection({
-    type: ApiKeyRef,
-    description: 'The account\'s API keys, revoked and expired ones included, newest first.',
-    resolve: (_root, args, ctx) => {
-      const accountId = requireAccountId(ctx);
-      return resolveTimeIdConnection(args, (page) => listApiKeys(ctx.deps.db, accountId, page));
+  apiKeys: t.connection(
+    {
+      type: ApiKeyRef,
+      description: "The account's API keys, revoked and expired ones included, newest first.",
+      resolve: (_root, args, ctx) => {
+        const accountId = requireAccountId(ctx);
+        return resolveTimeIdConnection(args, (page) => listApiKeys(ctx.deps.db, accountId, page));
+      },
     },
-  },
     { name: 'ApiKeyConnection', description: 'A page of API keys.' },
     { name: 'ApiKeyEdge', description: 'One of API keys in a page, with its cursor.' },
   ),
@@ -119,13 +146,13 @@ builder.mutationFields((t) => ({
   createApiKey: t.field({
     type: CreateApiKeyPayload,
     description: `Creates an API key for the account and returns it, once. At most ${MAX_API_KEYS} keys that are not revoked.`,
-    args: { input: t.arg({ type: CreateApiKeyInput, required: true, description: 'The key\'s label and expiry.' }) },
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true, description: "The key's label and expiry." }) },
     resolve: (_root, { input }, ctx) => createApiKey(ctx.deps.db, requireAccountId(ctx), input),
   }),
   revokeApiKey: t.field({
     type: RevokeApiKeyPayload,
     description:
-      'Revokes a key at once: its requests fail with UNAUTHENTICATED and its subscriptions end within API_KEY_CACHE_TTL. Fails with FAILED_PRECONDITION for the account\'s last key without an expiry.',
+      "Revokes a key at once: its requests fail with UNAUTHENTICATED and its subscriptions end within API_KEY_CACHE_TTL. Fails with FAILED_PRECONDITION for the account's last key without an expiry.",
     args: { input: t.arg({ type: RevokeApiKeyInput, required: true, description: 'The key to revoke.' }) },
     resolve: (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);

@@ -37,25 +37,32 @@ export const builder: PothosSchemaTypes.SchemaBuilder<BuilderTypes> = new Schema
       description: 'An object with a stable global id, which `node` and `nodes` refetch.',
     },
     idFieldOptions: {
-      description: 'The object\'s global id: opaque, stable, and unique across every type. Pass it to `node` to refetch the object.',
+      description:
+        "The object's global id: opaque, stable, and unique across every type. Pass it to `node` to refetch the object.",
     },
     pageInfoTypeOptions: { description: 'Where a page of a list stands, and the cursors to read the pages beside it.' },
-    hasNextPageFieldOptions: { description: 'True when more items follow this page (read them with `after: endCursor`).' },
-    hasPreviousPageFieldOptions: { description: 'True when items precede this page (read them with `before: startCursor`).' },
+    hasNextPageFieldOptions: {
+      description: 'True when more items follow this page (read them with `after: endCursor`).',
+    },
+    hasPreviousPageFieldOptions: {
+      description: 'True when items precede this page (read them with `before: startCursor`).',
+    },
     startCursorFieldOptions: { description: 'The cursor of the first item of the page; null when the page is empty.' },
     endCursorFieldOptions: { description: 'The cursor of the last item of the page; null when the page is empty.' },
     edgesFieldOptions: { description: 'The items of this page, each with its cursor.' },
     pageInfoFieldOptions: { description: 'Where this page stands in the list.' },
     nodeFieldOptions: { description: 'The item.' },
-    cursorFieldOptions: { description: 'The item\'s position in the list: pass it as `after` or `before` to read the items beside it.' },
+    cursorFieldOptions: {
+      description: "The item's position in the list: pass it as `after` or `before` to read the items beside it.",
+    },
     firstArgOptions: { description: 'Read at most this many items after `after` (0 to 100; default 20).' },
     afterArgOptions: { description: 'Read the items after this cursor.' },
     lastArgOptions: { description: 'Read at most this many items before `before` (0 to 100).' },
     beforeArgOptions: { description: 'Read the items before this cursor.' },
     nodeQueryOptions: {
       description:
-        'Any object of the account by its global id. Null, without an error, when the id names nothing the account has (another account\'s object, a deleted one, or text that is not an id).',
-      args: { id: { description: 'A global id, as the object\'s `id` field returned it.' } },
+        "Any object of the account by its global id. Null, without an error, when the id names nothing the account has (another account's object, a deleted one, or text that is not an id).",
+      args: { id: { description: "A global id, as the object's `id` field returned it." } },
       resolve: async (_root, args, ctx, info) => {
         requireAccountId(ctx);
         const [node] = await resolveNodes(builder, ctx, info, [isNodeTypeName(args.id.typename) ? args.id : null]);
@@ -65,7 +72,7 @@ export const builder: PothosSchemaTypes.SchemaBuilder<BuilderTypes> = new Schema
     nodesQueryOptions: {
       description:
         'Objects of the account by their global ids, in the order asked; null in each place whose id names nothing the account has. At most 100 ids.',
-      args: { ids: { description: 'Global ids, as the objects\' `id` fields returned them.' } },
+      args: { ids: { description: "Global ids, as the objects' `id` fields returned them." } },
       resolve: async (_root, args, ctx, info) => {
         requireAccountId(ctx);
         if (args.ids.length > MAX_NODES) {
@@ -73,7 +80,12 @@ export const builder: PothosSchemaTypes.SchemaBuilder<BuilderTypes> = new Schema
             issues: [{ path: ['ids'], message: `must list at most ${MAX_NODES} ids` }],
           });
         }
-        return resolveNodes(builder, ctx, info, args.ids.map((id) => (isNodeTypeName(id.typename) ? id : null)));
+        return resolveNodes(
+          builder,
+          ctx,
+          info,
+          args.ids.map((id) => (isNodeTypeName(id.typename) ? id : null)),
+        );
       },
     },
   },
@@ -83,5 +95,5 @@ export const builder: PothosSchemaTypes.SchemaBuilder<BuilderTypes> = new Schema
   },
 });
 
-builder.queryType({ description: 'Reads of the caller\'s account.' });
-builder.mutationType({ description: 'Changes to the caller\'s account.' });
+builder.queryType({ description: "Reads of the caller's account." });
+builder.mutationType({ description: "Changes to the caller's account." });

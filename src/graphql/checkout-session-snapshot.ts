@@ -14,7 +14,7 @@ export type CheckoutSessionSnapshot = CheckoutSession & { eventId: string };
  */
 export const CheckoutSessionSnapshotRef = builder.loadableNode('CheckoutSessionSnapshot', {
   description:
-    'A checkout session as it was when an event happened: the webhook payload\'s `checkout_session`. It never changes, and its `id` is its own (derived from the event), not the live session\'s; read `CheckoutSessionEvent.checkoutSession` for the session as it is now.',
+    "A checkout session as it was when an event happened: the webhook payload's `checkout_session`. It never changes, and its `id` is its own (derived from the event), not the live session's; read `CheckoutSessionEvent.checkoutSession` for the session as it is now.",
   id: { resolve: (snapshot: CheckoutSessionSnapshot) => snapshot.eventId },
   load: async (eventIds: string[], ctx): Promise<CheckoutSessionSnapshot[]> => {
     const events = await getEvents(ctx.deps.db, requireAccountId(ctx), eventIds);

@@ -45,7 +45,10 @@ export const CheckoutSessionRef = builder.loadableNode('CheckoutSession', {
  * The fields a checkout session shares with its snapshot at an event (CheckoutSessionSnapshot):
  * the same names, types and rules, resolved from a row either way.
  */
-export function checkoutSessionFields<Shape extends CheckoutSession>(t: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, Shape>, as: 'live' | 'snapshot') {
+export function checkoutSessionFields<Shape extends CheckoutSession>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, Shape>,
+  as: 'live' | 'snapshot',
+) {
   const then = as === 'snapshot' ? ' At the event, as it was then.' : '';
   return {
     name: t.string({
@@ -82,7 +85,7 @@ export function checkoutSessionFields<Shape extends CheckoutSession>(t: PothosSc
     clientReferenceId: t.string({
       resolve: (s) => s.clientReferenceId,
       nullable: true,
-      description: 'The merchant\'s own reference, such as an order id.',
+      description: "The merchant's own reference, such as an order id.",
     }),
     url: t.string({
       nullable: true,
@@ -106,10 +109,22 @@ export function checkoutSessionFields<Shape extends CheckoutSession>(t: PothosSc
       nullable: true,
       description: 'When set, the hosted page shows a Back link to it.',
     }),
-    metadata: t.field({ type: 'Metadata', description: 'The merchant\'s key-value pairs.', resolve: (s) => s.metadata }),
-    expireTime: t.field({ type: 'DateTime', resolve: (s) => s.expireTime, description: 'When the session expires if unpaid.' }),
-    createTime: t.field({ type: 'DateTime', resolve: (s) => s.createTime, description: 'When the session was created.' }),
-    updateTime: t.field({ type: 'DateTime', resolve: (s) => s.updateTime, description: `When the session last changed state.${then}` }),
+    metadata: t.field({ type: 'Metadata', description: "The merchant's key-value pairs.", resolve: (s) => s.metadata }),
+    expireTime: t.field({
+      type: 'DateTime',
+      resolve: (s) => s.expireTime,
+      description: 'When the session expires if unpaid.',
+    }),
+    createTime: t.field({
+      type: 'DateTime',
+      resolve: (s) => s.createTime,
+      description: 'When the session was created.',
+    }),
+    updateTime: t.field({
+      type: 'DateTime',
+      resolve: (s) => s.updateTime,
+      description: `When the session last changed state.${then}`,
+    }),
   };
 }
 
@@ -139,12 +154,21 @@ const CreateCheckoutSessionInput = builder.inputType('CreateCheckoutSessionInput
     currency: t.string({ required: true, description: 'A current ISO 4217 code; lower case is accepted.' }),
     clientReferenceId: t.string({ description: 'Your own reference, such as an order id; at most 200 characters.' }),
     successUrl: t.string({
-      description: 'Absolute http(s) URL for after payment, at most 2048 characters. `{CHECKOUT_SESSION_ID}` is replaced by the session id.',
+      description:
+        'Absolute http(s) URL for after payment, at most 2048 characters. `{CHECKOUT_SESSION_ID}` is replaced by the session id.',
     }),
-    cancelUrl: t.string({ description: 'Absolute http(s) URL behind the page\'s Back link, at most 2048 characters.' }),
-    metadata: t.field({ type: 'Metadata', description: 'At most 50 keys of 1–40 characters (no [ or ]), string values up to 500 characters.' }),
-    expireTime: t.field({ type: 'DateTime', description: '30 minutes to 24 hours from now; default 24 hours from now.' }),
-    idempotencyKey: t.string({ description: 'Same meaning as the Idempotency-Key header: retries with it create nothing new.' }),
+    cancelUrl: t.string({ description: "Absolute http(s) URL behind the page's Back link, at most 2048 characters." }),
+    metadata: t.field({
+      type: 'Metadata',
+      description: 'At most 50 keys of 1–40 characters (no [ or ]), string values up to 500 characters.',
+    }),
+    expireTime: t.field({
+      type: 'DateTime',
+      description: '30 minutes to 24 hours from now; default 24 hours from now.',
+    }),
+    idempotencyKey: t.string({
+      description: 'Same meaning as the Idempotency-Key header: retries with it create nothing new.',
+    }),
   }),
 });
 
@@ -163,23 +187,28 @@ builder.queryFields((t) => ({
       return session;
     },
   }),
-  checkoutSessions: t.connection({
-    type: CheckoutSessionRef,
-    description: 'The account\'s checkout sessions, newest first; at most 100 per page.',
-    args: { filter: t.arg({ type: CheckoutSessionFilter, description: 'Only the sessions that match it; absent for all.' }) },
-    resolve: (_root, args, ctx) => {
-      const accountId = requireAccountId(ctx);
-      return resolveTimeIdConnection(args, (page) =>
-        listCheckoutSessionsWithPaymentIntents(ctx.deps.db, accountId, {
-          ...page,
-          state: args.filter?.state,
-          clientReferenceId: args.filter?.clientReferenceId,
-        }).then((rows) =>
-          rows.map(({ session, paymentIntent }): ListedSession => Object.assign(session, { [JOINED_INTENT]: paymentIntent })),
-        ),
-      );
+  checkoutSessions: t.connection(
+    {
+      type: CheckoutSessionRef,
+      description: "The account's checkout sessions, newest first; at most 100 per page.",
+      args: {
+        filter: t.arg({ type: CheckoutSessionFilter, description: 'Only the sessions that match it; absent for all.' }),
+      },
+      resolve: (_root, args, ctx) => {
+        const accountId = requireAccountId(ctx);
+        return resolveTimeIdConnection(args, (page) =>
+          listCheckoutSessionsWithPaymentIntents(ctx.deps.db, accountId, {
+            ...page,
+            state: args.filter?.state,
+            clientReferenceId: args.filter?.clientReferenceId,
+          }).then((rows) =>
+            rows.map(
+              ({ session, paymentIntent }): ListedSession => Object.assign(session, { [JOINED_INTENT]: paymentIntent }),
+            ),
+          ),
+        );
+      },
     },
-  },
     { name: 'CheckoutSessionConnection', description: 'A page of checkout sessions.' },
     { name: 'CheckoutSessionEdge', description: 'One of checkout sessions in a page, with its cursor.' },
   ),
@@ -191,7 +220,13 @@ builder.mutationFields((t) => ({
     description:
       'Creates an OPEN checkout session and its payment intent. With an idempotency key, a retry returns the first result (marked `idempotentReplayed`).',
     args: {
-      input: t.arg({ type: CreateCheckoutSessionInput, required: true, description: 'The amount, the currency and the rest of the new session.' }).validate(createCheckoutSessionSchema),
+      input: t
+        .arg({
+          type: CreateCheckoutSessionInput,
+          required: true,
+          description: 'The amount, the currency and the rest of the new session.',
+        })
+        .validate(createCheckoutSessionSchema),
     },
     resolve: async (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);
@@ -199,7 +234,8 @@ builder.mutationFields((t) => ({
       if (result.replayed) ctx.idempotentReplayed = true;
       // The create wrote the intent: `paymentIntent { … }` reads it from the request's loader
       // instead of a second statement.
-      if (result.paymentIntent) PaymentIntentRef.getDataloader(ctx).prime(result.paymentIntent.id, result.paymentIntent);
+      if (result.paymentIntent)
+        PaymentIntentRef.getDataloader(ctx).prime(result.paymentIntent.id, result.paymentIntent);
       return result.session;
     },
   }),

@@ -23,7 +23,10 @@ export function requireAccountId(ctx: GraphQLContext): string {
     throw new DomainError('UNAUTHENTICATED', 'Send a valid API key as "Authorization: Api-Key <key>".');
   }
   if (ctx.principal.role !== 'account') {
-    throw new DomainError('FORBIDDEN', 'The platform key may only create accounts; use an account key for account data.');
+    throw new DomainError(
+      'FORBIDDEN',
+      'The platform key may only create accounts; use an account key for account data.',
+    );
   }
   return ctx.principal.accountId;
 }

@@ -49,13 +49,19 @@ export function eventTypeValuesOf(types: readonly EventType[]): EventTypeValue[]
 }
 
 export const EventTypeEnum = builder.enumType('EventType', {
-  description: 'A kind of event, to choose events by. Each value stands for the `type` string events and webhooks carry.',
+  description:
+    'A kind of event, to choose events by. Each value stands for the `type` string events and webhooks carry.',
   values: {
     CHECKOUT_SESSION_CREATED: { description: 'A checkout session was created (`checkout_session.created`).' },
-    CHECKOUT_SESSION_PAID: { description: 'A checkout session was paid and is now COMPLETE (`checkout_session.paid`).' },
-    CHECKOUT_SESSION_EXPIRED: { description: 'A checkout session expired, or was expired, without payment (`checkout_session.expired`).' },
+    CHECKOUT_SESSION_PAID: {
+      description: 'A checkout session was paid and is now COMPLETE (`checkout_session.paid`).',
+    },
+    CHECKOUT_SESSION_EXPIRED: {
+      description: 'A checkout session expired, or was expired, without payment (`checkout_session.expired`).',
+    },
     PAYMENT_INTENT_PAYMENT_FAILED: {
-      description: 'A payment attempt on a checkout session was declined; the session stays OPEN (`payment_intent.payment_failed`).',
+      description:
+        'A payment attempt on a checkout session was declined; the session stays OPEN (`payment_intent.payment_failed`).',
     },
   } as const satisfies Record<EventTypeValue, { description: string }>,
 });
@@ -63,8 +69,15 @@ export const EventTypeEnum = builder.enumType('EventType', {
 /** The payment intent a `payment_intent.payment_failed` event recorded; undefined for other events. */
 function paymentFailureOf(event: EventRecord) {
   if (event.type !== 'payment_intent.payment_failed') return undefined;
-  return (event.data as { payment_intent?: { last_payment_error: { code: string; message: string }; card_brand: string; card_last4: string } })
-    .payment_intent;
+  return (
+    event.data as {
+      payment_intent?: {
+        last_payment_error: { code: string; message: string };
+        card_brand: string;
+        card_last4: string;
+      };
+    }
+  ).payment_intent;
 }
 
 /**
@@ -75,7 +88,11 @@ function paymentFailureOf(event: EventRecord) {
  */
 const sessionReadForDelivery = new WeakMap<EventRecord, Promise<CheckoutSession | string>>();
 
-function liveSessionOf(event: EventRecord, ctx: GraphQLContext, delivered: boolean): string | Promise<CheckoutSession | string> {
+function liveSessionOf(
+  event: EventRecord,
+  ctx: GraphQLContext,
+  delivered: boolean,
+): string | Promise<CheckoutSession | string> {
   const id = event.checkoutSessionId ?? checkoutSessionAtEvent(event).id;
   if (!delivered || requireAccountId(ctx) !== event.accountId) return id;
   let read = sessionReadForDelivery.get(event);
@@ -101,10 +118,12 @@ export const CheckoutSessionEventRef = builder.loadableNode('CheckoutSessionEven
       description: 'The resource name, `accounts/acct_…/events/evt_…`.',
       resolve: (event) => eventName(event.accountId, event.id),
     }),
-    type: t.exposeString('type', { description: `One of ${EVENT_TYPES.join(', ')}: the string webhooks carry as \`type\`.` }),
+    type: t.exposeString('type', {
+      description: `One of ${EVENT_TYPES.join(', ')}: the string webhooks carry as \`type\`.`,
+    }),
     sequence: t.int({
       description:
-        'The event\'s place among its checkout session\'s events: 1 for `checkout_session.created`, then 2, 3, … in the order they happened. Webhooks carry it as `sequence`, so a receiver can tell when events arrive out of order.',
+        "The event's place among its checkout session's events: 1 for `checkout_session.created`, then 2, 3, … in the order they happened. Webhooks carry it as `sequence`, so a receiver can tell when events arrive out of order.",
       // Every event today is a session's; the migration numbered the ones written before the column.
       resolve: (event) => event.sessionSequence ?? 0,
     }),
@@ -116,12 +135,14 @@ export const CheckoutSessionEventRef = builder.loadableNode('CheckoutSessionEven
     }),
     cardBrand: t.string({
       nullable: true,
-      description: 'For `payment_intent.payment_failed`: the declined card\'s brand, such as "visa". Null for other events.',
+      description:
+        'For `payment_intent.payment_failed`: the declined card\'s brand, such as "visa". Null for other events.',
       resolve: (event) => paymentFailureOf(event)?.card_brand ?? null,
     }),
     cardLast4: t.string({
       nullable: true,
-      description: 'For `payment_intent.payment_failed`: the last four digits of the declined card. Null for other events.',
+      description:
+        'For `payment_intent.payment_failed`: the last four digits of the declined card. Null for other events.',
       resolve: (event) => paymentFailureOf(event)?.card_last4 ?? null,
     }),
     createTime: t.expose('createTime', { type: 'DateTime', description: 'When the change happened.' }),
@@ -134,7 +155,7 @@ export const CheckoutSessionEventRef = builder.loadableNode('CheckoutSessionEven
     checkoutSessionSnapshot: t.field({
       type: CheckoutSessionSnapshotRef,
       description:
-        'The checkout session as it was when the event happened: the webhook payload\'s `checkout_session`. It has an id of its own, never the live session\'s.',
+        "The checkout session as it was when the event happened: the webhook payload's `checkout_session`. It has an id of its own, never the live session's.",
       resolve: (event): CheckoutSessionSnapshot => ({ ...checkoutSessionAtEvent(event), eventId: event.id }),
     }),
   }),
@@ -143,13 +164,22 @@ export const CheckoutSessionEventRef = builder.loadableNode('CheckoutSessionEven
 const EventFilter = builder.inputType('EventFilter', {
   description: 'Narrows a list of events; conditions combine with AND.',
   fields: (t) => ({
-    types: t.field({ type: [EventTypeEnum], description: 'Only events of these types; absent or empty for every type.' }),
-    checkoutSession: t.string({ description: 'Only events of this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.' }),
+    types: t.field({
+      type: [EventTypeEnum],
+      description: 'Only events of these types; absent or empty for every type.',
+    }),
+    checkoutSession: t.string({
+      description: 'Only events of this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.',
+    }),
   }),
 });
 
 /** The checkout session id behind an optional `name` argument; NOT_FOUND unless the account has it. */
-async function checkoutSessionIdOf(ctx: GraphQLContext, accountId: string, name: string | null | undefined): Promise<string | null> {
+async function checkoutSessionIdOf(
+  ctx: GraphQLContext,
+  accountId: string,
+  name: string | null | undefined,
+): Promise<string | null> {
   if (name == null) return null;
   const id = parseResourceName(name, accountId, 'checkout-sessions', 'cs');
   const [session] = await getCheckoutSessions(ctx.deps.db, accountId, [id]);
@@ -178,7 +208,8 @@ function freshFor(ctx: GraphQLContext, event: EventRecord): EventRecord {
 }
 
 builder.subscriptionType({
-  description: 'Live feeds of the caller\'s account over graphql-ws or server-sent events, fed from committed events only.',
+  description:
+    "Live feeds of the caller's account over graphql-ws or server-sent events, fed from committed events only.",
 });
 
 builder.subscriptionFields((t) => ({
@@ -188,9 +219,12 @@ builder.subscriptionFields((t) => ({
       'Each `checkout_session.paid` event of the account, or of one session with `name`. With `after` (an event id received earlier), every such event committed after that one is replayed first, in order, then the feed goes live without a gap or a duplicate. An unknown `after` fails with NOT_FOUND.',
     args: {
       name: t.arg.string({ description: 'Only this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.' }),
-      after: t.arg.string({ description: 'An event id (`evt_…`) or event name: replay what was committed after it first.' }),
+      after: t.arg.string({
+        description: 'An event id (`evt_…`) or event name: replay what was committed after it first.',
+      }),
     },
-    subscribe: (_root, args, ctx) => openStream(ctx, { types: ['checkout_session.paid'], name: args.name, after: args.after }),
+    subscribe: (_root, args, ctx) =>
+      openStream(ctx, { types: ['checkout_session.paid'], name: args.name, after: args.after }),
     resolve: (event: EventRecord, _args, ctx) => freshFor(ctx, event),
   }),
   events: t.field({
@@ -198,11 +232,21 @@ builder.subscriptionFields((t) => ({
     description:
       'Every event of the account, or only some `types` and one checkout session (`name`). `after` replays, then goes live, as for checkoutSessionPaid.',
     args: {
-      types: t.arg({ type: [EventTypeEnum], description: 'Only events of these types; absent or empty for every type.' }),
+      types: t.arg({
+        type: [EventTypeEnum],
+        description: 'Only events of these types; absent or empty for every type.',
+      }),
       name: t.arg.string({ description: 'Only this checkout session, `accounts/acct_…/checkout-sessions/cs_…`.' }),
-      after: t.arg.string({ description: 'An event id (`evt_…`) or event name: replay what was committed after it first.' }),
+      after: t.arg.string({
+        description: 'An event id (`evt_…`) or event name: replay what was committed after it first.',
+      }),
     },
-    subscribe: (_root, args, ctx) => openStream(ctx, { types: parseEventTypes(eventTypesOf(args.types ?? []), ['types']), name: args.name, after: args.after }),
+    subscribe: (_root, args, ctx) =>
+      openStream(ctx, {
+        types: parseEventTypes(eventTypesOf(args.types ?? []), ['types']),
+        name: args.name,
+        after: args.after,
+      }),
     resolve: (event: EventRecord, _args, ctx) => freshFor(ctx, event),
   }),
 }));
@@ -211,9 +255,12 @@ builder.subscriptionField('event', (t) =>
   t.field({
     type: CheckoutSessionEventRef,
     description:
-      'The event being delivered, in a webhook endpoint\'s payload document (its `query`): the root of that document. It is not a live feed: subscribing to it fails with BAD_USER_INPUT; subscribe to `events` instead.',
+      "The event being delivered, in a webhook endpoint's payload document (its `query`): the root of that document. It is not a live feed: subscribing to it fails with BAD_USER_INPUT; subscribe to `events` instead.",
     subscribe: (): AsyncIterable<EventRecord> => {
-      throw new DomainError('BAD_USER_INPUT', '`event` is the root of webhook payload documents only; subscribe to `events` for a live feed.');
+      throw new DomainError(
+        'BAD_USER_INPUT',
+        '`event` is the root of webhook payload documents only; subscribe to `events` for a live feed.',
+      );
     },
     // In a payload document the event itself is the root value.
     resolve: (event: EventRecord, _args, ctx) => freshFor(ctx, event),
@@ -233,27 +280,35 @@ builder.queryFields((t) => ({
       return event;
     },
   }),
-  events: t.connection({
-    type: CheckoutSessionEventRef,
-    description: `The account's events, newest first; at most 100 per page. Events are kept ${EVENT_RETENTION_DAYS} days.`,
-    args: { filter: t.arg({ type: EventFilter, description: 'Only the events that match it; absent for all.' }) },
-    resolve: async (_root, args, ctx) => {
-      const accountId = requireAccountId(ctx);
-      checkPageSize(args);
-      const types = parseEventTypes(eventTypesOf(args.filter?.types ?? []), ['filter', 'types']);
-      const checkoutSessionId =
-        args.filter?.checkoutSession == null ? null : parseResourceName(args.filter.checkoutSession, accountId, 'checkout-sessions', 'cs');
-      return resolveCursorConnection(
-        { args, toCursor: eventSequenceCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
-        ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
-          listEvents(
-            ctx.deps.db,
-            { accountId, types, checkoutSessionId },
-            { limit, inverted, after: parseEventSequenceCursor(after, 'after'), before: parseEventSequenceCursor(before, 'before') },
-          ),
-      );
+  events: t.connection(
+    {
+      type: CheckoutSessionEventRef,
+      description: `The account's events, newest first; at most 100 per page. Events are kept ${EVENT_RETENTION_DAYS} days.`,
+      args: { filter: t.arg({ type: EventFilter, description: 'Only the events that match it; absent for all.' }) },
+      resolve: async (_root, args, ctx) => {
+        const accountId = requireAccountId(ctx);
+        checkPageSize(args);
+        const types = parseEventTypes(eventTypesOf(args.filter?.types ?? []), ['filter', 'types']);
+        const checkoutSessionId =
+          args.filter?.checkoutSession == null
+            ? null
+            : parseResourceName(args.filter.checkoutSession, accountId, 'checkout-sessions', 'cs');
+        return resolveCursorConnection(
+          { args, toCursor: eventSequenceCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+          ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
+            listEvents(
+              ctx.deps.db,
+              { accountId, types, checkoutSessionId },
+              {
+                limit,
+                inverted,
+                after: parseEventSequenceCursor(after, 'after'),
+                before: parseEventSequenceCursor(before, 'before'),
+              },
+            ),
+        );
+      },
     },
-  },
     { name: 'CheckoutSessionEventConnection', description: 'A page of events.' },
     { name: 'CheckoutSessionEventEdge', description: 'One of events in a page, with its cursor.' },
   ),

@@ -46,12 +46,16 @@ export function metricsPlugin(): Plugin {
     requestErrorsTotal.inc({ transport, operation: INVALID_OPERATION, code });
   };
   return {
-    onParse: ({ context }) => ({ result }) => {
-      if (result instanceof Error) refused(context, 'GRAPHQL_PARSE_FAILED');
-    },
-    onValidate: ({ context }) => ({ valid }) => {
-      if (!valid) refused(context, 'GRAPHQL_VALIDATION_FAILED');
-    },
+    onParse:
+      ({ context }) =>
+      ({ result }) => {
+        if (result instanceof Error) refused(context, 'GRAPHQL_PARSE_FAILED');
+      },
+    onValidate:
+      ({ context }) =>
+      ({ valid }) => {
+        if (!valid) refused(context, 'GRAPHQL_VALIDATION_FAILED');
+      },
     onExecute: ({ args }) => {
       const transport = transportOf(args.contextValue);
       const operation = operationOf(args.document, args.operationName);
@@ -81,7 +85,11 @@ export function metricsPlugin(): Plugin {
           };
         },
         onSubscribeError: ({ error }) => {
-          requestErrorsTotal.inc({ transport, operation, code: (error as GraphQLError).extensions ? codeOf(error as GraphQLError) : 'INTERNAL_SERVER_ERROR' });
+          requestErrorsTotal.inc({
+            transport,
+            operation,
+            code: (error as GraphQLError).extensions ? codeOf(error as GraphQLError) : 'INTERNAL_SERVER_ERROR',
+          });
         },
       };
     },

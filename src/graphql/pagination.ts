@@ -84,9 +84,19 @@ export interface TimeIdPage {
  * it would otherwise cap, decodes the cursors (BAD_USER_INPUT at `after` or `before` for one we
  * did not issue), and hands `load` the page to read.
  */
-export function resolveTimeIdConnection<T extends TimeIdPosition>(args: DefaultConnectionArguments, load: (page: TimeIdPage) => Promise<T[]>) {
+export function resolveTimeIdConnection<T extends TimeIdPosition>(
+  args: DefaultConnectionArguments,
+  load: (page: TimeIdPage) => Promise<T[]>,
+) {
   checkPageSize(args);
-  return resolveCursorConnection<Promise<T[]>>({ args, toCursor: lazyTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE }, ({ before, after, limit, inverted }) =>
-    load({ limit, inverted, after: decodeTimeIdCursor(after, 'after'), before: decodeTimeIdCursor(before, 'before') }),
+  return resolveCursorConnection<Promise<T[]>>(
+    { args, toCursor: lazyTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+    ({ before, after, limit, inverted }) =>
+      load({
+        limit,
+        inverted,
+        after: decodeTimeIdCursor(after, 'after'),
+        before: decodeTimeIdCursor(before, 'before'),
+      }),
   );
 }

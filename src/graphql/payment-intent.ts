@@ -1,4 +1,9 @@
-import { getPaymentIntents, parseResourceName, paymentIntentName, type PaymentIntent } from '../domain/checkout-sessions.js';
+import {
+  getPaymentIntents,
+  parseResourceName,
+  paymentIntentName,
+  type PaymentIntent,
+} from '../domain/checkout-sessions.js';
 import { notFound } from '../domain/errors.js';
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
@@ -16,7 +21,9 @@ export const PaymentIntentStateEnum = builder.enumType('PaymentIntentState', {
 export const PaymentErrorRef = builder.objectRef<{ code: string; message: string }>('PaymentError').implement({
   description: 'Why a payment attempt failed.',
   fields: (t) => ({
-    code: t.exposeString('code', { description: 'The reason as a code, such as "card_declined" or "insufficient_funds".' }),
+    code: t.exposeString('code', {
+      description: 'The reason as a code, such as "card_declined" or "insufficient_funds".',
+    }),
     message: t.exposeString('message', { description: 'A sentence that may be shown to the customer.' }),
   }),
 });
@@ -36,7 +43,11 @@ export const PaymentIntentRef = builder.loadableNode('PaymentIntent', {
       resolve: (intent) => intent.amount.toString(),
     }),
     currency: t.exposeString('currency', { description: 'Three-letter ISO 4217 code, upper case.' }),
-    state: t.field({ type: PaymentIntentStateEnum, description: 'Where the payment stands.', resolve: (intent) => intent.state }),
+    state: t.field({
+      type: PaymentIntentStateEnum,
+      description: 'Where the payment stands.',
+      resolve: (intent) => intent.state,
+    }),
     cardBrand: t.exposeString('cardBrand', {
       nullable: true,
       description: 'Brand of the card that paid, such as "visa"; null until paid.',
@@ -48,10 +59,15 @@ export const PaymentIntentRef = builder.loadableNode('PaymentIntent', {
     lastPaymentError: t.field({
       type: PaymentErrorRef,
       nullable: true,
-      description: 'Why the latest payment attempt was declined; null once the intent succeeds or while nothing was declined.',
-      resolve: (intent) => (intent.lastErrorCode ? { code: intent.lastErrorCode, message: intent.lastErrorMessage ?? '' } : null),
+      description:
+        'Why the latest payment attempt was declined; null once the intent succeeds or while nothing was declined.',
+      resolve: (intent) =>
+        intent.lastErrorCode ? { code: intent.lastErrorCode, message: intent.lastErrorMessage ?? '' } : null,
     }),
-    createTime: t.expose('createTime', { type: 'DateTime', description: 'When the intent was created, with its session.' }),
+    createTime: t.expose('createTime', {
+      type: 'DateTime',
+      description: 'When the intent was created, with its session.',
+    }),
     updateTime: t.expose('updateTime', { type: 'DateTime', description: 'When the intent last changed.' }),
   }),
 });
@@ -64,7 +80,9 @@ builder.queryField('paymentIntent', (t) =>
     args: { name: t.arg.string({ required: true, description: '`accounts/acct_…/payment-intents/pi_…`' }) },
     resolve: async (_root, { name }, ctx) => {
       const accountId = requireAccountId(ctx);
-      const [intent] = await getPaymentIntents(ctx.deps.db, accountId, [parseResourceName(name, accountId, 'payment-intents', 'pi')]);
+      const [intent] = await getPaymentIntents(ctx.deps.db, accountId, [
+        parseResourceName(name, accountId, 'payment-intents', 'pi'),
+      ]);
       if (!intent) throw notFound('Payment intent');
       return intent;
     },

@@ -4,7 +4,14 @@ import { getOperationAST, Kind, parse, type DocumentNode } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { Principal } from '../domain/accounts.js';
 import type { Db } from '../db/client.js';
-import { acceptsOnlyTrustedDocuments, checkManifest, documentIdsOf, findTrustedDocument, sha256Hex, type Manifest } from '../domain/trusted-documents.js';
+import {
+  acceptsOnlyTrustedDocuments,
+  checkManifest,
+  documentIdsOf,
+  findTrustedDocument,
+  sha256Hex,
+  type Manifest,
+} from '../domain/trusted-documents.js';
 
 /**
  * Requests that name a document instead of sending it: trusted documents (registered with
@@ -63,7 +70,9 @@ export function loadManifestFile(path: string | undefined, check: (document: str
     return checkManifest(parsed, [], check);
   } catch (error) {
     const issues = (error as { details?: { issues?: { path: unknown[]; message: string }[] } }).details?.issues ?? [];
-    throw new Error(`TRUSTED_DOCUMENTS_FILE: ${path}: ${issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    throw new Error(
+      `TRUSTED_DOCUMENTS_FILE: ${path}: ${issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
   }
 }
 
@@ -76,10 +85,15 @@ export interface TrustedDocuments {
 /** Whether a document's operation selects registerTrustedDocuments and nothing else. */
 function managesTrustedDocumentsOnly(query: string | DocumentNode, operationName: string | null | undefined): boolean {
   try {
-    const operation = getOperationAST(typeof query === 'string' ? parse(query, { maxTokens: 2000 }) : query, operationName);
+    const operation = getOperationAST(
+      typeof query === 'string' ? parse(query, { maxTokens: 2000 }) : query,
+      operationName,
+    );
     return (
       operation?.operation === 'mutation' &&
-      operation.selectionSet.selections.every((selection) => selection.kind === Kind.FIELD && selection.name.value === 'registerTrustedDocuments')
+      operation.selectionSet.selections.every(
+        (selection) => selection.kind === Kind.FIELD && selection.name.value === 'registerTrustedDocuments',
+      )
     );
   } catch {
     return false;
@@ -100,7 +114,9 @@ interface Params {
 
 function persistedQueryHash(params: Params): string | undefined {
   const persisted = params.extensions?.persistedQuery;
-  return persisted && persisted.version === 1 && typeof persisted.sha256Hash === 'string' ? persisted.sha256Hash : undefined;
+  return persisted && persisted.version === 1 && typeof persisted.sha256Hash === 'string'
+    ? persisted.sha256Hash
+    : undefined;
 }
 
 export function createTrustedDocuments(options: {
@@ -178,7 +194,11 @@ export function createTrustedDocuments(options: {
       const p = params as Params;
       if (typeof p.query !== 'string') return;
       const accountId = await accountOf(request);
-      if (accountId !== undefined && (await onlyTrusted(accountId)) && !managesTrustedDocumentsOnly(p.query, (params as { operationName?: string }).operationName)) {
+      if (
+        accountId !== undefined &&
+        (await onlyTrusted(accountId)) &&
+        !managesTrustedDocumentsOnly(p.query, (params as { operationName?: string }).operationName)
+      ) {
         throw onlyTrustedError();
       }
       const hash = persistedQueryHash(p);

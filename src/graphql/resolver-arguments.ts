@@ -1,4 +1,11 @@
-import { defaultFieldResolver, getArgumentValues, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  getArgumentValues,
+  isObjectType,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from 'graphql';
 import { assertWellFormedText } from '../domain/validation.js';
 
 /**
@@ -25,7 +32,10 @@ export function withCheckedArguments(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
-function checked(field: GraphQLField<unknown, unknown>, resolver: GraphQLFieldResolver<unknown, unknown>): GraphQLFieldResolver<unknown, unknown> {
+function checked(
+  field: GraphQLField<unknown, unknown>,
+  resolver: GraphQLFieldResolver<unknown, unknown>,
+): GraphQLFieldResolver<unknown, unknown> {
   return (source, executorArgs, context, info) => {
     const fieldNode = info.fieldNodes[0];
     const args = fieldNode ? getArgumentValues(field, fieldNode, info.variableValues) : executorArgs;

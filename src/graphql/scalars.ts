@@ -3,7 +3,6 @@ import { formatInstant } from '../domain/time.js';
 import { parseRfc3339 } from '../domain/validation.js';
 import { builder } from './builder.js';
 
-
 function invalid(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
@@ -19,7 +18,8 @@ function parseDateTime(value: unknown): Date {
 }
 
 builder.scalarType('DateTime', {
-  description: 'An instant as an RFC 3339 string with an offset, such as "2025-11-18T16:00:00.000Z" (always UTC in responses).',
+  description:
+    'An instant as an RFC 3339 string with an offset, such as "2025-11-18T16:00:00.000Z" (always UTC in responses).',
   serialize: (value) => formatInstant(value instanceof Date ? value : new Date(String(value))),
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
@@ -50,7 +50,8 @@ function parseMetadata(value: unknown): unknown {
 }
 
 builder.scalarType('Metadata', {
-  description: 'A JSON object of string values for the merchant\'s own use: at most 50 keys of 1–40 characters, values up to 500 characters.',
+  description:
+    "A JSON object of string values for the merchant's own use: at most 50 keys of 1–40 characters, values up to 500 characters.",
   serialize: (value) => value,
   parseValue: parseMetadata,
   parseLiteral: (ast) => parseMetadata(literalToJson(ast)),

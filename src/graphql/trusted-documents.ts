@@ -22,12 +22,14 @@ export function documentProblem(schema: GraphQLSchema, document: string): string
 
 builder.scalarType('TrustedDocumentManifest', {
   description:
-    'A persisted-documents manifest: a JSON object mapping each document id (the SHA-256 or SHA-1 of the document in hex) to the document\'s text, as graphql-codegen\'s client preset writes persisted-documents.json.',
+    "A persisted-documents manifest: a JSON object mapping each document id (the SHA-256 or SHA-1 of the document in hex) to the document's text, as graphql-codegen's client preset writes persisted-documents.json.",
   serialize: (value) => value,
   parseValue: (value) => value,
   parseLiteral: (ast) =>
     ast.kind === 'ObjectValue'
-      ? Object.fromEntries(ast.fields.map((field) => [field.name.value, field.value.kind === 'StringValue' ? field.value.value : null]))
+      ? Object.fromEntries(
+          ast.fields.map((field) => [field.name.value, field.value.kind === 'StringValue' ? field.value.value : null]),
+        )
       : null,
 });
 
@@ -52,7 +54,9 @@ const RegisterTrustedDocumentsPayload = builder
   .implement({
     description: 'What registerTrustedDocuments changed.',
     fields: (t) => ({
-      documentIds: t.exposeStringList('documentIds', { description: 'The ids of the documents registered by this call.' }),
+      documentIds: t.exposeStringList('documentIds', {
+        description: 'The ids of the documents registered by this call.',
+      }),
       onlyTrustedDocuments: t.exposeBoolean('onlyTrustedDocuments', {
         description: 'Whether the account now accepts only its registered documents.',
       }),
@@ -63,12 +67,25 @@ builder.mutationField('registerTrustedDocuments', (t) =>
   t.field({
     type: RegisterTrustedDocumentsPayload,
     description:
-      'Registers trusted documents for the calling account, so that clients may send a document\'s id alone, and optionally makes the account accept only those.',
-    args: { input: t.arg({ type: RegisterTrustedDocumentsInput, required: true, description: 'The documents to trust, and whether to accept only those.' }) },
+      "Registers trusted documents for the calling account, so that clients may send a document's id alone, and optionally makes the account accept only those.",
+    args: {
+      input: t.arg({
+        type: RegisterTrustedDocumentsInput,
+        required: true,
+        description: 'The documents to trust, and whether to accept only those.',
+      }),
+    },
     resolve: async (_root, { input }, ctx, info) => {
       const accountId = requireAccountId(ctx);
-      const manifest = checkManifest(input.documents ?? {}, ['input', 'documents'], (document) => documentProblem(info.schema, document));
-      const result = await registerTrustedDocuments(ctx.deps.db, accountId, manifest, input.onlyTrustedDocuments ?? undefined);
+      const manifest = checkManifest(input.documents ?? {}, ['input', 'documents'], (document) =>
+        documentProblem(info.schema, document),
+      );
+      const result = await registerTrustedDocuments(
+        ctx.deps.db,
+        accountId,
+        manifest,
+        input.onlyTrustedDocuments ?? undefined,
+      );
       for (const listener of changeListeners) listener(accountId);
       return result;
     },

@@ -22,7 +22,13 @@ import {
 } from '../domain/webhooks.js';
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
-import { CheckoutSessionEventRef, EventTypeEnum, eventTypesOf, eventTypeValuesOf, type EventTypeValue } from './events.js';
+import {
+  CheckoutSessionEventRef,
+  EventTypeEnum,
+  eventTypesOf,
+  eventTypeValuesOf,
+  type EventTypeValue,
+} from './events.js';
 import { encodeGlobalId } from './global-ids.js';
 import { resolveTimeIdConnection } from './pagination.js';
 import { checkPayloadDocument } from './webhook-payload.js';
@@ -55,13 +61,19 @@ const WebhookAttemptRef = builder.loadableNode('WebhookAttempt', {
   load: (ids: string[], ctx) => getWebhookAttemptsById(ctx.deps.db, requireAccountId(ctx), ids),
   sort: (attempt) => attempt.id,
   fields: (t) => ({
-    attemptNumber: t.exposeInt('attemptNumber', { description: '1 for the first attempt of the delivery, then 2, 3, …' }),
+    attemptNumber: t.exposeInt('attemptNumber', {
+      description: '1 for the first attempt of the delivery, then 2, 3, …',
+    }),
     startTime: t.expose('startTime', { type: 'DateTime', description: 'When the request was started.' }),
     durationMs: t.exposeInt('durationMs', { description: 'Milliseconds until the answer, the error or the timeout.' }),
-    statusCode: t.exposeInt('statusCode', { nullable: true, description: 'The HTTP status of the answer; null when there was none.' }),
+    statusCode: t.exposeInt('statusCode', {
+      nullable: true,
+      description: 'The HTTP status of the answer; null when there was none.',
+    }),
     error: t.exposeString('error', {
       nullable: true,
-      description: 'Why the attempt failed when the status does not say: timeout, connection refused, blocked address, redirect, …',
+      description:
+        'Why the attempt failed when the status does not say: timeout, connection refused, blocked address, redirect, …',
     }),
     succeeded: t.exposeBoolean('succeeded', { description: 'True for a 2xx answer.' }),
   }),
@@ -89,8 +101,14 @@ const WebhookDeliveryRef = builder.loadableNode('WebhookDelivery', {
       group: (attempt) => (attempt as WebhookAttempt).deliveryId,
       resolve: (d) => d.id,
     }),
-    createTime: t.expose('createTime', { type: 'DateTime', description: 'When the delivery was queued, with its event or by a resend.' }),
-    updateTime: t.expose('updateTime', { type: 'DateTime', description: 'When the delivery last changed (an attempt, a lease, giving up).' }),
+    createTime: t.expose('createTime', {
+      type: 'DateTime',
+      description: 'When the delivery was queued, with its event or by a resend.',
+    }),
+    updateTime: t.expose('updateTime', {
+      type: 'DateTime',
+      description: 'When the delivery last changed (an attempt, a lease, giving up).',
+    }),
   }),
 });
 
@@ -111,7 +129,7 @@ function enabledEventsIn(values: readonly EventTypeValue[]): string[] {
 }
 
 export const WebhookEndpointRef = builder.loadableNode('WebhookEndpoint', {
-  description: 'A URL of the merchant\'s that receives events as signed HTTP POSTs (Standard Webhooks).',
+  description: "A URL of the merchant's that receives events as signed HTTP POSTs (Standard Webhooks).",
   id: { resolve: (endpoint: WebhookEndpoint) => endpoint.id },
   load: (ids: string[], ctx) => getWebhookEndpoints(ctx.deps.db, requireAccountId(ctx), ids),
   sort: (endpoint) => endpoint.id,
@@ -121,10 +139,14 @@ export const WebhookEndpointRef = builder.loadableNode('WebhookEndpoint', {
       resolve: (e) => webhookEndpointName(e.accountId, e.id),
     }),
     url: t.exposeString('url', { description: 'Where events are POSTed.' }),
-    description: t.exposeString('description', { nullable: true, description: 'The merchant\'s own note about the endpoint.' }),
+    description: t.exposeString('description', {
+      nullable: true,
+      description: "The merchant's own note about the endpoint.",
+    }),
     query: t.exposeString('query', {
       nullable: true,
-      description: 'The subscription document that shapes each delivery\'s body; null when deliveries carry the default payload.',
+      description:
+        "The subscription document that shapes each delivery's body; null when deliveries carry the default payload.",
     }),
     enabledEvents: t.field({
       type: [EventTypeEnum],
@@ -152,25 +174,30 @@ export const WebhookEndpointRef = builder.loadableNode('WebhookEndpoint', {
       nullable: true,
       description: 'While a rotated-out secret still signs beside the current one: when it stops.',
       resolve: (e) => {
-        const times = e.secrets.flatMap((entry) => (entry.expireTime && Date.parse(entry.expireTime) > Date.now() ? [Date.parse(entry.expireTime)] : []));
+        const times = e.secrets.flatMap((entry) =>
+          entry.expireTime && Date.parse(entry.expireTime) > Date.now() ? [Date.parse(entry.expireTime)] : [],
+        );
         return times.length > 0 ? new Date(Math.max(...times)) : null;
       },
     }),
-    deliveries: t.connection({
-      type: WebhookDeliveryRef,
-      description: `Deliveries to this endpoint, newest first; kept as long as their events (${EVENT_RETENTION_DAYS} days).`,
-      args: { filter: t.arg({ type: DeliveryFilter, description: 'Only the deliveries that match it; absent for all.' }) },
-      resolve: (endpoint, args, ctx) => {
-        const accountId = requireAccountId(ctx);
-        return resolveTimeIdConnection(args, (page) =>
-          listWebhookDeliveries(ctx.deps.db, accountId, endpoint.id, {
-            ...page,
-            state: args.filter?.state,
-            eventId: args.filter?.event == null ? null : parseEventReference(args.filter.event, accountId, 'event'),
-          }),
-        );
+    deliveries: t.connection(
+      {
+        type: WebhookDeliveryRef,
+        description: `Deliveries to this endpoint, newest first; kept as long as their events (${EVENT_RETENTION_DAYS} days).`,
+        args: {
+          filter: t.arg({ type: DeliveryFilter, description: 'Only the deliveries that match it; absent for all.' }),
+        },
+        resolve: (endpoint, args, ctx) => {
+          const accountId = requireAccountId(ctx);
+          return resolveTimeIdConnection(args, (page) =>
+            listWebhookDeliveries(ctx.deps.db, accountId, endpoint.id, {
+              ...page,
+              state: args.filter?.state,
+              eventId: args.filter?.event == null ? null : parseEventReference(args.filter.event, accountId, 'event'),
+            }),
+          );
+        },
       },
-    },
       { name: 'WebhookDeliveryConnection', description: 'A page of deliveries.' },
       { name: 'WebhookDeliveryEdge', description: 'One of deliveries in a page, with its cursor.' },
     ),
@@ -187,7 +214,8 @@ const CreateWebhookEndpointInput = builder.inputType('CreateWebhookEndpointInput
   fields: (t) => ({
     url: t.string({
       required: true,
-      description: 'An absolute http(s) URL without credentials, at most 2048 characters; in production it may not reach private networks.',
+      description:
+        'An absolute http(s) URL without credentials, at most 2048 characters; in production it may not reach private networks.',
     }),
     enabledEvents: t.field({
       type: [EventTypeEnum],
@@ -203,9 +231,14 @@ const CreateWebhookEndpointPayload = builder
   .implement({
     description: 'The new endpoint and its signing secret.',
     fields: (t) => ({
-      webhookEndpoint: t.field({ type: WebhookEndpointRef, description: 'The new endpoint.', resolve: (p) => p.endpoint }),
+      webhookEndpoint: t.field({
+        type: WebhookEndpointRef,
+        description: 'The new endpoint.',
+        resolve: (p) => p.endpoint,
+      }),
       secret: t.exposeString('secret', {
-        description: 'The signing secret, `whsec_…`: shown here once, stored encrypted. Verify the `webhook-signature` header with it.',
+        description:
+          'The signing secret, `whsec_…`: shown here once, stored encrypted. Verify the `webhook-signature` header with it.',
       }),
     }),
   });
@@ -213,14 +246,20 @@ const CreateWebhookEndpointPayload = builder
 const UpdateWebhookEndpointInput = builder.inputType('UpdateWebhookEndpointInput', {
   description: 'Changes to a webhook endpoint; omitted fields stay as they are.',
   fields: (t) => ({
-    name: t.string({ required: true, description: 'The endpoint\'s resource name, `accounts/acct_…/webhook-endpoints/we_…`.' }),
+    name: t.string({
+      required: true,
+      description: "The endpoint's resource name, `accounts/acct_…/webhook-endpoints/we_…`.",
+    }),
     url: t.string({ description: 'A new URL (same rules as on creation).' }),
     enabledEvents: t.field({
       type: [EventTypeEnum],
-      description: 'A new list of event types; empty for every type, including types added later. Absent leaves the list as it is.',
+      description:
+        'A new list of event types; empty for every type, including types added later. Absent leaves the list as it is.',
     }),
     description: t.string({ description: 'A new note; null clears it.' }),
-    query: t.string({ description: `${QUERY_INPUT_DESCRIPTION} Null returns to the default payload; absent leaves it.` }),
+    query: t.string({
+      description: `${QUERY_INPUT_DESCRIPTION} Null returns to the default payload; absent leaves it.`,
+    }),
     disabled: t.boolean({
       description: 'True stops deliveries (pending ones are given up; resend them later); false enables it again.',
     }),
@@ -228,11 +267,17 @@ const UpdateWebhookEndpointInput = builder.inputType('UpdateWebhookEndpointInput
 });
 
 const RotateWebhookEndpointSecretPayload = builder
-  .objectRef<{ endpoint: WebhookEndpoint; secret: string; previousSecretExpireTime: Date }>('RotateWebhookEndpointSecretPayload')
+  .objectRef<{ endpoint: WebhookEndpoint; secret: string; previousSecretExpireTime: Date }>(
+    'RotateWebhookEndpointSecretPayload',
+  )
   .implement({
     description: 'The endpoint and its new signing secret.',
     fields: (t) => ({
-      webhookEndpoint: t.field({ type: WebhookEndpointRef, description: 'The endpoint, with its new `previousSecretExpireTime`.', resolve: (p) => p.endpoint }),
+      webhookEndpoint: t.field({
+        type: WebhookEndpointRef,
+        description: 'The endpoint, with its new `previousSecretExpireTime`.',
+        resolve: (p) => p.endpoint,
+      }),
       secret: t.exposeString('secret', { description: 'The new signing secret, `whsec_…`, shown here once.' }),
       previousSecretExpireTime: t.expose('previousSecretExpireTime', {
         type: 'DateTime',
@@ -244,28 +289,43 @@ const RotateWebhookEndpointSecretPayload = builder
 const ResendWebhookEventInput = builder.inputType('ResendWebhookEventInput', {
   description: 'An event to deliver to an endpoint again.',
   fields: (t) => ({
-    webhookEndpoint: t.string({ required: true, description: 'The endpoint\'s resource name, `accounts/acct_…/webhook-endpoints/we_…`.' }),
-    event: t.string({ required: true, description: 'The event\'s id (`evt_…`) or resource name.' }),
+    webhookEndpoint: t.string({
+      required: true,
+      description: "The endpoint's resource name, `accounts/acct_…/webhook-endpoints/we_…`.",
+    }),
+    event: t.string({ required: true, description: "The event's id (`evt_…`) or resource name." }),
   }),
 });
 
-const UpdateWebhookEndpointPayload = builder.objectRef<{ endpoint: WebhookEndpoint }>('UpdateWebhookEndpointPayload').implement({
-  description: 'The endpoint after the change.',
-  fields: (t) => ({
-    webhookEndpoint: t.field({ type: WebhookEndpointRef, description: 'The endpoint as it is now.', resolve: (p) => p.endpoint }),
-  }),
-});
+const UpdateWebhookEndpointPayload = builder
+  .objectRef<{ endpoint: WebhookEndpoint }>('UpdateWebhookEndpointPayload')
+  .implement({
+    description: 'The endpoint after the change.',
+    fields: (t) => ({
+      webhookEndpoint: t.field({
+        type: WebhookEndpointRef,
+        description: 'The endpoint as it is now.',
+        resolve: (p) => p.endpoint,
+      }),
+    }),
+  });
 
 const WebhookEndpointNameInput = (name: string, action: string) =>
   builder.inputType(name, {
     description: `The webhook endpoint to ${action}.`,
     fields: (t) => ({
-      name: t.string({ required: true, description: 'The endpoint\'s resource name, `accounts/acct_…/webhook-endpoints/we_…`.' }),
+      name: t.string({
+        required: true,
+        description: "The endpoint's resource name, `accounts/acct_…/webhook-endpoints/we_…`.",
+      }),
     }),
   });
 
 const DeleteWebhookEndpointInput = WebhookEndpointNameInput('DeleteWebhookEndpointInput', 'delete');
-const RotateWebhookEndpointSecretInput = WebhookEndpointNameInput('RotateWebhookEndpointSecretInput', 'issue a new signing secret for');
+const RotateWebhookEndpointSecretInput = WebhookEndpointNameInput(
+  'RotateWebhookEndpointSecretInput',
+  'issue a new signing secret for',
+);
 
 const DeleteWebhookEndpointPayload = builder.objectRef<WebhookEndpoint>('DeleteWebhookEndpointPayload').implement({
   description: 'What was deleted, so that clients can drop it from their caches.',
@@ -284,7 +344,11 @@ const DeleteWebhookEndpointPayload = builder.objectRef<WebhookEndpoint>('DeleteW
 const ResendWebhookEventPayload = builder.objectRef<WebhookDelivery>('ResendWebhookEventPayload').implement({
   description: 'The new delivery of the event.',
   fields: (t) => ({
-    webhookDelivery: t.field({ type: WebhookDeliveryRef, description: 'The new delivery, PENDING until its first attempt.', resolve: (d) => d }),
+    webhookDelivery: t.field({
+      type: WebhookDeliveryRef,
+      description: 'The new delivery, PENDING until its first attempt.',
+      resolve: (d) => d,
+    }),
   }),
 });
 
@@ -293,7 +357,12 @@ builder.queryFields((t) => ({
     type: WebhookEndpointRef,
     nullable: true,
     description: 'A webhook endpoint by resource name. Fails with NOT_FOUND when the account has no such endpoint.',
-    args: { name: t.arg.string({ required: true, description: 'The endpoint\'s resource name, `accounts/acct_…/webhook-endpoints/we_…`.' }) },
+    args: {
+      name: t.arg.string({
+        required: true,
+        description: "The endpoint's resource name, `accounts/acct_…/webhook-endpoints/we_…`.",
+      }),
+    },
     resolve: async (_root, { name }, ctx) => {
       const accountId = requireAccountId(ctx);
       const endpoint = await getWebhookEndpoint(ctx.deps.db, accountId, endpointIdOf(name, accountId));
@@ -301,14 +370,15 @@ builder.queryFields((t) => ({
       return endpoint;
     },
   }),
-  webhookEndpoints: t.connection({
-    type: WebhookEndpointRef,
-    description: 'The account\'s webhook endpoints, newest first.',
-    resolve: (_root, args, ctx) => {
-      const accountId = requireAccountId(ctx);
-      return resolveTimeIdConnection(args, (page) => listWebhookEndpoints(ctx.deps.db, accountId, page));
+  webhookEndpoints: t.connection(
+    {
+      type: WebhookEndpointRef,
+      description: "The account's webhook endpoints, newest first.",
+      resolve: (_root, args, ctx) => {
+        const accountId = requireAccountId(ctx);
+        return resolveTimeIdConnection(args, (page) => listWebhookEndpoints(ctx.deps.db, accountId, page));
+      },
     },
-  },
     { name: 'WebhookEndpointConnection', description: 'A page of webhook endpoints.' },
     { name: 'WebhookEndpointEdge', description: 'One of webhook endpoints in a page, with its cursor.' },
   ),
@@ -318,32 +388,55 @@ builder.mutationFields((t) => ({
   createWebhookEndpoint: t.field({
     type: CreateWebhookEndpointPayload,
     description: 'Creates a webhook endpoint and returns its signing secret, once. At most 16 per account.',
-    args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true, description: 'The URL, the event types and a note.' }) },
+    args: {
+      input: t.arg({
+        type: CreateWebhookEndpointInput,
+        required: true,
+        description: 'The URL, the event types and a note.',
+      }),
+    },
     resolve: (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);
       if (input.query != null) checkPayloadDocument(input.query, ['input', 'query']);
-      return createWebhookEndpoint(ctx.deps.db, ctx.webhooks, accountId, { ...input, enabledEvents: enabledEventsIn(input.enabledEvents ?? []) });
+      return createWebhookEndpoint(ctx.deps.db, ctx.webhooks, accountId, {
+        ...input,
+        enabledEvents: enabledEventsIn(input.enabledEvents ?? []),
+      });
     },
   }),
   updateWebhookEndpoint: t.field({
     type: UpdateWebhookEndpointPayload,
     description: 'Changes the URL, the event types or the description of an endpoint, or disables or enables it.',
-    args: { input: t.arg({ type: UpdateWebhookEndpointInput, required: true, description: 'The endpoint and the changes to make.' }) },
+    args: {
+      input: t.arg({
+        type: UpdateWebhookEndpointInput,
+        required: true,
+        description: 'The endpoint and the changes to make.',
+      }),
+    },
     resolve: async (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);
       const { name, enabledEvents, ...changes } = input;
       if (input.query != null) checkPayloadDocument(input.query, ['input', 'query']);
-      const endpoint = await updateWebhookEndpoint(ctx.deps.db, ctx.webhooks, accountId, endpointIdOf(name, accountId), {
-        ...changes,
-        enabledEvents: enabledEvents == null ? enabledEvents : enabledEventsIn(enabledEvents),
-      });
+      const endpoint = await updateWebhookEndpoint(
+        ctx.deps.db,
+        ctx.webhooks,
+        accountId,
+        endpointIdOf(name, accountId),
+        {
+          ...changes,
+          enabledEvents: enabledEvents == null ? enabledEvents : enabledEventsIn(enabledEvents),
+        },
+      );
       return { endpoint };
     },
   }),
   deleteWebhookEndpoint: t.field({
     type: DeleteWebhookEndpointPayload,
     description: 'Deletes an endpoint with its delivery history, and returns the id and name it had.',
-    args: { input: t.arg({ type: DeleteWebhookEndpointInput, required: true, description: 'The endpoint to delete.' }) },
+    args: {
+      input: t.arg({ type: DeleteWebhookEndpointInput, required: true, description: 'The endpoint to delete.' }),
+    },
     resolve: (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);
       return deleteWebhookEndpoint(ctx.deps.db, accountId, endpointIdOf(input.name, accountId));
@@ -352,7 +445,13 @@ builder.mutationFields((t) => ({
   rotateWebhookEndpointSecret: t.field({
     type: RotateWebhookEndpointSecretPayload,
     description: 'Issues a new signing secret (shown once). The previous one keeps signing beside it for 24 hours.',
-    args: { input: t.arg({ type: RotateWebhookEndpointSecretInput, required: true, description: 'The endpoint whose secret to rotate.' }) },
+    args: {
+      input: t.arg({
+        type: RotateWebhookEndpointSecretInput,
+        required: true,
+        description: 'The endpoint whose secret to rotate.',
+      }),
+    },
     resolve: (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);
       return rotateWebhookEndpointSecret(ctx.deps.db, ctx.webhooks, accountId, endpointIdOf(input.name, accountId));
@@ -360,8 +459,15 @@ builder.mutationFields((t) => ({
   }),
   resendWebhookEvent: t.field({
     type: ResendWebhookEventPayload,
-    description: 'Delivers an event to an endpoint again, as a new delivery with its own retries. The endpoint must be enabled.',
-    args: { input: t.arg({ type: ResendWebhookEventInput, required: true, description: 'The endpoint and the event to deliver again.' }) },
+    description:
+      'Delivers an event to an endpoint again, as a new delivery with its own retries. The endpoint must be enabled.',
+    args: {
+      input: t.arg({
+        type: ResendWebhookEventInput,
+        required: true,
+        description: 'The endpoint and the event to deliver again.',
+      }),
+    },
     resolve: (_root, { input }, ctx) => {
       const accountId = requireAccountId(ctx);
       return resendWebhookEvent(

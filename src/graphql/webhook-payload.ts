@@ -4,7 +4,16 @@
  * the event as its root value, acting for the endpoint's account, read-only.
  */
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { execute, getOperationAST, GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode } from 'graphql';
+import {
+  execute,
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+} from 'graphql';
 import { envelop, useSchema, type Plugin } from 'graphql-yoga';
 import { DomainError, type InputIssue } from '../domain/errors.js';
 import type { EventRecord } from '../domain/event-stream.js';
@@ -41,7 +50,8 @@ function describe(error: GraphQLError): string {
 
 /** The problems of a payload document, each under `path`; empty when it may be stored. */
 function problemsOf(query: string, path: (string | number)[]): { document?: DocumentNode; issues: InputIssue[] } {
-  if (query.length > MAX_DOCUMENT_CHARS) return { issues: [{ path, message: `must be at most ${MAX_DOCUMENT_CHARS} characters` }] };
+  if (query.length > MAX_DOCUMENT_CHARS)
+    return { issues: [{ path, message: `must be at most ${MAX_DOCUMENT_CHARS} characters` }] };
   const { parse, validate, schema: envelopedSchema } = enveloped();
   let document: DocumentNode;
   let errors: readonly GraphQLError[];
@@ -58,12 +68,25 @@ function problemsOf(query: string, path: (string | number)[]): { document?: Docu
   const operation = getOperationAST(document);
   // A subscription is read-only by construction: no mutation can run in a payload.
   if (!operation || operations.length !== 1 || operation.operation !== 'subscription') {
-    return { issues: [{ path, message: 'must be one subscription operation, e.g. subscription { event { id type checkoutSession { name state } } }' }] };
+    return {
+      issues: [
+        {
+          path,
+          message:
+            'must be one subscription operation, e.g. subscription { event { id type checkoutSession { name state } } }',
+        },
+      ],
+    };
   }
-  if (operation.variableDefinitions?.length) return { issues: [{ path, message: 'may not declare variables: nothing supplies them' }] };
+  if (operation.variableDefinitions?.length)
+    return { issues: [{ path, message: 'may not declare variables: nothing supplies them' }] };
   const [root] = operation.selectionSet.selections;
   if (root?.kind !== Kind.FIELD || root.name.value !== PAYLOAD_ROOT_FIELD) {
-    return { issues: [{ path, message: `must select the \`${PAYLOAD_ROOT_FIELD}\` field at its root: the event being delivered` }] };
+    return {
+      issues: [
+        { path, message: `must select the \`${PAYLOAD_ROOT_FIELD}\` field at its root: the event being delivered` },
+      ],
+    };
   }
   return { document, issues: [] };
 }
@@ -83,7 +106,11 @@ function documentOf(query: string): DocumentNode {
   if (!document) {
     const result = problemsOf(query, ['query']);
     // Stored documents were checked when stored; a schema change may have broken one since.
-    if (!result.document) throw new DomainError('FAILED_PRECONDITION', `The endpoint's payload document is no longer valid: ${result.issues[0]!.message}`);
+    if (!result.document)
+      throw new DomainError(
+        'FAILED_PRECONDITION',
+        `The endpoint's payload document is no longer valid: ${result.issues[0]!.message}`,
+      );
     document = result.document;
     if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
     parsed.set(query, document);
@@ -97,7 +124,11 @@ export type PayloadContextBase = Pick<GraphQLContext, 'deps' | 'events' | 'webho
  * The body for an endpoint with a payload document: `{ data }` (and `errors`, masked as over
  * HTTP, when a field failed), executed as the event's own account.
  */
-export async function renderPayloadDocument(base: PayloadContextBase, event: EventRecord, query: string): Promise<string> {
+export async function renderPayloadDocument(
+  base: PayloadContextBase,
+  event: EventRecord,
+  query: string,
+): Promise<string> {
   const document = documentOf(query);
   const contextValue: GraphQLContext = {
     ...base,

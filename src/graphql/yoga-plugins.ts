@@ -83,7 +83,13 @@ export function codeClientError(error: GraphQLError): GraphQLError {
     const issues: InputIssue[] = [{ path: issuePath(error), message: error.message }];
     extensions.issues ??= issues;
   }
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions,
+  });
 }
 
 /** Applies codeClientError to every error of a single (non-streamed) HTTP result. */
@@ -122,7 +128,10 @@ export function rateLimitStatusPlugin(): Plugin {
           source: error.source,
           positions: error.positions,
           path: error.path,
-          extensions: { ...error.extensions, http: { status: 429, spec: true, headers: { 'retry-after': String(seconds) } } },
+          extensions: {
+            ...error.extensions,
+            http: { status: 429, spec: true, headers: { 'retry-after': String(seconds) } },
+          },
         });
       });
       setResult({ ...result, errors: withStatus } as typeof result);
@@ -172,7 +181,13 @@ export function idempotentReplayPlugin(): Plugin<GraphQLContext & { request?: Re
  * not make the server compile code for each new document it sends.
  */
 export function compiledExecutionPlugins(): Plugin[] {
-  const compileWhen = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: unknown; contextValue?: unknown }) => {
+  const compileWhen = (args: {
+    schema: GraphQLSchema;
+    document: DocumentNode;
+    operationName?: string | null;
+    variableValues?: unknown;
+    contextValue?: unknown;
+  }) => {
     if ((args.contextValue as Partial<GraphQLContext>).principal == null) return false;
     const operations = args.document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
     if (operations.length !== 1) return false;
@@ -185,7 +200,9 @@ export function compiledExecutionPlugins(): Plugin[] {
     // Variables that Yoga's own executor refuses are left to it, for the very same errors.
     const definitions = operation.variableDefinitions;
     if (!definitions?.length) return true;
-    return !getVariableValues(args.schema, definitions, (args.variableValues ?? {}) as Record<string, unknown>, { maxErrors: 50 }).errors;
+    return !getVariableValues(args.schema, definitions, (args.variableValues ?? {}) as Record<string, unknown>, {
+      maxErrors: 50,
+    }).errors;
   };
   return [locateCompiledErrors(), useGraphQlJit({}, { enableIf: compileWhen }) as Plugin];
 }
@@ -203,7 +220,11 @@ function locateCompiledErrors(): Plugin {
       if (!source) return undefined;
       return {
         onExecuteDone({ result, setResult }) {
-          if (Symbol.asyncIterator in result || !result.errors?.some((error) => !error.positions && error.locations?.length)) return;
+          if (
+            Symbol.asyncIterator in result ||
+            !result.errors?.some((error) => !error.positions && error.locations?.length)
+          )
+            return;
           // Lines end as GraphQL's lexer ends them: CRLF, LF or CR alone.
           const lineStarts = [0];
           for (const end of source.body.matchAll(/\r\n|[\n\r]/g)) lineStarts.push(end.index + end[0].length);
@@ -211,7 +232,9 @@ function locateCompiledErrors(): Plugin {
             if (error.positions || !error.locations?.length) return error;
             return new GraphQLError(error.message, {
               source,
-              positions: error.locations.map(({ line, column }: { line: number; column: number }) => lineStarts[line - 1]! + column - 1),
+              positions: error.locations.map(
+                ({ line, column }: { line: number; column: number }) => lineStarts[line - 1]! + column - 1,
+              ),
               path: error.path,
               originalError: error.originalError ?? undefined,
               extensions: error.extensions,

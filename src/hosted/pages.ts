@@ -71,7 +71,19 @@ function testModeBadge(view: CheckoutView): string {
   return view.testMode ? '<p class="test-mode">Test mode: no real payment is taken</p>' : '';
 }
 
-function field(key: FieldKey, state: FormState, input: { type?: string; autocomplete: string; inputmode?: string; hint?: string; value?: string; maxlength: number; placeholder?: string }): string {
+function field(
+  key: FieldKey,
+  state: FormState,
+  input: {
+    type?: string;
+    autocomplete: string;
+    inputmode?: string;
+    hint?: string;
+    value?: string;
+    maxlength: number;
+    placeholder?: string;
+  },
+): string {
   const f = FIELDS[key];
   const error = state.fieldErrors?.[key];
   const describedBy = [input.hint ? `${f.id}-hint` : '', error ? `${f.id}-error` : ''].filter(Boolean).join(' ');

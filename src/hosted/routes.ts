@@ -12,8 +12,25 @@ import {
 } from '../domain/payments.js';
 import { paymentsTotal } from '../observability/metrics.js';
 import type { Logger } from '../logger.js';
-import { FIELDS, renderCheckoutPage, renderExpiredPage, renderMessagePage, renderPaidPage, type CheckoutView, type FieldKey, type FormState } from './pages.js';
-import { CSRF_FIELD, csrfCookie, csrfTokenFor, csrfValid, originOf, readBodyWithin, securityHeaders } from './security.js';
+import {
+  FIELDS,
+  renderCheckoutPage,
+  renderExpiredPage,
+  renderMessagePage,
+  renderPaidPage,
+  type CheckoutView,
+  type FieldKey,
+  type FormState,
+} from './pages.js';
+import {
+  CSRF_FIELD,
+  csrfCookie,
+  csrfTokenFor,
+  csrfValid,
+  originOf,
+  readBodyWithin,
+  securityHeaders,
+} from './security.js';
 
 export interface HostedPagesDeps {
   deps: DomainDeps;
@@ -26,12 +43,23 @@ export interface HostedPagesDeps {
 const MAX_FORM_BYTES = 8 * 1024;
 const SESSION_PARAM = 's_checkout_session';
 
-function html(status: number, body: string, extraHeaders: Record<string, string> = {}, formTargets: string[] = []): Response {
+function html(
+  status: number,
+  body: string,
+  extraHeaders: Record<string, string> = {},
+  formTargets: string[] = [],
+): Response {
   return new Response(body, { status, headers: { ...securityHeaders(formTargets), ...extraHeaders } });
 }
 
 function notFoundPage(): Response {
-  return html(404, renderMessagePage('Payment link not found', 'This payment link is not valid. Check that you copied the whole link, or ask the seller for a new one.'));
+  return html(
+    404,
+    renderMessagePage(
+      'Payment link not found',
+      'This payment link is not valid. Check that you copied the whole link, or ask the seller for a new one.',
+    ),
+  );
 }
 
 function redirect(location: string): Response {
@@ -41,7 +69,11 @@ function redirect(location: string): Response {
 /** The customer-facing payment pages under /checkout; null for paths that are not theirs. */
 export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Request) => Promise<Response | null> {
   function viewOf(checkout: HostedCheckout): CheckoutView {
-    return { session: checkout.session, merchantName: checkout.merchantName, testMode: paymentProcessorOf(paymentDeps()).testMode };
+    return {
+      session: checkout.session,
+      merchantName: checkout.merchantName,
+      testMode: paymentProcessorOf(paymentDeps()).testMode,
+    };
   }
 
   function paymentDeps() {
@@ -56,21 +88,34 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
 
   /** The origins our own form posts from: the public URL's, and the one the request reached. */
   function ownOrigins(request: Request): string[] {
-    return [originOf(getDeps().deps.publicUrl), new URL(request.url).origin].filter((origin): origin is string => origin !== null);
+    return [originOf(getDeps().deps.publicUrl), new URL(request.url).origin].filter(
+      (origin): origin is string => origin !== null,
+    );
   }
 
   /** The OPEN page with the form, setting the CSRF cookie its hidden field matches. */
-  function formPage(request: Request, status: number, checkout: HostedCheckout, state: Omit<FormState, 'csrfToken'>): Response {
+  function formPage(
+    request: Request,
+    status: number,
+    checkout: HostedCheckout,
+    state: Omit<FormState, 'csrfToken'>,
+  ): Response {
     const secure = isSecure(request);
     const token = csrfTokenFor(request, secure);
     const successOrigin = originOf(checkout.session.successUrl);
-    return html(status, renderCheckoutPage(viewOf(checkout), { ...state, csrfToken: token }), { 'set-cookie': csrfCookie(token, secure) }, successOrigin ? [successOrigin] : []);
+    return html(
+      status,
+      renderCheckoutPage(viewOf(checkout), { ...state, csrfToken: token }),
+      { 'set-cookie': csrfCookie(token, secure) },
+      successOrigin ? [successOrigin] : [],
+    );
   }
 
   /** The page for a session that cannot take a payment, or null while it is OPEN. */
   function closedPage(checkout: HostedCheckout, paidStatus: number): Response | null {
     const view = viewOf(checkout);
-    if (checkout.session.state === 'COMPLETE') return html(paidStatus, renderPaidPage(view, successRedirectUrl(checkout.session)));
+    if (checkout.session.state === 'COMPLETE')
+      return html(paidStatus, renderPaidPage(view, successRedirectUrl(checkout.session)));
     if (checkout.session.state === 'EXPIRED') return html(410, renderExpiredPage(view));
     return null;
   }
@@ -90,7 +135,8 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
   async function showSuccess(url: URL): Promise<Response> {
     const checkout = await load(url);
     if (!checkout) return notFoundPage();
-    if (checkout.session.state !== 'COMPLETE') return redirect(`/checkout?${SESSION_PARAM}=${encodeURIComponent(checkout.session.id)}`);
+    if (checkout.session.state !== 'COMPLETE')
+      return redirect(`/checkout?${SESSION_PARAM}=${encodeURIComponent(checkout.session.id)}`);
     return html(200, renderPaidPage(viewOf(checkout), null));
   }
 
@@ -109,14 +155,19 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
     // Counted while it arrives, so a chunked upload of any size costs at most the limit; the
     // connection is closed rather than drained of the rest.
     const body = await readBodyWithin(request, MAX_FORM_BYTES);
-    if (!body) return html(413, renderMessagePage('Form too large', 'Send the payment form from the payment page.'), { connection: 'close' });
+    if (!body)
+      return html(413, renderMessagePage('Form too large', 'Send the payment form from the payment page.'), {
+        connection: 'close',
+      });
     const form = new URLSearchParams(body.toString('utf8'));
     const values = { expiry: form.get(FIELDS.expiry.name) ?? '', nameOnCard: form.get(FIELDS.nameOnCard.name) ?? '' };
 
     if (!csrfValid(request, form.get(CSRF_FIELD), isSecure(request), ownOrigins(request))) {
       // Most often an old tab or blocked cookies, rarely an attack: ask for the card again with a
       // fresh token, charging nothing.
-      logger.warn('hosted checkout form rejected: CSRF token missing or mismatched', { checkoutSessionId: checkout.session.id });
+      logger.warn('hosted checkout form rejected: CSRF token missing or mismatched', {
+        checkoutSessionId: checkout.session.id,
+      });
       return formPage(request, 403, checkout, {
         values,
         alert: 'For your security this form has to be sent again. Enter your card details and try once more.',
@@ -175,7 +226,10 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
       try {
         return redirect(new URL(target).href);
       } catch (error) {
-        getDeps().logger.warn('successUrl cannot be sent as a redirect; showing the hosted success page', { checkoutSessionId: checkout.session.id, error });
+        getDeps().logger.warn('successUrl cannot be sent as a redirect; showing the hosted success page', {
+          checkoutSessionId: checkout.session.id,
+          error,
+        });
       }
     }
     return redirect(`/checkout/success?${SESSION_PARAM}=${encodeURIComponent(checkout.session.id)}`);
@@ -186,14 +240,19 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
    * error can come after the commit (its answer lost with the connection), and a customer whose
    * session is paid must never read "you have not been charged".
    */
-  async function failedPaymentPage(request: Request, checkout: HostedCheckout, values: FormState['values']): Promise<Response> {
+  async function failedPaymentPage(
+    request: Request,
+    checkout: HostedCheckout,
+    values: FormState['values'],
+  ): Promise<Response> {
     let now: HostedCheckout | undefined;
     try {
       now = await getHostedCheckout(getDeps().deps.db, checkout.session.id);
     } catch {
       return formPage(request, 503, checkout, {
         values,
-        alert: 'We could not confirm your payment just now. Reload this page in a minute to see whether it went through before you try again.',
+        alert:
+          'We could not confirm your payment just now. Reload this page in a minute to see whether it went through before you try again.',
       });
     }
     if (now?.session.state === 'COMPLETE') return paidResponse(now);
@@ -211,7 +270,9 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
     }
     const allowed = url.pathname === '/checkout' ? ['GET', 'HEAD', 'POST'] : ['GET', 'HEAD'];
     if (!allowed.includes(request.method)) {
-      return html(405, renderMessagePage('Method not allowed', 'This page only answers to the payment form.'), { allow: allowed.join(', ') });
+      return html(405, renderMessagePage('Method not allowed', 'This page only answers to the payment form.'), {
+        allow: allowed.join(', '),
+      });
     }
     if (request.method === 'POST') return pay(request, url);
     return url.pathname === '/checkout' ? showCheckout(request, url) : showSuccess(url);

@@ -108,7 +108,12 @@ export function sameOriginPost(request: Request, ownOrigins: readonly string[]):
 }
 
 /** True when the form's token matches the cookie and nothing says the POST came from elsewhere. */
-export function csrfValid(request: Request, formToken: string | null, secure: boolean, ownOrigins: readonly string[]): boolean {
+export function csrfValid(
+  request: Request,
+  formToken: string | null,
+  secure: boolean,
+  ownOrigins: readonly string[],
+): boolean {
   // Browsers label cross-site requests; refuse those outright, whatever they carry.
   if (request.headers.get('sec-fetch-site') === 'cross-site') return false;
   if (!sameOriginPost(request, ownOrigins)) return false;

@@ -13,7 +13,8 @@ const EXPOSED_HEADERS = ['Idempotent-Replayed', 'Retry-After'];
  * (Yoga's own default reflects any Origin with credentials.)
  */
 export function corsPolicy(allowed: string[] | 'localhost') {
-  const allows = (origin: string) => (allowed === 'localhost' ? LOCALHOST_ORIGIN.test(origin) : allowed.includes(origin));
+  const allows = (origin: string) =>
+    allowed === 'localhost' ? LOCALHOST_ORIGIN.test(origin) : allowed.includes(origin);
   return (request: Request): CORSOptions => {
     const origin = request.headers.get('origin');
     if (origin === null || !allows(origin)) return false;

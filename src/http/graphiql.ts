@@ -45,7 +45,12 @@ function buildAssets() {
     style: add('graphiql', 'css', 'text/css; charset=utf-8', Buffer.from(bundle.css)),
     favicon: favicon ? add('favicon', 'ico', favicon[1]!, Buffer.from(favicon[2]!, 'base64')) : undefined,
     workers: {
-      editorWorkerService: add('editor-worker', 'js', 'text/javascript; charset=utf-8', Buffer.from(bundle.editorWorkerService)),
+      editorWorkerService: add(
+        'editor-worker',
+        'js',
+        'text/javascript; charset=utf-8',
+        Buffer.from(bundle.editorWorkerService),
+      ),
       json: add('json-worker', 'js', 'text/javascript; charset=utf-8', Buffer.from(bundle.jsonWorker)),
       graphql: add('graphql-worker', 'js', 'text/javascript; charset=utf-8', Buffer.from(bundle.graphqlWorker)),
     },
@@ -55,7 +60,10 @@ function buildAssets() {
 
 /** Serialises a value into an inline script without letting it close the script element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function escapeHtml(text: string): string {
@@ -84,7 +92,9 @@ export function isDirectLoopback(request: Request, serverContext: unknown): bool
   const address = (serverContext as { req?: IncomingMessage } | undefined)?.req?.socket.remoteAddress;
   const loopback = address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
   if (!loopback) return false;
-  return !['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip', 'via'].some((name) => request.headers.has(name));
+  return !['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip', 'via'].some((name) =>
+    request.headers.has(name),
+  );
 }
 
 export function createGraphiQL() {
@@ -95,7 +105,10 @@ export function createGraphiQL() {
   /** Replaces Yoga's renderer: the same GraphiQL, loading its bundle from the asset URLs. */
   const render = (options: GraphiQLOptions & { title?: string }): string => page(bundleAssets().urls, options);
 
-  const page = (urls: ReturnType<typeof buildAssets>['urls'], options: GraphiQLOptions & { title?: string }): string => `<!doctype html>
+  const page = (
+    urls: ReturnType<typeof buildAssets>['urls'],
+    options: GraphiQLOptions & { title?: string },
+  ): string => `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
@@ -122,7 +135,9 @@ export function createGraphiQL() {
   function encodings(asset: Asset) {
     // Compressed in the thread pool, once per asset and process, when first asked for.
     asset.encoded ??= Promise.all([
-      brotli(asset.identity, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: asset.identity.length } }),
+      brotli(asset.identity, {
+        params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: asset.identity.length },
+      }),
       gzipAsync(asset.identity, { level: 6 }),
     ]).then(([br, gz]) => ({ br, gzip: gz }));
     return asset.encoded;
@@ -150,7 +165,9 @@ export function createGraphiQL() {
   const assetsPlugin: Plugin = {
     onRequest({ request, url, endResponse }) {
       if (!url.pathname.startsWith(GRAPHIQL_ASSET_PREFIX)) return;
-      return serve(request, bundleAssets().assets.get(url.pathname.slice(GRAPHIQL_ASSET_PREFIX.length))).then(endResponse);
+      return serve(request, bundleAssets().assets.get(url.pathname.slice(GRAPHIQL_ASSET_PREFIX.length))).then(
+        endResponse,
+      );
     },
   };
 

@@ -13,7 +13,10 @@ const TOKEN_HEADER = 'x-graphql-event-stream-token';
 type SseResponse = [string | null, { status: number; statusText: string; headers?: Record<string, string> }];
 
 function refusal(status: number, statusText: string, code: string, message: string): SseResponse {
-  return [JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, statusText, headers: { 'content-type': 'application/json; charset=utf-8' } }];
+  return [
+    JSON.stringify({ errors: [{ message, extensions: { code } }] }),
+    { status, statusText, headers: { 'content-type': 'application/json; charset=utf-8' } },
+  ];
 }
 
 /**
@@ -38,20 +41,38 @@ export function graphqlSsePlugin(options: {
   let handler: ((request: Request) => Promise<Response>) | undefined;
   const serverContexts = new WeakMap<Request, unknown>();
   const handlerOptions = {
-    async authenticate(req: { method: string; url: string; headers: { get(name: string): string | null | undefined } }) {
+    async authenticate(req: {
+      method: string;
+      url: string;
+      headers: { get(name: string): string | null | undefined };
+    }) {
       const authorization = req.headers.get('authorization') ?? null;
       let principal: Principal | null;
       try {
         // The handler is called with the Request Yoga received, which carries the client's address.
         const request = req as unknown as Request;
-        principal = req.method === 'PUT' ? await options.authenticate(authorization, request) : await options.identify(authorization, request);
+        principal =
+          req.method === 'PUT'
+            ? await options.authenticate(authorization, request)
+            : await options.identify(authorization, request);
       } catch (error) {
         const retryAfter = (error as { details?: { retryAfter?: number } }).details?.retryAfter;
         if (retryAfter === undefined) throw error;
-        const [body, init] = refusal(429, 'Too Many Requests', 'RATE_LIMITED', 'Too many requests for this key; retry later.');
+        const [body, init] = refusal(
+          429,
+          'Too Many Requests',
+          'RATE_LIMITED',
+          'Too many requests for this key; retry later.',
+        );
         return [body, { ...init, headers: { ...init.headers, 'retry-after': String(retryAfter) } }] as SseResponse;
       }
-      if (!principal) return refusal(401, 'Unauthorized', 'UNAUTHENTICATED', 'Send a valid API key as "Authorization: Api-Key <key>".');
+      if (!principal)
+        return refusal(
+          401,
+          'Unauthorized',
+          'UNAUTHENTICATED',
+          'Send a valid API key as "Authorization: Api-Key <key>".',
+        );
       const owner = principal.role === 'account' ? principal.accountId : 'admin';
       const token = req.headers.get(TOKEN_HEADER) ?? new URL(req.url, 'http://localhost').searchParams.get('token');
       if (token) {
@@ -83,7 +104,16 @@ export function graphqlSsePlugin(options: {
               const errors = enveloped.validate(enveloped.schema, document);
               if (errors.length) return { data: null, errors: errors.map(codeClientError) };
               if (!getOperationAST(document, params.operationName)) {
-                return { data: null, errors: [codeClientError(new GraphQLError('The document has no operation of that name; send exactly one operation or name one.'))] };
+                return {
+                  data: null,
+                  errors: [
+                    codeClientError(
+                      new GraphQLError(
+                        'The document has no operation of that name; send exactly one operation or name one.',
+                      ),
+                    ),
+                  ],
+                };
               }
               return {
                 schema: enveloped.schema,
@@ -101,7 +131,10 @@ export function graphqlSsePlugin(options: {
           // Results get the contract's error codes, as over /graphql.
           onNext(_ctx, _req, result) {
             if (!result.errors?.length) return;
-            return { ...result, errors: result.errors.map((error) => (error instanceof GraphQLError ? codeClientError(error) : error)) };
+            return {
+              ...result,
+              errors: result.errors.map((error) => (error instanceof GraphQLError ? codeClientError(error) : error)),
+            };
           },
         },
         y.fetchAPI as any,

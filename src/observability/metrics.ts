@@ -130,7 +130,9 @@ export function routeLabel(method: string, pathname: string): string {
 
 /** A path with its ids (acct_…, cs_…, or anything long) as ":id"; fixed words and a custom method (":expire") stay. */
 export function foldIds(pathname: string): string {
-  return pathname.replace(/(?<=\/)[^/:]+/g, (part) => (part.length >= 25 || (part.length > 3 && /[\d_]/.test(part)) ? ':id' : part));
+  return pathname.replace(/(?<=\/)[^/:]+/g, (part) =>
+    part.length >= 25 || (part.length > 3 && /[\d_]/.test(part)) ? ':id' : part,
+  );
 }
 
 /** Records one answered REST or hosted-page request (`started` from performance.now()). */

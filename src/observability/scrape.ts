@@ -98,7 +98,8 @@ export function serveClusterMetrics(options: { port: number | undefined; host: s
     if (message?.type !== REQUEST) return;
     aggregate().then(
       (text) => worker.isConnected() && worker.send({ type: REPLY, id: message.id, text }),
-      (error: unknown) => worker.isConnected() && worker.send({ type: REPLY, id: message.id, error: (error as Error).message }),
+      (error: unknown) =>
+        worker.isConnected() && worker.send({ type: REPLY, id: message.id, error: (error as Error).message }),
     );
   });
   if (options.port === undefined) return undefined;

@@ -5,7 +5,14 @@
  */
 import { trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  NodeTracerProvider,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
 import { tracing, useTracer } from './tracing.js';
 
 /**
@@ -13,7 +20,9 @@ import { tracing, useTracer } from './tracing.js';
  * handed to it when it ends). Idempotent. The OTLP exporter reads its own OTEL_EXPORTER_OTLP_*
  * settings (endpoint, headers, timeout).
  */
-export async function startTracing(options: { exporter?: SpanExporter; env?: Record<string, string | undefined> } = {}): Promise<boolean> {
+export async function startTracing(
+  options: { exporter?: SpanExporter; env?: Record<string, string | undefined> } = {},
+): Promise<boolean> {
   if (tracing) return true;
   const env = options.env ?? process.env;
   const exporterName = env.OTEL_TRACES_EXPORTER?.split(',')[0]?.trim();
@@ -37,5 +46,3 @@ export async function startTracing(options: { exporter?: SpanExporter; env?: Rec
   useTracer(trace.getTracer('checkout-gateway'), () => provider.forceFlush());
   return true;
 }
-
-

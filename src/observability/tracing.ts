@@ -4,7 +4,16 @@
  * test per request and never loads the SDK.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { foldIds } from './metrics.js';
 
 export let tracing = false;
@@ -24,7 +33,12 @@ export async function flushTracing() {
 }
 
 /** Starts a span under the active one (or under `parent`); call only while `tracing`. */
-export function startSpan(name: string, attributes?: Record<string, string | number | boolean>, parent?: Context, kind = SpanKind.INTERNAL): Span {
+export function startSpan(
+  name: string,
+  attributes?: Record<string, string | number | boolean>,
+  parent?: Context,
+  kind = SpanKind.INTERNAL,
+): Span {
   return tracer!.startSpan(name, { kind, attributes }, parent ?? context.active());
 }
 
@@ -66,7 +80,11 @@ export function contextFromTraceparent(traceparent: string | null | undefined): 
  * Handles an HTTP request inside a server span named by its method and route (ids folded), so
  * that everything it does (GraphQL, SQL, events it records) belongs to that trace.
  */
-export function traceRequest(req: IncomingMessage, res: ServerResponse, handle: (req: IncomingMessage, res: ServerResponse) => void) {
+export function traceRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+) {
   const path = (req.url ?? '/').split('?')[0]!;
   const span = startRequestSpan(`${req.method} ${foldIds(path)}`, req.headers);
   span.setAttribute('http.request.method', req.method ?? '');

@@ -11,7 +11,14 @@ import {
 import { badInput, notFound, type InputIssue } from '../domain/errors.js';
 import { hasPrefix } from '../domain/ids.js';
 import { isFourDigitYear } from '../domain/time.js';
-import { createCheckoutSessionSchema, parseRfc3339, textProblem, RFC3339_MESSAGE, toInputIssues, type CreateCheckoutSessionInput } from '../domain/validation.js';
+import {
+  createCheckoutSessionSchema,
+  parseRfc3339,
+  textProblem,
+  RFC3339_MESSAGE,
+  toInputIssues,
+  type CreateCheckoutSessionInput,
+} from '../domain/validation.js';
 import { jsonResponse, readJsonObject } from './http.js';
 
 /** What a handler gets once the route matched and the caller was let into the path's account. */
@@ -40,8 +47,9 @@ const CREATE_FIELDS = {
 } as const satisfies Record<string, keyof CreateCheckoutSessionInput>;
 
 type RestField = keyof typeof CREATE_FIELDS;
-const REST_NAME_OF = Object.fromEntries(Object.entries(CREATE_FIELDS).map(([rest, domain]) => [domain, rest])) as Record<string, RestField>;
-
+const REST_NAME_OF = Object.fromEntries(
+  Object.entries(CREATE_FIELDS).map(([rest, domain]) => [domain, rest]),
+) as Record<string, RestField>;
 
 function isRestField(key: string): key is RestField {
   return Object.hasOwn(CREATE_FIELDS, key);
@@ -59,7 +67,10 @@ export function parseCreateBody(body: Record<string, unknown>): CreateCheckoutSe
     if (!isRestField(key)) {
       issues.push({
         path: [key],
-        message: key === 'idempotency_key' ? 'is not a body parameter; send the Idempotency-Key header' : 'is not a known parameter',
+        message:
+          key === 'idempotency_key'
+            ? 'is not a body parameter; send the Idempotency-Key header'
+            : 'is not a known parameter',
       });
     } else if (key === 'expire_time' && value != null) {
       const date = parseRfc3339(value);
@@ -95,7 +106,11 @@ export async function createSession({ request, deps, accountId }: AccountRequest
   const input = parseCreateBody(body);
   const { session, replayed } = await createCheckoutSession(deps, accountId, input, idempotencyKey);
   // 200, as Stripe answers a create and as the seed shows; a replay answers exactly the same.
-  return jsonResponse(200, toCheckoutSessionResource(session, deps.publicUrl), replayed ? { 'idempotent-replayed': 'true' } : {});
+  return jsonResponse(
+    200,
+    toCheckoutSessionResource(session, deps.publicUrl),
+    replayed ? { 'idempotent-replayed': 'true' } : {},
+  );
 }
 
 export async function getSession({ deps, accountId, sessionId }: AccountRequest): Promise<Response> {
@@ -129,16 +144,21 @@ interface PageToken extends SessionCursor {
  * that a token be refused with other filters, where it would silently skip or repeat rows.
  */
 function encodePageToken(token: PageToken): string {
-  return Buffer.from(JSON.stringify([token.createTime.toISOString(), token.id, token.state, token.clientReferenceId])).toString('base64url');
+  return Buffer.from(
+    JSON.stringify([token.createTime.toISOString(), token.id, token.state, token.clientReferenceId]),
+  ).toString('base64url');
 }
 
 function decodePageToken(text: string): PageToken | undefined {
   try {
-    const [time, id, state, clientReferenceId] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
+    const [time, id, state, clientReferenceId] = JSON.parse(
+      Buffer.from(text, 'base64url').toString('utf8'),
+    ) as unknown[];
     const createTime = parseRfc3339(time) ?? new Date(Number.NaN);
     if (!isFourDigitYear(createTime) || typeof id !== 'string' || !hasPrefix(id, 'cs')) return undefined;
     if (state !== null && !STATES.includes(state as CheckoutSessionState)) return undefined;
-    if (clientReferenceId !== null && (typeof clientReferenceId !== 'string' || textProblem(clientReferenceId))) return undefined;
+    if (clientReferenceId !== null && (typeof clientReferenceId !== 'string' || textProblem(clientReferenceId)))
+      return undefined;
     return { createTime, id, state: state as CheckoutSessionState | null, clientReferenceId };
   } catch {
     return undefined;
@@ -154,7 +174,8 @@ export async function listSessions({ url, deps, accountId }: AccountRequest): Pr
   const issues: InputIssue[] = [];
   const params = url.searchParams;
   for (const key of new Set(params.keys())) {
-    if (!(LIST_PARAMETERS as readonly string[]).includes(key)) issues.push({ path: [key], message: 'is not a known parameter' });
+    if (!(LIST_PARAMETERS as readonly string[]).includes(key))
+      issues.push({ path: [key], message: 'is not a known parameter' });
     else if (params.getAll(key).length > 1) issues.push({ path: [key], message: 'may be given only once' });
   }
 
@@ -162,7 +183,8 @@ export async function listSessions({ url, deps, accountId }: AccountRequest): Pr
   const sizeText = params.get('page_size');
   if (sizeText !== null) {
     const size = /^\d{1,9}$/.test(sizeText) ? Number(sizeText) : NaN;
-    if (!(size <= MAX_PAGE_SIZE)) issues.push({ path: ['page_size'], message: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` });
+    if (!(size <= MAX_PAGE_SIZE))
+      issues.push({ path: ['page_size'], message: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` });
     else pageSize = size || DEFAULT_PAGE_SIZE;
   }
 
@@ -177,7 +199,10 @@ export async function listSessions({ url, deps, accountId }: AccountRequest): Pr
     after = decodePageToken(tokenText);
     if (!after) issues.push({ path: ['page_token'], message: 'is not a next_page_token returned by this API' });
     else if (after.state !== (state ?? null) || after.clientReferenceId !== clientReferenceId) {
-      issues.push({ path: ['page_token'], message: 'was returned for other filters; repeat the state and client_reference_id it was returned with' });
+      issues.push({
+        path: ['page_token'],
+        message: 'was returned for other filters; repeat the state and client_reference_id it was returned with',
+      });
     }
   }
   if (issues.length > 0) throw badInput(issues);

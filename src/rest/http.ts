@@ -61,12 +61,18 @@ export class HttpError extends Error {
 /** Maps a thrown value to the JSON error response; anything unexpected is logged and masked. */
 export function errorResponse(error: unknown, logger: Logger): Response {
   if (error instanceof HttpError) {
-    return jsonResponse(error.status, { error: { code: error.code, message: error.message, details: [] } } satisfies ErrorBody, error.headers);
+    return jsonResponse(
+      error.status,
+      { error: { code: error.code, message: error.message, details: [] } } satisfies ErrorBody,
+      error.headers,
+    );
   }
   if (error instanceof DomainError) {
     const status = STATUS_BY_CODE[error.code];
     const headers: Record<string, string> = {};
-    const body: ErrorBody = { error: { code: error.code, message: error.message, details: error.details.issues ?? [] } };
+    const body: ErrorBody = {
+      error: { code: error.code, message: error.message, details: error.details.issues ?? [] },
+    };
     if (error.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Api-Key';
     if (error.code === 'RATE_LIMITED' && error.details.retryAfter !== undefined) {
       const seconds = Math.max(1, Math.ceil(error.details.retryAfter));
@@ -115,7 +121,11 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
   // No content type is read as JSON (the benefit of the doubt); any other type is refused,
   // because form-encoded bodies (curl -d without -H) would otherwise fail as "malformed JSON".
   if (contentType !== null && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
-    throw new HttpError(415, 'BAD_USER_INPUT', `Send the body as JSON with "Content-Type: application/json", not "${contentType}".`);
+    throw new HttpError(
+      415,
+      'BAD_USER_INPUT',
+      `Send the body as JSON with "Content-Type: application/json", not "${contentType}".`,
+    );
   }
   let value: unknown;
   try {
@@ -137,5 +147,7 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
 
 function tooLarge(): HttpError {
   // Closing the connection spares reading (and discarding) whatever the client still sends.
-  return new HttpError(413, 'BAD_USER_INPUT', `The body is larger than ${MAX_BODY_BYTES} bytes.`, { connection: 'close' });
+  return new HttpError(413, 'BAD_USER_INPUT', `The body is larger than ${MAX_BODY_BYTES} bytes.`, {
+    connection: 'close',
+  });
 }

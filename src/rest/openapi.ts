@@ -17,8 +17,20 @@ const checkoutSession = {
   description: 'A request for one payment of a fixed amount, paid by the customer on the hosted page behind `url`.',
   additionalProperties: false,
   required: [
-    'name', 'state', 'amount', 'currency', 'client_reference_id', 'url', 'payment_intent', 'paid',
-    'success_url', 'cancel_url', 'metadata', 'expire_time', 'create_time', 'update_time',
+    'name',
+    'state',
+    'amount',
+    'currency',
+    'client_reference_id',
+    'url',
+    'payment_intent',
+    'paid',
+    'success_url',
+    'cancel_url',
+    'metadata',
+    'expire_time',
+    'create_time',
+    'update_time',
   ],
   properties: {
     name: {
@@ -27,7 +39,11 @@ const checkoutSession = {
       description: 'The resource name, `accounts/acct_…/checkout-sessions/cs_…`.',
     },
     state: ref('CheckoutSessionState'),
-    amount: { type: 'string', pattern: '^[1-9][0-9]{0,11}$', description: 'Smallest currency unit as decimal digits: "10000" is 100.00 GBP.' },
+    amount: {
+      type: 'string',
+      pattern: '^[1-9][0-9]{0,11}$',
+      description: 'Smallest currency unit as decimal digits: "10000" is 100.00 GBP.',
+    },
     currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, upper case.' },
     client_reference_id: nullable({ type: 'string', description: 'Your own reference, such as an order id.' }),
     url: nullable({
@@ -41,8 +57,16 @@ const checkoutSession = {
       description: 'The payment intent created with this session.',
     },
     paid: { type: 'boolean', description: 'True once the payment has succeeded.' },
-    success_url: nullable({ type: 'string', format: 'uri', description: 'Where the customer goes after paying; without it a hosted success page is shown.' }),
-    cancel_url: nullable({ type: 'string', format: 'uri', description: 'When set, the hosted page shows a Back link to it.' }),
+    success_url: nullable({
+      type: 'string',
+      format: 'uri',
+      description: 'Where the customer goes after paying; without it a hosted success page is shown.',
+    }),
+    cancel_url: nullable({
+      type: 'string',
+      format: 'uri',
+      description: 'When set, the hosted page shows a Back link to it.',
+    }),
     metadata: ref('Metadata'),
     expire_time: { type: 'string', format: 'date-time', description: 'When the session expires if unpaid.' },
     create_time: { type: 'string', format: 'date-time' },
@@ -52,20 +76,40 @@ const checkoutSession = {
 
 const createRequest = {
   type: 'object',
-  description: 'A new checkout session. Unknown parameters are refused (400), so a misspelt field never goes unnoticed.',
+  description:
+    'A new checkout session. Unknown parameters are refused (400), so a misspelt field never goes unnoticed.',
   additionalProperties: false,
   required: ['amount', 'currency'],
   properties: {
-    amount: { type: 'string', pattern: '^[1-9][0-9]{0,11}$', description: 'Smallest currency unit as decimal digits, 1 to 999999999999: "10000" is 100.00 GBP.' },
-    currency: { type: 'string', pattern: '^[A-Za-z]{3}$', description: 'A current ISO 4217 code; lower case is accepted and stored upper case.' },
-    client_reference_id: nullable({ type: 'string', minLength: 1, maxLength: 200, description: 'Your own reference, such as an order id.' }),
+    amount: {
+      type: 'string',
+      pattern: '^[1-9][0-9]{0,11}$',
+      description: 'Smallest currency unit as decimal digits, 1 to 999999999999: "10000" is 100.00 GBP.',
+    },
+    currency: {
+      type: 'string',
+      pattern: '^[A-Za-z]{3}$',
+      description: 'A current ISO 4217 code; lower case is accepted and stored upper case.',
+    },
+    client_reference_id: nullable({
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      description: 'Your own reference, such as an order id.',
+    }),
     success_url: nullable({
       type: 'string',
       format: 'uri',
       maxLength: 2048,
-      description: 'Absolute http(s) URL for after payment. `{CHECKOUT_SESSION_ID}` in it is replaced by the session id.',
+      description:
+        'Absolute http(s) URL for after payment. `{CHECKOUT_SESSION_ID}` in it is replaced by the session id.',
     }),
-    cancel_url: nullable({ type: 'string', format: 'uri', maxLength: 2048, description: 'Absolute http(s) URL behind the hosted page\'s Back link.' }),
+    cancel_url: nullable({
+      type: 'string',
+      format: 'uri',
+      maxLength: 2048,
+      description: "Absolute http(s) URL behind the hosted page's Back link.",
+    }),
     metadata: { anyOf: [ref('Metadata'), { type: 'null' }] },
     expire_time: nullable({
       type: 'string',
@@ -152,7 +196,10 @@ export function openApiDocument(serverUrl: string) {
             '405': response('MethodNotAllowed'),
             '413': response('PayloadTooLarge'),
             '415': response('UnsupportedMediaType'),
-            '422': errorResponse('The Idempotency-Key was already used with a different body (IDEMPOTENCY_KEY_REUSED).', 'IDEMPOTENCY_KEY_REUSED'),
+            '422': errorResponse(
+              'The Idempotency-Key was already used with a different body (IDEMPOTENCY_KEY_REUSED).',
+              'IDEMPOTENCY_KEY_REUSED',
+            ),
             '429': response('RateLimited'),
             '500': response('InternalError'),
           },
@@ -162,9 +209,14 @@ export function openApiDocument(serverUrl: string) {
           tags: ['Checkout sessions'],
           summary: 'List checkout sessions',
           description:
-            'The account\'s sessions, newest first, a page at a time (AIP-158). Pass `next_page_token` back as ' +
+            "The account's sessions, newest first, a page at a time (AIP-158). Pass `next_page_token` back as " +
             '`page_token` with the same filters for the next page; it is empty on the last page.',
-          parameters: [parameter('PageSize'), parameter('PageToken'), parameter('State'), parameter('ClientReferenceId')],
+          parameters: [
+            parameter('PageSize'),
+            parameter('PageToken'),
+            parameter('State'),
+            parameter('ClientReferenceId'),
+          ],
           responses: {
             '200': {
               description: 'One page of sessions.',
@@ -186,7 +238,8 @@ export function openApiDocument(serverUrl: string) {
           operationId: 'getCheckoutSession',
           tags: ['Checkout sessions'],
           summary: 'Get a checkout session',
-          description: 'Past its `expire_time` an unpaid session reads as EXPIRED, whether or not the sweep has reached it.',
+          description:
+            'Past its `expire_time` an unpaid session reads as EXPIRED, whether or not the sweep has reached it.',
           responses: {
             '200': sessionResponse('The session.'),
             '401': response('Unauthenticated'),
@@ -210,7 +263,9 @@ export function openApiDocument(serverUrl: string) {
             'percent-encoded (`%3Aexpire`). No body is needed; an empty JSON object is accepted.',
           requestBody: {
             required: false,
-            content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: {} } } },
+            content: {
+              'application/json': { schema: { type: 'object', additionalProperties: false, properties: {} } },
+            },
           },
           responses: {
             '200': sessionResponse('The session, now EXPIRED.'),
@@ -219,7 +274,10 @@ export function openApiDocument(serverUrl: string) {
             '403': response('Forbidden'),
             '404': response('NotFound'),
             '405': response('MethodNotAllowed'),
-            '409': errorResponse('The session is COMPLETE: it was paid and can no longer be expired (FAILED_PRECONDITION).', 'FAILED_PRECONDITION'),
+            '409': errorResponse(
+              'The session is COMPLETE: it was paid and can no longer be expired (FAILED_PRECONDITION).',
+              'FAILED_PRECONDITION',
+            ),
             '413': response('PayloadTooLarge'),
             '415': response('UnsupportedMediaType'),
             '429': response('RateLimited'),
@@ -233,7 +291,10 @@ export function openApiDocument(serverUrl: string) {
           summary: 'This document',
           security: [],
           responses: {
-            '200': { description: 'The OpenAPI 3.1 document of this API.', content: { 'application/json': { schema: { type: 'object' } } } },
+            '200': {
+              description: 'The OpenAPI 3.1 document of this API.',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
             '405': response('MethodNotAllowed'),
           },
         },
@@ -245,7 +306,8 @@ export function openApiDocument(serverUrl: string) {
           type: 'apiKey',
           in: 'header',
           name: 'Authorization',
-          description: 'The account\'s key, sent as `Authorization: Api-Key sk_…`. The platform key (ADMIN_API_KEY) is refused with 403.',
+          description:
+            "The account's key, sent as `Authorization: Api-Key sk_…`. The platform key (ADMIN_API_KEY) is refused with 403.",
         },
       },
       parameters: {
@@ -253,7 +315,7 @@ export function openApiDocument(serverUrl: string) {
           name: 'account',
           in: 'path',
           required: true,
-          description: 'The account id, `acct_…`. Only the key\'s own account is found; any other answers 404.',
+          description: "The account id, `acct_…`. Only the key's own account is found; any other answers 404.",
           schema: { type: 'string', example: 'acct_YOUR_ACCOUNT' },
         },
         CheckoutSession: {
@@ -269,7 +331,7 @@ export function openApiDocument(serverUrl: string) {
           required: false,
           description:
             'Makes retries safe: the same key with the same body returns the first result and creates nothing new; with a ' +
-            'different body it fails with 422. Scoped to the account and the operation, shared with GraphQL\'s ' +
+            "different body it fails with 422. Scoped to the account and the operation, shared with GraphQL's " +
             'createCheckoutSession, kept at least 24 hours.',
           schema: { type: 'string', minLength: 1, maxLength: 255 },
         },
@@ -311,7 +373,8 @@ export function openApiDocument(serverUrl: string) {
         },
         Metadata: {
           type: 'object',
-          description: 'Your key-value pairs: at most 50 keys of 1–40 characters without [ or ], string values of at most 500 characters.',
+          description:
+            'Your key-value pairs: at most 50 keys of 1–40 characters without [ or ], string values of at most 500 characters.',
           maxProperties: 50,
           propertyNames: { minLength: 1, maxLength: 40, pattern: '^[^\\[\\]]*$' },
           additionalProperties: { type: 'string', maxLength: 500 },
@@ -323,7 +386,10 @@ export function openApiDocument(serverUrl: string) {
           required: ['checkout_sessions', 'next_page_token'],
           properties: {
             checkout_sessions: { type: 'array', items: ref('CheckoutSession') },
-            next_page_token: { type: 'string', description: 'Pass as `page_token` for the next page; empty on the last page.' },
+            next_page_token: {
+              type: 'string',
+              description: 'Pass as `page_token` for the next page; empty on the last page.',
+            },
           },
         },
         Error: {
@@ -336,14 +402,23 @@ export function openApiDocument(serverUrl: string) {
               additionalProperties: false,
               required: ['code', 'message', 'details'],
               properties: {
-                code: { type: 'string', enum: errorCodes, description: 'The same codes as the GraphQL API\'s `extensions.code`.' },
+                code: {
+                  type: 'string',
+                  enum: errorCodes,
+                  description: "The same codes as the GraphQL API's `extensions.code`.",
+                },
                 message: { type: 'string', description: 'For people; never reveals internals.' },
                 details: {
                   type: 'array',
-                  description: 'For BAD_USER_INPUT, every problem with its path as sent (body field, query parameter or header name); empty otherwise.',
+                  description:
+                    'For BAD_USER_INPUT, every problem with its path as sent (body field, query parameter or header name); empty otherwise.',
                   items: ref('Issue'),
                 },
-                retry_after: { type: 'integer', minimum: 1, description: 'RATE_LIMITED only: seconds to wait, as in Retry-After.' },
+                retry_after: {
+                  type: 'integer',
+                  minimum: 1,
+                  description: 'RATE_LIMITED only: seconds to wait, as in Retry-After.',
+                },
               },
             },
           },
@@ -359,21 +434,44 @@ export function openApiDocument(serverUrl: string) {
         },
       },
       responses: {
-        BadRequest: errorResponse('Invalid input: malformed JSON, an unknown parameter, or a value breaking a rule (BAD_USER_INPUT).', 'BAD_USER_INPUT'),
-        Unauthenticated: errorResponse('No key, an unknown key or a revoked key (UNAUTHENTICATED).', 'UNAUTHENTICATED', {
-          'WWW-Authenticate': { schema: { type: 'string', enum: ['Api-Key'] } },
-        }),
+        BadRequest: errorResponse(
+          'Invalid input: malformed JSON, an unknown parameter, or a value breaking a rule (BAD_USER_INPUT).',
+          'BAD_USER_INPUT',
+        ),
+        Unauthenticated: errorResponse(
+          'No key, an unknown key or a revoked key (UNAUTHENTICATED).',
+          'UNAUTHENTICATED',
+          {
+            'WWW-Authenticate': { schema: { type: 'string', enum: ['Api-Key'] } },
+          },
+        ),
         Forbidden: errorResponse('The platform key may not read or change account data (FORBIDDEN).', 'FORBIDDEN'),
-        NotFound: errorResponse('No such session in the key\'s account, or an account that is not the key\'s own (NOT_FOUND).', 'NOT_FOUND'),
-        MethodNotAllowed: errorResponse('The path exists but not with this method; see the Allow header (BAD_USER_INPUT).', 'BAD_USER_INPUT', {
-          Allow: { schema: { type: 'string' } },
-        }),
-        PayloadTooLarge: errorResponse(`The body is larger than ${MAX_BODY_BYTES} bytes (BAD_USER_INPUT).`, 'BAD_USER_INPUT'),
-        UnsupportedMediaType: errorResponse('The body is not sent as application/json (BAD_USER_INPUT).', 'BAD_USER_INPUT'),
+        NotFound: errorResponse(
+          "No such session in the key's account, or an account that is not the key's own (NOT_FOUND).",
+          'NOT_FOUND',
+        ),
+        MethodNotAllowed: errorResponse(
+          'The path exists but not with this method; see the Allow header (BAD_USER_INPUT).',
+          'BAD_USER_INPUT',
+          {
+            Allow: { schema: { type: 'string' } },
+          },
+        ),
+        PayloadTooLarge: errorResponse(
+          `The body is larger than ${MAX_BODY_BYTES} bytes (BAD_USER_INPUT).`,
+          'BAD_USER_INPUT',
+        ),
+        UnsupportedMediaType: errorResponse(
+          'The body is not sent as application/json (BAD_USER_INPUT).',
+          'BAD_USER_INPUT',
+        ),
         RateLimited: errorResponse('Too many requests for this key (RATE_LIMITED).', 'RATE_LIMITED', {
           'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer', minimum: 1 } },
         }),
-        InternalError: errorResponse('Something unexpected went wrong; the message reveals nothing internal (INTERNAL_SERVER_ERROR).', 'INTERNAL_SERVER_ERROR'),
+        InternalError: errorResponse(
+          'Something unexpected went wrong; the message reveals nothing internal (INTERNAL_SERVER_ERROR).',
+          'INTERNAL_SERVER_ERROR',
+        ),
       },
     },
   };

@@ -40,7 +40,8 @@ function decodeSegment(segment: string): string {
  */
 function matchAccountRoute(segments: string[]): Route | undefined {
   const [v1, accounts, accountId, collection, last, ...extra] = segments;
-  if (v1 !== 'v1' || accounts !== 'accounts' || !accountId || collection !== 'checkout-sessions' || extra.length > 0) return undefined;
+  if (v1 !== 'v1' || accounts !== 'accounts' || !accountId || collection !== 'checkout-sessions' || extra.length > 0)
+    return undefined;
   if (last === undefined) return { accountId, methods: { GET: listSessions, POST: createSession } };
   const colon = last.indexOf(':');
   const sessionId = colon === -1 ? last : last.slice(0, colon);
@@ -52,14 +53,19 @@ function matchAccountRoute(segments: string[]): Route | undefined {
 }
 
 function methodNotAllowed(method: string, allowed: string[]): HttpError {
-  return new HttpError(405, 'BAD_USER_INPUT', `${method} is not allowed here; use ${allowed.join(' or ')}.`, { allow: allowed.join(', ') });
+  return new HttpError(405, 'BAD_USER_INPUT', `${method} is not allowed here; use ${allowed.join(' or ')}.`, {
+    allow: allowed.join(', '),
+  });
 }
 
 /** Lets an account key into its own account's paths only; every other account reads as missing. */
 function requireAccount(principal: Principal | null, accountId: string): string {
   if (!principal) throw new DomainError('UNAUTHENTICATED', 'Send a valid API key as "Authorization: Api-Key <key>".');
   if (principal.role !== 'account') {
-    throw new DomainError('FORBIDDEN', 'The platform key may only create accounts; use an account key for account data.');
+    throw new DomainError(
+      'FORBIDDEN',
+      'The platform key may only create accounts; use an account key for account data.',
+    );
   }
   if (principal.accountId !== accountId) throw notFound('Account');
   return principal.accountId;
@@ -96,7 +102,10 @@ export function createRestApi(getDeps: () => RestApiDeps): (request: Request) =>
       const handler = route.methods[request.method];
       if (!handler) throw methodNotAllowed(request.method, Object.keys(route.methods));
       refuseIllFormedText(route, url);
-      const accountId = requireAccount(await authenticate(request.headers.get('authorization'), request), route.accountId);
+      const accountId = requireAccount(
+        await authenticate(request.headers.get('authorization'), request),
+        route.accountId,
+      );
       return await handler({ request, url, deps, accountId, sessionId: route.sessionId });
     } catch (error) {
       return errorResponse(error, logger);

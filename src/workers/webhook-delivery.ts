@@ -36,10 +36,13 @@ export function startWebhookDelivery({ deps, logger, events, webhooks, renderPay
     if (stopped || time.getTime() >= retryAt) return;
     retryAt = time.getTime();
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(() => {
-      retryAt = Infinity;
-      loop.wake();
-    }, Math.max(0, retryAt - Date.now()));
+    retryTimer = setTimeout(
+      () => {
+        retryAt = Infinity;
+        loop.wake();
+      },
+      Math.max(0, retryAt - Date.now()),
+    );
     retryTimer.unref();
   }
 

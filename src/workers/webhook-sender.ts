@@ -23,15 +23,20 @@ function guardedLookup(allowPrivateNetworks: boolean) {
     options: { all?: boolean; family?: number | string; hints?: number },
     callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
   ) => {
-    dnsLookup(hostname, { family: options.family as number | undefined, hints: options.hints, all: true }, (error, addresses) => {
-      if (error) return callback(error, []);
-      if (addresses.length === 0) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), []);
-      if (addresses.some((entry) => !isAddressAllowed(entry.address, allowPrivateNetworks))) {
-        return callback(new BlockedAddressError(`${hostname} resolves to a blocked address`), []);
-      }
-      if (options.all) return callback(null, addresses);
-      return callback(null, addresses[0]!.address, addresses[0]!.family);
-    });
+    dnsLookup(
+      hostname,
+      { family: options.family as number | undefined, hints: options.hints, all: true },
+      (error, addresses) => {
+        if (error) return callback(error, []);
+        if (addresses.length === 0)
+          return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), []);
+        if (addresses.some((entry) => !isAddressAllowed(entry.address, allowPrivateNetworks))) {
+          return callback(new BlockedAddressError(`${hostname} resolves to a blocked address`), []);
+        }
+        if (options.all) return callback(null, addresses);
+        return callback(null, addresses[0]!.address, addresses[0]!.family);
+      },
+    );
   };
 }
 
@@ -50,7 +55,9 @@ function describeFailure(error: unknown, timeoutMs: number): string {
     case 'EAI_AGAIN':
       return 'host not found';
     default:
-      return code ? `request failed (${code})` : `request failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`;
+      return code
+        ? `request failed (${code})`
+        : `request failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`;
   }
 }
 
@@ -75,7 +82,8 @@ function sendWebhookRequest(
       clearTimeout(timer);
       resolve({ ...result, durationMs: elapsed() });
     };
-    const fail = (error: unknown) => finish({ statusCode: null, error: describeFailure(error, options.timeoutMs), succeeded: false });
+    const fail = (error: unknown) =>
+      finish({ statusCode: null, error: describeFailure(error, options.timeoutMs), succeeded: false });
 
     let target: URL;
     try {
@@ -107,7 +115,10 @@ function sendWebhookRequest(
       fail(error);
       return;
     }
-    timer = setTimeout(() => request.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), options.timeoutMs);
+    timer = setTimeout(
+      () => request.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
+      options.timeoutMs,
+    );
     request.on('error', fail);
     request.on('response', (response) => {
       const status = response.statusCode ?? 0;
@@ -127,9 +138,14 @@ function sendWebhookRequest(
 export const sendWebhook: WebhookSender = async (request, options) => {
   if (!tracing) return sendWebhookRequest(request.url, request.body, request.headers, options);
   // A span in the trace of the request that caused the event (the payment, for a paid event).
-  const span = startSpan('webhook attempt', { 'http.request.method': 'POST', 'url.full': request.url, 'webhook.id': request.headers['webhook-id'] ?? '' }, contextFromTraceparent(request.traceparent), SpanKind.CLIENT);
+  const span = startSpan(
+    'webhook attempt',
+    { 'http.request.method': 'POST', 'url.full': request.url, 'webhook.id': request.headers['webhook-id'] ?? '' },
+    contextFromTraceparent(request.traceparent),
+    SpanKind.CLIENT,
+  );
   const result = await sendWebhookRequest(request.url, request.body, request.headers, options);
   if (result.statusCode !== null) span.setAttribute('http.response.status_code', result.statusCode);
-  endSpan(span, result.succeeded ? undefined : result.error ?? `status ${result.statusCode}`);
+  endSpan(span, result.succeeded ? undefined : (result.error ?? `status ${result.statusCode}`));
   return result;
 };

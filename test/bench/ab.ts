@@ -35,7 +35,7 @@ if (!values.base) throw new Error('--base <directory of the checkout to compare 
 const duration = Math.min(120, Number(values.duration));
 const windows = Math.min(20, Number(values.windows));
 const connections = Number(values.connections);
-const log = (message: string) => process.stderr.write(`[ab] ${message}\n`);
+const _log = (message: string) => process.stderr.write(`[ab] ${message}\n`);
 
 interface Side {
   label: string;
@@ -44,7 +44,13 @@ interface Side {
   adminKey: string;
 }
 
-async function startSide(label: string, root: string | undefined, poolSize: string | undefined, nodeFlags?: string, extraEnv: Record<string, string> = {}): Promise<Side> {
+async function startSide(
+  label: string,
+  root: string | undefined,
+  poolSize: string | undefined,
+  nodeFlags?: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Side> {
   const database = await createBenchDatabase();
   const adminKey = `admin_${randomBytes(16).toString('hex')}`;
   try {
@@ -53,7 +59,11 @@ async function startSide(label: string, root: string | undefined, poolSize: stri
       nodeFlags: nodeFlags?.split(' ').filter(Boolean),
       databaseUrl: database.url,
       adminApiKey: adminKey,
-      env: { SECRET_ENCRYPTION_KEY: randomBytes(32).toString('hex'), ...(poolSize ? { DATABASE_POOL_SIZE: poolSize } : {}), ...extraEnv },
+      env: {
+        SECRET_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+        ...(poolSize ? { DATABASE_POOL_SIZE: poolSize } : {}),
+        ...extraEnv,
+      },
     });
     return { label, database, gateway, adminKey };
   } catch (error) {
@@ -80,13 +90,21 @@ async function phase(name: string, sides: Side[], body: (side: Side, seconds: nu
   const summary = sides.map((side) => {
     const entry = results.get(side.label)!;
     const combined = combineWindows(entry.windows);
-    return { side: side.label, ...combined, cpuMsPerRequest: round(entry.cpu / Math.max(1, combined.ok), 2), rssPeakMiB: entry.rssPeakMiB };
+    return {
+      side: side.label,
+      ...combined,
+      cpuMsPerRequest: round(entry.cpu / Math.max(1, combined.ok), 2),
+      rssPeakMiB: entry.rssPeakMiB,
+    };
   });
   const [a, b] = summary;
   process.stdout.write(
     `${name}:\n` +
       summary
-        .map((s) => `  ${s.side}: ${s.throughput} req/s, p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms, CPU ${s.cpuMsPerRequest} ms/request, RSS peak ${s.rssPeakMiB} MiB, failed ${s.failed}\n`)
+        .map(
+          (s) =>
+            `  ${s.side}: ${s.throughput} req/s, p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms, CPU ${s.cpuMsPerRequest} ms/request, RSS peak ${s.rssPeakMiB} MiB, failed ${s.failed}\n`,
+        )
         .join('') +
       `  B/A throughput ${ratio(b!.throughput, a!.throughput)}, CPU per request ${ratio(b!.cpuMsPerRequest, a!.cpuMsPerRequest)}\n`,
   );
@@ -95,12 +113,20 @@ async function phase(name: string, sides: Side[], body: (side: Side, seconds: nu
 const sides: Side[] = [];
 try {
   sides.push(await startSide('A (base)', values.base, values.pool));
-  const envB = Object.fromEntries((values['env-b'] ?? '').split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-  sides.push(await startSide('B (this tree)', undefined, values['pool-b'] ?? values.pool, values['node-flags-b'], envB));
+  const envB = Object.fromEntries(
+    (values['env-b'] ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+  sides.push(
+    await startSide('B (this tree)', undefined, values['pool-b'] ?? values.pool, values['node-flags-b'], envB),
+  );
   const only = new Set(values.only!.split(','));
   if (only.has('create')) {
     const keys = new Map<string, string>();
-    for (const side of sides) keys.set(side.label, (await createAccount(side.gateway.url, side.adminKey, 'ab create')).apiKey);
+    for (const side of sides)
+      keys.set(side.label, (await createAccount(side.gateway.url, side.adminKey, 'ab create')).apiKey);
     await phase('create', sides, (side, seconds) =>
       httpLoad({
         url: `${side.gateway.url}/graphql`,
@@ -116,7 +142,8 @@ try {
     const keys = new Map<string, string>();
     for (const side of sides) {
       const account = await createAccount(side.gateway.url, side.adminKey, 'ab read');
-      for (let i = 0; i < 200; i += 20) await Promise.all(Array.from({ length: 20 }, () => createSession(side.gateway.url, account.apiKey)));
+      for (let i = 0; i < 200; i += 20)
+        await Promise.all(Array.from({ length: 20 }, () => createSession(side.gateway.url, account.apiKey)));
       keys.set(side.label, account.apiKey);
     }
     await phase('read', sides, (side, seconds) =>

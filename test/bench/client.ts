@@ -1,7 +1,12 @@
 /** What a merchant and a customer do, over real HTTP: the bench's set-up steps. */
 import { randomBytes } from 'node:crypto';
 
-export async function graphql<T = any>(url: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function graphql<T = any>(
+  url: string,
+  key: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Api-Key ${key}` },
@@ -21,9 +26,14 @@ export interface BenchAccount {
 }
 
 export async function createAccount(url: string, adminKey: string, displayName: string): Promise<BenchAccount> {
-  const data = await graphql(url, adminKey, 'mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { name } apiKey } }', {
-    input: { displayName },
-  });
+  const data = await graphql(
+    url,
+    adminKey,
+    'mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { name } apiKey } }',
+    {
+      input: { displayName },
+    },
+  );
   return { accountId: String(data.createAccount.account.name).split('/')[1]!, apiKey: data.createAccount.apiKey };
 }
 
@@ -75,5 +85,6 @@ export async function payOnHostedPage(url: string, sessionName: string): Promise
     signal: AbortSignal.timeout(10_000),
   });
   await response.arrayBuffer();
-  if (response.status !== 303) throw new Error(`paying ${sessionId} on the hosted page answered ${response.status}, not 303`);
+  if (response.status !== 303)
+    throw new Error(`paying ${sessionId} on the hosted page answered ${response.status}, not 303`);
 }

@@ -25,7 +25,9 @@ export async function benchCreate(ctx: BenchContext): Promise<CreateFigures> {
       verifyBody: (body) => body.includes('"state":"OPEN"') && !body.includes('"errors"'),
     });
   const raw = (durationSeconds: number) =>
-    closedLoop(options.connections, durationSeconds, () => rawCreateCheckoutSession(sql, account.accountId, gateway.url));
+    closedLoop(options.connections, durationSeconds, () =>
+      rawCreateCheckoutSession(sql, account.accountId, gateway.url),
+    );
 
   return measureThroughput(ctx, 'create', raw, load);
 }
@@ -56,23 +58,32 @@ export async function benchCreateIntent(ctx: BenchContext): Promise<CreateIntent
       body: JSON.stringify({ query, variables: { input: CREATE_INPUT } }),
       connections: options.connections,
       durationSeconds,
-      verifyBody: (body) => body.includes('"state":"OPEN"') && !body.includes('"errors"') && (query === CREATE_MUTATION || body.includes('"state":"REQUIRES_PAYMENT_METHOD"')),
+      verifyBody: (body) =>
+        body.includes('"state":"OPEN"') &&
+        !body.includes('"errors"') &&
+        (query === CREATE_MUTATION || body.includes('"state":"REQUIRES_PAYMENT_METHOD"')),
     });
   const cpu = { with: 0, without: 0 };
   /** Adds the gateway's CPU time over each measured window to its side. */
-  const metered = (side: keyof typeof cpu, window: (seconds: number) => Promise<LoadWindow>) => async (seconds: number) => {
-    const before = cpuMs(gateway.serverPid);
-    const result = await window(seconds);
-    cpu[side] += cpuMs(gateway.serverPid) - before;
-    return result;
-  };
+  const metered =
+    (side: keyof typeof cpu, window: (seconds: number) => Promise<LoadWindow>) => async (seconds: number) => {
+      const before = cpuMs(gateway.serverPid);
+      const result = await window(seconds);
+      cpu[side] += cpuMs(gateway.serverPid) - before;
+      return result;
+    };
   const sides = { without: load(CREATE_MUTATION), with: load(CREATE_MUTATION_WITH_INTENT) };
-  ctx.log(`create-intent: create without and with paymentIntent selected, ${options.connections} clients, ${options.duration}s each in 2 alternating windows`);
+  ctx.log(
+    `create-intent: create without and with paymentIntent selected, ${options.connections} clients, ${options.duration}s each in 2 alternating windows`,
+  );
   if (options.warmup > 0) {
     await sides.without(options.warmup);
     await sides.with(options.warmup);
   }
-  const figures = await alternateSides(2, options.duration, { without: metered('without', sides.without), with: metered('with', sides.with) });
+  const figures = await alternateSides(2, options.duration, {
+    without: metered('without', sides.without),
+    with: metered('with', sides.with),
+  });
   return {
     ...figures,
     ratio: ratio(figures.with.throughput, figures.without.throughput),

@@ -14,7 +14,9 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-export async function createBenchDatabase(serverUrl = process.env.DATABASE_URL || DEFAULT_SERVER_URL): Promise<BenchDatabase> {
+export async function createBenchDatabase(
+  serverUrl = process.env.DATABASE_URL || DEFAULT_SERVER_URL,
+): Promise<BenchDatabase> {
   const name = `gateway_bench_${process.pid}_${Date.now()}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   const [version] = await admin<{ server_version: string }[]>`show server_version`;

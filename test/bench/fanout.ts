@@ -32,7 +32,8 @@ export interface FanoutFigures {
   baseline: FanoutRun;
 }
 
-const SUBSCRIPTION = 'subscription { checkoutSessionPaid { id type createTime checkoutSession { name state amount currency } } }';
+const SUBSCRIPTION =
+  'subscription { checkoutSessionPaid { id type createTime checkoutSession { name state amount currency } } }';
 const CONNECT_BATCH = 100;
 const ARRIVAL_TIMEOUT_MS = 10_000;
 const WARMUP_PAYMENTS = 3;
@@ -181,7 +182,8 @@ async function run(
 ): Promise<FanoutRun> {
   const { options } = ctx;
   const sessions = [];
-  for (let i = 0; i < options.rounds + WARMUP_PAYMENTS; i += 1) sessions.push(await createSession(ctx.gateway.url, account.apiKey));
+  for (let i = 0; i < options.rounds + WARMUP_PAYMENTS; i += 1)
+    sessions.push(await createSession(ctx.gateway.url, account.apiKey));
   const before = rssMiB(pid());
   const subscribers = await connect();
   try {
@@ -219,16 +221,32 @@ export async function benchFanout(ctx: BenchContext, clock: CommitClock): Promis
   const account = await createAccount(gateway.url, ctx.adminKey, 'Bench fan-out');
 
   ctx.log(`fan-out: baseline relay, ${options.subscribers} raw WebSockets, ${options.rounds} payments`);
-  const relay = await startRelay({ DATABASE_URL: ctx.databaseUrl, ACCOUNT_IDS: account.accountId, EVENT_TYPE: 'checkout_session.paid' });
+  const relay = await startRelay({
+    DATABASE_URL: ctx.databaseUrl,
+    ACCOUNT_IDS: account.accountId,
+    EVENT_TYPE: 'checkout_session.paid',
+  });
   let baseline: FanoutRun;
   try {
-    baseline = await run(ctx, clock, account, () => relay.pid, () => rawSubscribers(relay.port, options.subscribers));
+    baseline = await run(
+      ctx,
+      clock,
+      account,
+      () => relay.pid,
+      () => rawSubscribers(relay.port, options.subscribers),
+    );
   } finally {
     await relay.stop();
   }
 
   ctx.log(`fan-out: gateway, ${options.subscribers} graphql-ws subscribers, ${options.rounds} payments`);
-  const measured = await run(ctx, clock, account, () => gateway.serverPid, () => gatewaySubscribers(ctx, account, options.subscribers));
+  const measured = await run(
+    ctx,
+    clock,
+    account,
+    () => gateway.serverPid,
+    () => gatewaySubscribers(ctx, account, options.subscribers),
+  );
   // Closed sockets take a moment to be noticed and released by the server.
   await sleep(500);
   return { gateway: measured, baseline };

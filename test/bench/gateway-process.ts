@@ -21,7 +21,10 @@ export function startCommand(checkout: string): { program: 'tsx' | 'node'; args:
   const manifest = JSON.parse(readFileSync(`${checkout}/package.json`, 'utf8')) as { scripts?: { start?: string } };
   const start = manifest.scripts?.start ?? '';
   // `exec` (the shell replacing itself) changes nothing for us.
-  const words = start.trim().replace(/^exec\s+/, '').split(/\s+/);
+  const words = start
+    .trim()
+    .replace(/^exec\s+/, '')
+    .split(/\s+/);
   const program = words[0];
   if ((program !== 'tsx' && program !== 'node') || !/\.(ts|js|mjs)$/.test(words[words.length - 1] ?? '')) {
     throw new Error(`expected the start script to read "tsx|node [flags…] <script>", not "${start}"`);
@@ -36,7 +39,9 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -86,7 +91,11 @@ function childPidsOf(pid: number): number[] {
 /** The first child of a process: tsx runs the program in a node child of its own. */
 export function childPidOf(pid: number): number | undefined {
   try {
-    const [first] = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const [first] = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
     return first;
   } catch {
     return undefined;

@@ -112,7 +112,11 @@ export function httpLoad(load: HttpLoad): Promise<LoadWindow> {
 }
 
 /** `concurrency` workers each run `operation` back to back until `durationSeconds` pass. */
-export async function closedLoop(concurrency: number, durationSeconds: number, operation: () => Promise<unknown>): Promise<LoadWindow> {
+export async function closedLoop(
+  concurrency: number,
+  durationSeconds: number,
+  operation: () => Promise<unknown>,
+): Promise<LoadWindow> {
   const samples: number[] = [];
   let failed = 0;
   let firstError: unknown;

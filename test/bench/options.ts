@@ -45,7 +45,8 @@ const USAGE = `npm run bench -- [options]
 function positive(name: string, text: string | undefined, fallback: number, max: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || value > max) throw new Error(`--${name} must be a number between 0 and ${max}, not "${text}"\n\n${USAGE}`);
+  if (!Number.isFinite(value) || value <= 0 || value > max)
+    throw new Error(`--${name} must be a number between 0 and ${max}, not "${text}"\n\n${USAGE}`);
   return value;
 }
 
@@ -74,7 +75,10 @@ export function parseOptions(argv: string[]): BenchOptions {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const only = values.only?.split(',').map((name) => name.trim()).filter(Boolean);
+  const only = values.only
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of only ?? []) {
     if (!(PHASES as readonly string[]).includes(name)) throw new Error(`--only: unknown phase "${name}"\n\n${USAGE}`);
   }
@@ -89,7 +93,10 @@ export function parseOptions(argv: string[]): BenchOptions {
     poolSize: Math.round(positive('pool', values.pool, 10, 200)),
     workers: Math.round(positive('workers', values.workers, 1, 16)),
     // At least a deep page's worth (10,050 rows); at most what seeds in minutes.
-    scaleSessions: Math.max(20_000, Math.round(positive('scale-sessions', values['scale-sessions'], 1_000_000, 5_000_000))),
+    scaleSessions: Math.max(
+      20_000,
+      Math.round(positive('scale-sessions', values['scale-sessions'], 1_000_000, 5_000_000)),
+    ),
     phases: new Set((only as Phase[] | undefined) ?? PHASES),
     json: values.json ?? false,
     write: !values['no-write'],

@@ -60,7 +60,9 @@ for (const [id, us] of selfUs) {
 const print = (title: string, entries: Map<string, number>) => {
   process.stdout.write(`\n${title}\n`);
   for (const [label, us] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    process.stdout.write(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${label}\n`);
+    process.stdout.write(
+      `${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${label}\n`,
+    );
   }
 };
 process.stdout.write(`${file}: ${(total / 1e6).toFixed(1)} s sampled\n`);

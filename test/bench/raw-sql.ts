@@ -51,7 +51,7 @@ export async function rawCreateCheckoutSession(sql: Sql, accountId: string, publ
     ), new_intent as (
       insert into payment_intent (id, account_id, checkout_session_id, state, amount, currency, create_time, update_time)
       values (${paymentIntentId}, ${accountId}, ${sessionId}, 'REQUIRES_PAYMENT_METHOD', ${'10000'}, 'GBP', ${now}, ${now})
-    ), lock as (select pg_advisory_xact_lock(hashtext(${'events:' + accountId}))), inserted as (
+    ), lock as (select pg_advisory_xact_lock(hashtext(${`events:${accountId}`}))), inserted as (
       insert into event (id, account_id, type, checkout_session_id, data, create_time)
       select ${eventId}, ${accountId}, ${type}, ${sessionId}, ${JSON.stringify(data)}::jsonb, ${createTime}::timestamptz
       from lock

@@ -29,7 +29,8 @@ export async function benchRead(ctx: BenchContext): Promise<ReadFigures> {
     await Promise.all(Array.from({ length: 20 }, () => createSession(gateway.url, account.apiKey)));
   }
   // A full page whose last node carries a payment intent state: the body is a real answer.
-  const fullPage = (body: string) => !body.includes('"errors"') && body.split('"paymentIntent":{"state":"').length === PAGE + 1;
+  const fullPage = (body: string) =>
+    !body.includes('"errors"') && body.split('"paymentIntent":{"state":"').length === PAGE + 1;
   const load = (durationSeconds: number) =>
     httpLoad({
       url: `${gateway.url}/graphql`,

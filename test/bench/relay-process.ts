@@ -14,7 +14,12 @@ export interface RelayProcess {
   stop(): Promise<void>;
 }
 
-export async function startRelay(env: { DATABASE_URL: string; ACCOUNT_IDS: string; EVENT_TYPE: string; RECEIVER_URL?: string }): Promise<RelayProcess> {
+export async function startRelay(env: {
+  DATABASE_URL: string;
+  ACCOUNT_IDS: string;
+  EVENT_TYPE: string;
+  RECEIVER_URL?: string;
+}): Promise<RelayProcess> {
   const child = spawn(tsx, [script], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },

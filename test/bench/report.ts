@@ -55,7 +55,13 @@ export function markdownTable(results: BenchResults): string {
    * The rows of a throughput phase: req/s against its target ratio, latency (with the p99 target
    * where the issue sets one), then CPU: the gateway's process, the machine, the load generator.
    */
-  const throughputRows = (phase: string, operation: string, figures: ThroughputFigures & { ratio: number }, minRatio: number, p99TargetMs?: number): string[][] => [
+  const throughputRows = (
+    phase: string,
+    operation: string,
+    figures: ThroughputFigures & { ratio: number },
+    minRatio: number,
+    p99TargetMs?: number,
+  ): string[][] => [
     [
       `${phase}: ${operation}, req/s at ${s.connections} clients`,
       n(figures.gateway.throughput, 0),
@@ -78,7 +84,13 @@ export function markdownTable(results: BenchResults): string {
       n(ratio(figures.machineCpuMsPerRequest.baseline, figures.machineCpuMsPerRequest.gateway), 2),
       '',
     ],
-    [`${phase}: of which the load generator, ms`, n(figures.loadCpuMsPerRequest.gateway, 2), n(figures.loadCpuMsPerRequest.baseline, 2), '', ''],
+    [
+      `${phase}: of which the load generator, ms`,
+      n(figures.loadCpuMsPerRequest.gateway, 2),
+      n(figures.loadCpuMsPerRequest.baseline, 2),
+      '',
+      '',
+    ],
   ];
   const { create, read, fanout, webhooks } = results;
   if (create) rows.push(...throughputRows('Create', 'createCheckoutSession', create, 0.6, 50));
@@ -91,9 +103,21 @@ export function markdownTable(results: BenchResults): string {
       n(intentRatio, 2),
       `≥ 0.9: ${check(intentRatio >= 0.9)}`,
     ]);
-    rows.push(['Create with / without paymentIntent: latency p50, ms', n(withIntent.latency.p50), n(without.latency.p50), n(ratio(without.latency.p50, withIntent.latency.p50), 2), '']);
+    rows.push([
+      'Create with / without paymentIntent: latency p50, ms',
+      n(withIntent.latency.p50),
+      n(without.latency.p50),
+      n(ratio(without.latency.p50, withIntent.latency.p50), 2),
+      '',
+    ]);
     const intentCpu = results.createIntent.serverCpuMsPerRequest;
-    rows.push(['Create with / without paymentIntent: gateway process CPU per request, ms', n(intentCpu.with, 3), n(intentCpu.without, 3), n(ratio(intentCpu.without, intentCpu.with), 2), '']);
+    rows.push([
+      'Create with / without paymentIntent: gateway process CPU per request, ms',
+      n(intentCpu.with, 3),
+      n(intentCpu.without, 3),
+      n(ratio(intentCpu.without, intentCpu.with), 2),
+      '',
+    ]);
   }
   if (read) rows.push(...throughputRows('Read', 'checkoutSessions(first: 50) + paymentIntent.state', read, 0.5));
   if (fanout) {
@@ -136,11 +160,29 @@ export function markdownTable(results: BenchResults): string {
   rows.push(['RSS at idle, MiB', n(results.rss.idleMiB), '', '', '']);
   if (create) rows.push(['RSS peak under create, MiB', n(create.rssPeakMiB), '', '', '']);
   if (read) rows.push(['RSS peak under read, MiB', n(read.rssPeakMiB), '', '', '']);
-  if (fanout) rows.push([`RSS peak with ${fanout.gateway.subscribers} subscribers, MiB`, n(fanout.gateway.rssPeakMiB), n(fanout.baseline.rssPeakMiB), '', '']);
-  if (webhooks) rows.push(['RSS peak under webhooks, MiB', n(webhooks.gateway.rssPeakMiB), n(webhooks.baseline.rssPeakMiB), '', '']);
+  if (fanout)
+    rows.push([
+      `RSS peak with ${fanout.gateway.subscribers} subscribers, MiB`,
+      n(fanout.gateway.rssPeakMiB),
+      n(fanout.baseline.rssPeakMiB),
+      '',
+      '',
+    ]);
+  if (webhooks)
+    rows.push([
+      'RSS peak under webhooks, MiB',
+      n(webhooks.gateway.rssPeakMiB),
+      n(webhooks.baseline.rssPeakMiB),
+      '',
+      '',
+    ]);
 
   const header = ['Figure', 'Gateway', 'Baseline', 'Ratio', 'Target'];
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ];
   return lines.join('\n');
 }
 
@@ -168,7 +210,12 @@ export function markdownScale(scale: ScaleFigures, connections: number): string 
     'p50 small / large, ms (one client)',
     'Target',
   ];
-  const table = (head: string[], body: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  const table = (head: string[], body: string[][]) =>
+    [
+      `| ${head.join(' | ')} |`,
+      `|${head.map(() => '---').join('|')}|`,
+      ...body.map((row) => `| ${row.join(' | ')} |`),
+    ].join('\n');
   const raw = (['small', 'large'] as const).map((size) => {
     const r = scale.raw[size];
     return [
@@ -181,7 +228,13 @@ export function markdownScale(scale: ScaleFigures, connections: number): string 
     ];
   });
   const sizes = scale.sizes.flatMap((relation) => [
-    [`**${relation.table}**`, count(relation.rows), mib(relation.tableBytes), mib(relation.indexBytes), mib(relation.totalBytes)],
+    [
+      `**${relation.table}**`,
+      count(relation.rows),
+      mib(relation.tableBytes),
+      mib(relation.indexBytes),
+      mib(relation.totalBytes),
+    ],
     ...relation.indexes.map((index) => [`&nbsp;&nbsp;${index.name}`, '', '', mib(index.bytes), '']),
   ]);
   const mix = (c: typeof small) =>
@@ -217,7 +270,14 @@ export function markdownReport(results: BenchResults): string {
     markdownTable(results),
     '',
     'Ratio: gateway ÷ baseline for throughput, baseline ÷ gateway for latency (1.00 = as fast as the baseline).',
-    ...(results.scale ? ['', `Scale (${count(s.scaleSessions)} sessions against 200, ${SCALE_WINDOWS} alternating windows of ${s.duration / SCALE_WINDOWS} s per account and query):`, '', markdownScale(results.scale, s.connections)] : []),
+    ...(results.scale
+      ? [
+          '',
+          `Scale (${count(s.scaleSessions)} sessions against 200, ${SCALE_WINDOWS} alternating windows of ${s.duration / SCALE_WINDOWS} s per account and query):`,
+          '',
+          markdownScale(results.scale, s.connections),
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -228,6 +288,8 @@ export function writeBenchmarksFile(path: string, results: BenchResults): void {
   const start = current.indexOf(START);
   const end = current.indexOf(END);
   const next =
-    start >= 0 && end > start ? `${current.slice(0, start)}${section}${current.slice(end + END.length)}` : `${current.trimEnd()}\n\n${section}\n`;
+    start >= 0 && end > start
+      ? `${current.slice(0, start)}${section}${current.slice(end + END.length)}`
+      : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(path, next);
 }

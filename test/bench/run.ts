@@ -102,7 +102,10 @@ try {
   // subscriber is then the subscribers' own, not the garbage collector shrinking the heap.
   if (options.phases.has('fanout')) {
     const figures = await benchFanout(ctx, clock);
-    results.fanout = { ...figures, ratio: ratio(figures.baseline.lastSubscriber.p99, figures.gateway.lastSubscriber.p99) };
+    results.fanout = {
+      ...figures,
+      ratio: ratio(figures.baseline.lastSubscriber.p99, figures.gateway.lastSubscriber.p99),
+    };
   }
   if (options.phases.has('webhooks')) {
     const figures = await benchWebhooks(ctx, clock);

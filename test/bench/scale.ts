@@ -71,12 +71,18 @@ const PAGE_QUERY = `query Page($after: String, $filter: CheckoutSessionFilter) {
 }`;
 
 /** A full page whose every node carries its payment intent's state. */
-const fullPage = (body: string) => !body.includes('"errors"') && body.split('"paymentIntent":{"state":"').length === PAGE + 1;
+const fullPage = (body: string) =>
+  !body.includes('"errors"') && body.split('"paymentIntent":{"state":"').length === PAGE + 1;
 
 interface Query {
   name: string;
   /** The request for one account, and how to tell its answer is the right one. */
-  request(account: SeededAccount): { method: 'POST' | 'GET'; path: string; body?: string; verify: (body: string) => boolean };
+  request(account: SeededAccount): {
+    method: 'POST' | 'GET';
+    path: string;
+    body?: string;
+    verify: (body: string) => boolean;
+  };
 }
 
 interface SeededAccount extends BenchAccount {
@@ -94,29 +100,42 @@ const graphqlRequest = (variables: Record<string, unknown>, verify: (body: strin
 
 /** The REST list's next_page_token, as src/rest/checkout-sessions.ts encodes it (no filters). */
 function restPageToken(position: { createTime: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([position.createTime.toISOString(), position.id, null, null])).toString('base64url');
+  return Buffer.from(JSON.stringify([position.createTime.toISOString(), position.id, null, null])).toString(
+    'base64url',
+  );
 }
 
 const QUERIES: Query[] = [
   {
     name: 'first page',
-    request: () => ({ method: 'POST', path: '/graphql', body: JSON.stringify({ query: READ_QUERY }), verify: fullPage }),
+    request: () => ({
+      method: 'POST',
+      path: '/graphql',
+      body: JSON.stringify({ query: READ_QUERY }),
+      verify: fullPage,
+    }),
   },
   {
     name: `page after ${DEEP.large.toLocaleString('en')} rows (after ${DEEP.small} on the small account), by cursor`,
     request: (account) =>
-      graphqlRequest({ after: encodeTimeIdCursor(account.deep) }, (body) => body.includes(`checkout-sessions/${account.deep.firstId}"`)),
+      graphqlRequest({ after: encodeTimeIdCursor(account.deep) }, (body) =>
+        body.includes(`checkout-sessions/${account.deep.firstId}"`),
+      ),
   },
   ...(['OPEN', 'COMPLETE', 'EXPIRED'] as const).map(
     (state): Query => ({
       name: `filter state ${state}`,
-      request: () => graphqlRequest({ filter: { state } }, (body) => body.split(`"state":"${state}","amount"`).length === PAGE + 1),
+      request: () =>
+        graphqlRequest({ filter: { state } }, (body) => body.split(`"state":"${state}","amount"`).length === PAGE + 1),
     }),
   ),
   {
     name: `filter clientReferenceId (${SHARED_REFERENCE})`,
     request: () =>
-      graphqlRequest({ filter: { clientReferenceId: SHARED_REFERENCE } }, (body) => body.split(`"clientReferenceId":"${SHARED_REFERENCE}"`).length === PAGE + 1),
+      graphqlRequest(
+        { filter: { clientReferenceId: SHARED_REFERENCE } },
+        (body) => body.split(`"clientReferenceId":"${SHARED_REFERENCE}"`).length === PAGE + 1,
+      ),
   },
   {
     name: `REST GET …/checkout-sessions?page_size=${PAGE}&page_token= (same position as the deep page)`,
@@ -124,14 +143,18 @@ const QUERIES: Query[] = [
       method: 'GET',
       path: `/v1/accounts/${account.accountId}/checkout-sessions?page_size=${PAGE}&page_token=${restPageToken(account.deep)}`,
       verify: (body) =>
-        body.split('"payment_intent":"').length === PAGE + 1 && body.includes(`checkout-sessions/${account.deep.firstId}"`) && !body.includes('"next_page_token":""'),
+        body.split('"payment_intent":"').length === PAGE + 1 &&
+        body.includes(`checkout-sessions/${account.deep.firstId}"`) &&
+        !body.includes('"next_page_token":""'),
     }),
   },
 ];
 
 /** Table, index and total sizes of the seeded tables (the whole database: both accounts and the rest of the run). */
 async function relationSizes(ctx: BenchContext): Promise<RelationSize[]> {
-  const tables = await ctx.sql<{ table: string; rows: string; table_bytes: string; index_bytes: string; total_bytes: string }[]>`
+  const tables = await ctx.sql<
+    { table: string; rows: string; table_bytes: string; index_bytes: string; total_bytes: string }[]
+  >`
     select c.relname as table, c.reltuples::bigint as rows,
            pg_table_size(c.oid) as table_bytes, pg_indexes_size(c.oid) as index_bytes, pg_total_relation_size(c.oid) as total_bytes
     from pg_class c
@@ -148,7 +171,9 @@ async function relationSizes(ctx: BenchContext): Promise<RelationSize[]> {
     tableBytes: Number(row.table_bytes),
     indexBytes: Number(row.index_bytes),
     totalBytes: Number(row.total_bytes),
-    indexes: indexes.filter((index) => index.table === row.table).map((index) => ({ name: index.name, bytes: Number(index.bytes) })),
+    indexes: indexes
+      .filter((index) => index.table === row.table)
+      .map((index) => ({ name: index.name, bytes: Number(index.bytes) })),
   }));
 }
 
@@ -196,7 +221,8 @@ export async function benchScale(ctx: BenchContext): Promise<ScaleFigures> {
       // The large account: a year of orders (or fewer days, for a smaller --scale-sessions, so
       // that its last 24 hours hold 200 sessions: more than a page of OPEN ones). The small one:
       // two days (a new merchant), so that its 200 sessions hold more than a page of each state.
-      stepMs: size === 'large' ? Math.round(Math.min(365 * DAY_MS, n * (DAY_MS / 200)) / n) : Math.round((2 * DAY_MS) / n),
+      stepMs:
+        size === 'large' ? Math.round(Math.min(365 * DAY_MS, n * (DAY_MS / 200)) / n) : Math.round((2 * DAY_MS) / n),
       sharedReferenceEvery: size === 'large' ? 100 : 3,
       eventDays: 29,
       publicUrl: gateway.url,
@@ -208,22 +234,25 @@ export async function benchScale(ctx: BenchContext): Promise<ScaleFigures> {
   await vacuumAnalyze(sql);
   const vacuumSeconds = round((performance.now() - vacuumStart) / 1000, 1);
   ctx.log(`scale: seeded in ${seedSeconds} s (VACUUM ANALYZE ${vacuumSeconds} s): ${JSON.stringify(counts)}`);
-  for (const size of ['small', 'large'] as const) accounts[size].deep = await deepPosition(ctx, accounts[size].accountId, DEEP[size]);
+  for (const size of ['small', 'large'] as const)
+    accounts[size].deep = await deepPosition(ctx, accounts[size].accountId, DEEP[size]);
   const sizes = await relationSizes(ctx);
 
   const load = (account: SeededAccount, query: Query) => {
     const request = query.request(account);
     return (seconds: number) =>
-      settled(ctx, () => httpLoad({
-        url: `${gateway.url}${request.path}`,
-        method: request.method,
-        headers: { 'content-type': 'application/json', authorization: `Api-Key ${account.apiKey}` },
-        body: request.body,
-        connections: options.connections,
-        durationSeconds: seconds,
-        timeoutSeconds: TIMEOUT_SECONDS,
-        verifyBody: request.verify,
-      }));
+      settled(ctx, () =>
+        httpLoad({
+          url: `${gateway.url}${request.path}`,
+          method: request.method,
+          headers: { 'content-type': 'application/json', authorization: `Api-Key ${account.apiKey}` },
+          body: request.body,
+          connections: options.connections,
+          durationSeconds: seconds,
+          timeoutSeconds: TIMEOUT_SECONDS,
+          verifyBody: request.verify,
+        }),
+      );
   };
   const raw = (account: SeededAccount) => (seconds: number) =>
     settled(ctx, () =>
@@ -252,7 +281,10 @@ export async function benchScale(ctx: BenchContext): Promise<ScaleFigures> {
         });
         const body = await response.text();
         samples.push(performance.now() - start);
-        if (!response.ok || !request.verify(body)) throw new Error(`scale: "${query.name}" on the ${account.size} account answered ${response.status}: ${body.slice(0, 500)}`);
+        if (!response.ok || !request.verify(body))
+          throw new Error(
+            `scale: "${query.name}" on the ${account.size} account answered ${response.status}: ${body.slice(0, 500)}`,
+          );
       }
       // The first request of a statement shape prepares it on its connection: not counted.
       latencies[account.size] = summarize(samples.length > 1 ? samples.slice(1) : samples).p50;
@@ -260,13 +292,16 @@ export async function benchScale(ctx: BenchContext): Promise<ScaleFigures> {
     oneClient.set(query, latencies);
   }
 
-  const warmup = (window: (seconds: number) => Promise<LoadWindow>) => (options.warmup > 0 ? window(Math.min(options.warmup, 2)) : undefined);
+  const warmup = (window: (seconds: number) => Promise<LoadWindow>) =>
+    options.warmup > 0 ? window(Math.min(options.warmup, 2)) : undefined;
   const queries: ScaleQueryFigures[] = [];
   let rawFigures: ScaleFigures['raw'] | undefined;
   for (const [index, query] of QUERIES.entries()) {
     const small = load(accounts.small, query);
     const large = load(accounts.large, query);
-    ctx.log(`scale: ${query.name}: 200 vs ${sessions.large.toLocaleString('en')} sessions, ${options.duration}s each in ${SCALE_WINDOWS} alternating windows`);
+    ctx.log(
+      `scale: ${query.name}: 200 vs ${sessions.large.toLocaleString('en')} sessions, ${options.duration}s each in ${SCALE_WINDOWS} alternating windows`,
+    );
     await warmup(small);
     await warmup(large);
     if (index === 0) {
@@ -279,14 +314,34 @@ export async function benchScale(ctx: BenchContext): Promise<ScaleFigures> {
         rawSmall: raw(accounts.small),
         rawLarge: raw(accounts.large),
       });
-      queries.push({ query: query.name, small: figures.small, large: figures.large, ratio: ratio(figures.large.throughput, figures.small.throughput), oneClient: oneClient.get(query)! });
+      queries.push({
+        query: query.name,
+        small: figures.small,
+        large: figures.large,
+        ratio: ratio(figures.large.throughput, figures.small.throughput),
+        oneClient: oneClient.get(query)!,
+      });
       rawFigures = {
-        small: { gateway: figures.small, baseline: figures.rawSmall, ratio: ratio(figures.small.throughput, figures.rawSmall.throughput) },
-        large: { gateway: figures.large, baseline: figures.rawLarge, ratio: ratio(figures.large.throughput, figures.rawLarge.throughput) },
+        small: {
+          gateway: figures.small,
+          baseline: figures.rawSmall,
+          ratio: ratio(figures.small.throughput, figures.rawSmall.throughput),
+        },
+        large: {
+          gateway: figures.large,
+          baseline: figures.rawLarge,
+          ratio: ratio(figures.large.throughput, figures.rawLarge.throughput),
+        },
       };
     } else {
       const figures = await alternateSides(SCALE_WINDOWS, options.duration, { small, large });
-      queries.push({ query: query.name, small: figures.small, large: figures.large, ratio: ratio(figures.large.throughput, figures.small.throughput), oneClient: oneClient.get(query)! });
+      queries.push({
+        query: query.name,
+        small: figures.small,
+        large: figures.large,
+        ratio: ratio(figures.large.throughput, figures.small.throughput),
+        oneClient: oneClient.get(query)!,
+      });
     }
   }
   return { accounts: counts, seedSeconds, vacuumSeconds, sizes, queries, raw: rawFigures! };

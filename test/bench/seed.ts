@@ -158,10 +158,17 @@ export async function seedAccount(sql: Sql, plan: SeedPlan): Promise<SeedCounts>
       [[...SEEDED_TABLES]],
     );
     for (const index of indexes) await tx.unsafe(`drop index "${index.name}"`);
-    const [counts] = await tx.unsafe<[{ sessions: number; open: number; complete: number; expired: number; shared_reference: number; events: number }]>(
-      SEED,
-      [plan.accountId, plan.sessions, plan.stepMs, now.toISOString(), plan.sharedReferenceEvery, plan.publicUrl, new Date(now.getTime() - plan.eventDays * DAY_MS).toISOString()],
-    );
+    const [counts] = await tx.unsafe<
+      [{ sessions: number; open: number; complete: number; expired: number; shared_reference: number; events: number }]
+    >(SEED, [
+      plan.accountId,
+      plan.sessions,
+      plan.stepMs,
+      now.toISOString(),
+      plan.sharedReferenceEvery,
+      plan.publicUrl,
+      new Date(now.getTime() - plan.eventDays * DAY_MS).toISOString(),
+    ]);
     for (const index of indexes) await tx.unsafe(index.definition);
     return {
       sessions: counts.sessions,

@@ -28,7 +28,10 @@ export interface ThroughputFigures {
 }
 
 /** Runs `window` and adds the machine's and this process's CPU time it took to `into`. */
-async function metered(into: { machine: number; load: number }, window: () => Promise<LoadWindow>): Promise<LoadWindow> {
+async function metered(
+  into: { machine: number; load: number },
+  window: () => Promise<LoadWindow>,
+): Promise<LoadWindow> {
   const machine = machineBusyMs();
   const load = process.cpuUsage();
   const result = await window();
@@ -50,7 +53,9 @@ export async function measureThroughput(
     await raw(options.warmup);
     await load(options.warmup);
   }
-  ctx.log(`${phase}: baseline (postgres.js) and gateway (HTTP), ${options.connections} clients, ${options.duration}s each in ${WINDOWS} alternating windows`);
+  ctx.log(
+    `${phase}: baseline (postgres.js) and gateway (HTTP), ${options.connections} clients, ${options.duration}s each in ${WINDOWS} alternating windows`,
+  );
   const rss = sampleRss(() => rssMiB(gateway.serverPid));
   let gatewayCpu = 0;
   const cpu = { gateway: { machine: 0, load: 0 }, baseline: { machine: 0, load: 0 } };
@@ -72,7 +77,13 @@ export async function measureThroughput(
     baseline,
     rssPeakMiB: rss.stop(),
     serverCpuMsPerRequest: perRequest(gatewayCpu, measured),
-    machineCpuMsPerRequest: { gateway: perRequest(cpu.gateway.machine, measured), baseline: perRequest(cpu.baseline.machine, baseline) },
-    loadCpuMsPerRequest: { gateway: perRequest(cpu.gateway.load, measured), baseline: perRequest(cpu.baseline.load, baseline) },
+    machineCpuMsPerRequest: {
+      gateway: perRequest(cpu.gateway.machine, measured),
+      baseline: perRequest(cpu.baseline.machine, baseline),
+    },
+    loadCpuMsPerRequest: {
+      gateway: perRequest(cpu.gateway.load, measured),
+      baseline: perRequest(cpu.baseline.load, baseline),
+    },
   };
 }

@@ -110,7 +110,12 @@ class Receiver {
   }
 }
 
-async function createEndpoint(ctx: BenchContext, account: BenchAccount, url: string, eventType: 'CHECKOUT_SESSION_PAID' | 'CHECKOUT_SESSION_CREATED'): Promise<string> {
+async function createEndpoint(
+  ctx: BenchContext,
+  account: BenchAccount,
+  url: string,
+  eventType: 'CHECKOUT_SESSION_PAID' | 'CHECKOUT_SESSION_CREATED',
+): Promise<string> {
   const data = await graphql(
     ctx.gateway.url,
     account.apiKey,
@@ -121,11 +126,19 @@ async function createEndpoint(ctx: BenchContext, account: BenchAccount, url: str
 }
 
 async function createAccounts(ctx: BenchContext, count: number, displayName: string): Promise<BenchAccount[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => createAccount(ctx.gateway.url, ctx.adminKey, `${displayName} ${i + 1}`)));
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => createAccount(ctx.gateway.url, ctx.adminKey, `${displayName} ${i + 1}`)),
+  );
 }
 
 /** Pays sessions one at a time, each after the previous webhook arrived; commit → arrival. */
-async function timePayments(ctx: BenchContext, clock: CommitClock, receiver: Receiver, path: string, account: BenchAccount) {
+async function timePayments(
+  ctx: BenchContext,
+  clock: CommitClock,
+  receiver: Receiver,
+  path: string,
+  account: BenchAccount,
+) {
   const sessions = [];
   for (let i = 0; i < ctx.options.rounds; i += 1) sessions.push(await createSession(ctx.gateway.url, account.apiKey));
   const latencies: number[] = [];
@@ -208,7 +221,8 @@ export async function benchWebhooks(ctx: BenchContext, clock: CommitClock): Prom
     const gatewayPaid = await createAccount(gateway.url, ctx.adminKey, 'Bench webhooks');
     const gatewayBurst = await createAccounts(ctx, BURST_ACCOUNTS, 'Bench webhook burst');
     const secret = await createEndpoint(ctx, gatewayPaid, `${receiver.url}/gateway`, 'CHECKOUT_SESSION_PAID');
-    for (const account of gatewayBurst) await createEndpoint(ctx, account, `${receiver.url}/gateway-burst`, 'CHECKOUT_SESSION_CREATED');
+    for (const account of gatewayBurst)
+      await createEndpoint(ctx, account, `${receiver.url}/gateway-burst`, 'CHECKOUT_SESSION_CREATED');
     const rss = sampleRss(() => rssMiB(gateway.serverPid));
     const paid = await timePayments(ctx, clock, receiver, '/gateway', gatewayPaid);
     const burst = await timeBurst(ctx, receiver, '/gateway-burst', gatewayBurst);
