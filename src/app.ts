@@ -16,6 +16,7 @@ import { webhookSettingsFromConfig } from './domain/webhooks.js';
 import { RateLimiter } from './domain/rate-limit.js';
 import { openRateLimitStore } from './rate-limit-stores.js';
 import type { GraphQLContext } from './graphql/context.js';
+import { executeEnveloped, subscribeEnveloped } from './graphql/enveloped-execution.js';
 import { OPERATION_LIMITS } from './graphql/limits.js';
 import { renderPayloadDocument } from './graphql/webhook-payload.js';
 import { schema } from './graphql/schema.js';
@@ -451,8 +452,8 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       const unwatchConnection = new WeakMap<object, () => void>();
       const wsCleanup = useServer(
         {
-          execute: (args: any) => args.rootValue.execute(args),
-          subscribe: (args: any) => args.rootValue.subscribe(args),
+          execute: executeEnveloped,
+          subscribe: subscribeEnveloped,
           connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
           // A connection without a valid key is closed (4403) rather than kept open; one whose
           // key is later revoked too, within the key cache's bound. Each operation still

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseSecretKey } from './domain/secrets.js';
 
 /** Parses a duration such as `0`, `500ms`, `5s`, `5m`, `2h` into milliseconds. */
-export function parseDuration(text: string): number | undefined {
+function parseDuration(text: string): number | undefined {
   const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!match) return undefined;
   const value = Number(match[1]);
@@ -11,7 +11,7 @@ export function parseDuration(text: string): number | undefined {
   return value * factor;
 }
 
-export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = '0,5s,5m,30m,2h,5h,10h,10h';
+const DEFAULT_WEBHOOK_RETRY_SCHEDULE = '0,5s,5m,30m,2h,5h,10h,10h';
 
 const durationList = z.string().transform((text, ctx) => {
   const parts = text.split(',').map((part) => part.trim());
@@ -127,8 +127,6 @@ const environmentSchema = z.object({
   /** Serves GET /metrics on the main port to "Authorization: Bearer <token>". */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
-
-export type Environment = z.input<typeof environmentSchema>;
 
 export interface Config {
   production: boolean;

@@ -3,7 +3,7 @@ import { chromium, type Browser } from 'playwright-core';
 
 /** Helpers that act as the customer's browser on the hosted page: Chromium, or plain HTTP. */
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /**
  * Browser tests skip only on a machine without Chromium, and only when nobody demands them:

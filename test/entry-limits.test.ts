@@ -42,9 +42,16 @@ async function chunkedUpload(
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   let received = '';
   let closed = false;
-  socket.on('data', (data) => (received += data.toString('latin1')));
+  socket.on('data', (data) => {
+    received += data.toString('latin1');
+  });
   socket.on('error', () => {});
-  const closedPromise = new Promise<void>((resolve) => socket.once('close', () => ((closed = true), resolve())));
+  const closedPromise = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      closed = true;
+      resolve();
+    }),
+  );
   const head = [
     `POST ${path} HTTP/1.1`,
     `Host: ${hostname}:${port}`,

@@ -5,7 +5,7 @@
  * that the endpoint table is large while each account's list stays short.
  */
 export const BIG_ACCOUNT = 'acct_plans_big';
-export const SMALL_ACCOUNT = 'acct_plans_small';
+const SMALL_ACCOUNT = 'acct_plans_small';
 export const BIG_ENDPOINT = 'we_plans_big_01';
 
 /** The id of the account's `i`th session (1 is the oldest); ids sort like their creation order. */

@@ -149,7 +149,10 @@ describe('error masking', () => {
     const broken = await startGateway({ logLevel: 'error' });
     const account = await broken.createAccount('Doomed');
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    process.stderr.write = ((chunk: string) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
     try {
       await broken.app.database.close(); // the database goes away under a running server
       const response = await broken.gql(`{ checkoutSessions { edges { node { id } } } }`, {}, { key: account.apiKey });

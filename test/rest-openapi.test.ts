@@ -101,7 +101,7 @@ function validate(value: unknown, schema: any, path = '$'): string[] {
     if (schema.maximum !== undefined && value > schema.maximum) problems.push(`${path}: above ${schema.maximum}`);
   }
   if (Array.isArray(value) && schema.items)
-    value.forEach((item, index) => problems.push(...validate(item, schema.items, `${path}[${index}]`)));
+    for (const [index, item] of value.entries()) problems.push(...validate(item, schema.items, `${path}[${index}]`));
   if (actual === 'object') {
     const object = value as Record<string, unknown>;
     const properties = schema.properties ?? {};

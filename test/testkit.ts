@@ -9,7 +9,7 @@ export function testDatabaseUrl(): string {
   return inject('databaseUrl');
 }
 
-export function testConfig(overrides: Partial<Config> = {}): Config {
+function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: ADMIN_KEY }),
     port: 0,
@@ -64,7 +64,7 @@ export async function startGateway(overrides: Partial<Config> = {}, options: App
       body: JSON.stringify({ query, variables }),
     });
     const text = await response.text();
-    let body;
+    let body: any; // the JSON body, typed by the caller's T
     try {
       body = JSON.parse(text);
     } catch {

@@ -64,7 +64,7 @@ const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 5_000;
 const FORWARD_TIMEOUT_MS = 15_000;
 
-export function generateSecret(): string {
+function generateSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
@@ -72,7 +72,7 @@ export function generateSecret(): string {
  * The body a real delivery of this event would carry: the event rebuilt as the domain records
  * it, then serialised by the same function the delivery worker uses.
  */
-export function bodyOf(event: ReceivedEvent): string {
+function bodyOf(event: ReceivedEvent): string {
   const s = event.checkoutSessionSnapshot;
   const [, accountId, , id] = s.name.split('/');
   const session: CheckoutSession = {

@@ -5,7 +5,7 @@
 import { EVENT_TYPES } from '../domain/events.js';
 import { CliError, request, type GatewayOptions } from './gateway-client.js';
 
-export const TRIGGERABLE = EVENT_TYPES;
+const TRIGGERABLE = EVENT_TYPES;
 
 interface Session {
   name: string;

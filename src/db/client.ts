@@ -11,7 +11,7 @@ import postgres from 'postgres';
 import { endSpan, startSpan, tracing } from '../observability/tracing.js';
 import * as schema from './schema.js';
 
-export type Schema = typeof schema;
+type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** Either the database or an open transaction: domain functions that only read take this. */

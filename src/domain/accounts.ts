@@ -221,7 +221,10 @@ export class ApiKeyAuthenticator {
     if (principal.role !== 'account') return () => {};
     const { keyId } = principal;
     let set = this.watchers.get(keyId);
-    if (!set) this.watchers.set(keyId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.watchers.set(keyId, set);
+    }
     // A wrapper per call, so watching twice with one callback needs two unwatches.
     const entry = () => onGone();
     set.add(entry);
@@ -286,7 +289,7 @@ export class ApiKeyAuthenticator {
   }
 }
 
-export const DEMO_ACCOUNT_NAME = 'Demo account';
+const DEMO_ACCOUNT_NAME = 'Demo account';
 
 /**
  * For the embedded development database: makes sure a demo account exists and issues a fresh

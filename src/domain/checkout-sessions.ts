@@ -12,7 +12,6 @@ import { formatInstant } from './time.js';
 import { idempotencyKeySchema, MAX_EXPIRE_MS, parseInput, type CreateCheckoutSessionInput } from './validation.js';
 
 export type CheckoutSessionState = 'OPEN' | 'COMPLETE' | 'EXPIRED';
-export type PaymentIntentState = 'REQUIRES_PAYMENT_METHOD' | 'PROCESSING' | 'SUCCEEDED' | 'CANCELED';
 
 type CheckoutSessionRow = typeof checkoutSessionTable.$inferSelect;
 type PaymentIntentRow = typeof paymentIntentTable.$inferSelect;
@@ -86,11 +85,7 @@ export function effectiveSession(row: CheckoutSessionRow, now = new Date()): Che
   return row;
 }
 
-export function effectivePaymentIntent(
-  row: PaymentIntentRow,
-  sessionExpireTime: Date,
-  now = new Date(),
-): PaymentIntent {
+function effectivePaymentIntent(row: PaymentIntentRow, sessionExpireTime: Date, now = new Date()): PaymentIntent {
   if (row.state === 'REQUIRES_PAYMENT_METHOD' && sessionExpireTime.getTime() <= now.getTime()) {
     return { ...row, state: 'CANCELED', updateTime: sessionExpireTime };
   }
@@ -303,7 +298,7 @@ export async function lockCheckoutSession(
  * The one guarded transition OPEN → EXPIRED (payment intent → CANCELED), with its event.
  * The caller holds the row lock. Returns the row unchanged when it is not OPEN.
  */
-export async function expireLockedSession(
+async function expireLockedSession(
   tx: Tx,
   deps: DomainDeps,
   row: CheckoutSessionRow,
@@ -364,18 +359,6 @@ export async function sweepExpiredCheckoutSessions(deps: DomainDeps, limit = 100
     for (const row of rows) await expireLockedSession(tx, deps, row, now);
     return rows.length;
   });
-}
-
-export async function getCheckoutSession(
-  db: Executor,
-  accountId: string,
-  sessionId: string,
-): Promise<CheckoutSession | undefined> {
-  const [row] = await db
-    .select()
-    .from(checkoutSessionTable)
-    .where(and(eq(checkoutSessionTable.id, sessionId), eq(checkoutSessionTable.accountId, accountId)));
-  return row && effectiveSession(row);
 }
 
 /**

@@ -33,7 +33,7 @@ export interface EventFilter {
   checkoutSessionId?: string | null;
 }
 
-export function isEventType(type: string): type is EventType {
+function isEventType(type: string): type is EventType {
   return (EVENT_TYPES as readonly string[]).includes(type);
 }
 

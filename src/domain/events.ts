@@ -16,15 +16,6 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** The NOTIFY channel on which committed events are announced to every process. */
 export const EVENTS_CHANNEL = 'checkout_events';
 
-/** What a NOTIFY on EVENTS_CHANNEL carries; readers load the event itself from the table. */
-export interface EventNotice {
-  accountId: string;
-  id: string;
-  sequence: string;
-  type: EventType;
-  checkoutSessionId: string | null;
-}
-
 export function eventName(accountId: string, eventId: string): string {
   return `accounts/${accountId}/events/${eventId}`;
 }

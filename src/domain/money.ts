@@ -24,20 +24,27 @@ for (const [codes, digits] of [
   for (const code of codes.split(/\s+/).filter(Boolean)) MINOR_UNITS.set(code, digits);
 }
 
+/** The largest amount, in minor units, a session may ask for. */
 export const MAX_AMOUNT = 999_999_999_999n;
+
+/** An amount as the API takes it: decimal digits, no sign or leading zero, at most MAX_AMOUNT. */
+export const AMOUNT_PATTERN = `^[1-9][0-9]{0,${String(MAX_AMOUNT).length - 1}}$`;
+
+/** The amount field's description, shared by GraphQL and the REST API's OpenAPI document. */
+export const AMOUNT_DESCRIPTION = `Smallest currency unit as decimal digits, 1 to ${MAX_AMOUNT}: "10000" is 100.00 GBP.`;
 
 export function isCurrency(code: string): boolean {
   return MINOR_UNITS.has(code.toUpperCase());
 }
 
-export function minorUnits(currency: string): number {
+function minorUnits(currency: string): number {
   const digits = MINOR_UNITS.get(currency);
   if (digits === undefined) throw new Error(`Unknown currency ${currency}`);
   return digits;
 }
 
 /** `amount` as a decimal string in major units: 10000 GBP → "100.00", 1234 KWD → "1.234". */
-export function toMajorUnitString(amount: bigint, currency: string): string {
+function toMajorUnitString(amount: bigint, currency: string): string {
   const digits = minorUnits(currency);
   if (digits === 0) return amount.toString();
   const text = amount.toString().padStart(digits + 1, '0');

@@ -25,7 +25,7 @@ import { formatInstant } from './time.js';
 // ---------------------------------------------------------------------------------------------
 // Cards
 
-export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'discover' | 'diners' | 'jcb' | 'unionpay' | 'unknown';
+type CardBrand = 'visa' | 'mastercard' | 'amex' | 'discover' | 'diners' | 'jcb' | 'unionpay' | 'unknown';
 
 /** What the customer typed, untrusted. Field names double as issue paths. */
 export interface CardInput {
@@ -37,7 +37,7 @@ export interface CardInput {
 }
 
 /** A card that passed validation. Keep it in memory only; `toString` hides the number. */
-export interface Card {
+interface Card {
   /** Digits only. */
   number: string;
   brand: CardBrand;
@@ -49,7 +49,7 @@ export interface Card {
   name: string;
 }
 
-export const CARD_BRAND_LABELS: Record<CardBrand, string> = {
+const CARD_BRAND_LABELS: Record<CardBrand, string> = {
   visa: 'Visa',
   mastercard: 'Mastercard',
   amex: 'American Express',
@@ -60,7 +60,7 @@ export const CARD_BRAND_LABELS: Record<CardBrand, string> = {
   unknown: 'Card',
 };
 
-export function luhnValid(digits: string): boolean {
+function luhnValid(digits: string): boolean {
   if (!/^\d+$/.test(digits)) return false;
   let sum = 0;
   for (let i = 0; i < digits.length; i += 1) {
@@ -75,7 +75,7 @@ export function luhnValid(digits: string): boolean {
 }
 
 /** The brand from the issuer prefix (IIN ranges as the card networks publish them). */
-export function detectCardBrand(digits: string): CardBrand {
+function detectCardBrand(digits: string): CardBrand {
   const prefix = (length: number) => Number(digits.slice(0, length));
   if (/^4/.test(digits)) return 'visa';
   if (/^3[47]/.test(digits)) return 'amex';
@@ -94,7 +94,7 @@ const MAX_EXPIRY_YEARS_AHEAD = 20;
  * Checks everything that can be checked without a processor and reports every problem with its
  * field, so the customer fixes them all at once. Nothing is charged for a card that fails here.
  */
-export function validateCard(
+function validateCard(
   input: CardInput,
   now = new Date(),
 ): { card: Card; issues?: undefined } | { card?: undefined; issues: InputIssue[] } {
@@ -175,7 +175,7 @@ export function validateCard(
 // ---------------------------------------------------------------------------------------------
 // Processors
 
-export interface ChargeRequest {
+interface ChargeRequest {
   /**
    * Unique per attempt; a real processor must use it as its idempotency key, so that a retried
    * network call never charges twice.
@@ -188,7 +188,7 @@ export interface ChargeRequest {
   reference: string;
 }
 
-export type ChargeResult =
+type ChargeResult =
   | { succeeded: true; processorReference: string }
   | { succeeded: false; declineCode: string; message: string; processorReference: string | null };
 
@@ -207,7 +207,7 @@ export interface PaymentProcessor {
 }
 
 /** The decline codes the contract names, with what the customer is told. */
-export const DECLINE_MESSAGES: Record<string, string> = {
+const DECLINE_MESSAGES: Record<string, string> = {
   card_declined: 'Your card was declined. Try another card, or contact your card issuer.',
   insufficient_funds: 'Your card has insufficient funds. Try another card.',
 };
@@ -219,7 +219,7 @@ const SANDBOX_DECLINES = new Map<string, string>([
 ]);
 
 /** Follows the contract's test cards; no network, no money. */
-export const sandboxProcessor: PaymentProcessor = {
+const sandboxProcessor: PaymentProcessor = {
   name: 'sandbox',
   testMode: true,
   async charge(request) {

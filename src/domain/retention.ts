@@ -12,7 +12,7 @@ import type { Executor } from '../db/client.js';
 import { EVENT_RETENTION_DAYS } from './event-stream.js';
 
 /** The documented minimum: a key replays its first request for at least 24 hours. */
-export const IDEMPOTENCY_KEY_RETENTION_HOURS = 24;
+const IDEMPOTENCY_KEY_RETENTION_HOURS = 24;
 
 function deletedCount(result: unknown): number {
   const rows = Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;

@@ -10,8 +10,8 @@ import { badInput, type InputIssue } from './errors.js';
  * writes it), so that requests can send the id alone and an account can refuse anything else.
  */
 
-export const MAX_DOCUMENTS_PER_REGISTRATION = 1000;
-export const MAX_DOCUMENT_LENGTH = 100_000;
+const MAX_DOCUMENTS_PER_REGISTRATION = 1000;
+const MAX_DOCUMENT_LENGTH = 100_000;
 
 export type Manifest = Record<string, string>;
 
@@ -29,7 +29,7 @@ export function sha256Hex(text: string): string {
  * documents convention has it. An id that is a hash of its text cannot be re-pointed at another
  * document, by this account or by anyone else.
  */
-export function documentIdMatches(id: string, document: string): boolean {
+function documentIdMatches(id: string, document: string): boolean {
   return documentIdsOf(document).includes(id);
 }
 

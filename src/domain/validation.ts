@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { badInput, type InputIssue } from './errors.js';
-import { isCurrency } from './money.js';
+import { AMOUNT_PATTERN, isCurrency, MAX_AMOUNT } from './money.js';
 
 /** Zod issues as the contract's `{ path, message }` list. */
 export function toInputIssues(
@@ -112,12 +112,12 @@ export function assertWellFormedText(value: unknown, path: (string | number)[] =
   if (issues.length > 0) throw badInput(issues);
 }
 
-export const amountSchema = z
+const amountSchema = z
   .string()
-  .regex(/^[1-9][0-9]{0,11}$/, 'must be a whole number of minor units from 1 to 999999999999, digits only')
+  .regex(new RegExp(AMOUNT_PATTERN), `must be a whole number of minor units from 1 to ${MAX_AMOUNT}, digits only`)
   .transform((text) => BigInt(text));
 
-export const currencySchema = z
+const currencySchema = z
   .string()
   .refine(
     (code) => /^[A-Za-z]{3}$/.test(code) && isCurrency(code),
@@ -126,6 +126,7 @@ export const currencySchema = z
   .transform((code) => code.toUpperCase());
 
 /** Spaces and control characters (C0, DEL, C1): new URL() would drop or encode them silently. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's job.
 const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/;
 
 /**
@@ -156,7 +157,7 @@ export function normaliseHttpUrl(
   return { href: url.href };
 }
 
-export const httpUrlSchema = z
+const httpUrlSchema = z
   .string()
   .max(2048, 'must be at most 2048 characters')
   .transform((text, ctx) => {
@@ -182,7 +183,7 @@ export const httpUrlSchema = z
  * `[` or `]`. Checked by hand rather than with z.record, which rebuilds the object and so
  * silently drops a "__proto__" key (a valid key here).
  */
-export const metadataSchema = z
+const metadataSchema = z
   .unknown()
   .superRefine((value, ctx) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -215,7 +216,7 @@ export const idempotencyKeySchema = z
 const MINUTE = 60_000;
 /** Clients compute "now + 30 minutes" before the request travels; a minute of grace absorbs that. */
 const EXPIRE_GRACE = MINUTE;
-export const MIN_EXPIRE_MS = 30 * MINUTE;
+const MIN_EXPIRE_MS = 30 * MINUTE;
 export const MAX_EXPIRE_MS = 24 * 60 * MINUTE;
 
 export const createCheckoutSessionSchema = z.object({

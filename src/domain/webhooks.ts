@@ -31,8 +31,8 @@ import { normaliseHttpUrl, parseInput } from './validation.js';
 export type WebhookEndpoint = typeof webhookEndpointTable.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveryTable.$inferSelect;
 export type WebhookAttempt = typeof webhookAttemptTable.$inferSelect;
-export type WebhookDeliveryState = WebhookDelivery['state'];
-export type DisabledReason = 'GONE' | 'FAILING' | 'USER';
+type WebhookDeliveryState = WebhookDelivery['state'];
+type DisabledReason = 'GONE' | 'FAILING' | 'USER';
 
 export interface WebhookSettings {
   /** AES-256-GCM key for signing secrets at rest. */
@@ -69,10 +69,10 @@ export function webhookSettingsFromConfig(
 }
 
 /** An endpoint failing without a single success for this long is disabled. */
-export const FAILING_DISABLE_MS = 5 * 24 * 3_600_000;
+const FAILING_DISABLE_MS = 5 * 24 * 3_600_000;
 /** A rotated-out secret keeps signing beside the new one for this long. */
-export const ROTATED_SECRET_VALID_MS = 24 * 3_600_000;
-export const MAX_ENDPOINTS_PER_ACCOUNT = 16;
+const ROTATED_SECRET_VALID_MS = 24 * 3_600_000;
+const MAX_ENDPOINTS_PER_ACCOUNT = 16;
 const SECRET_BYTES = 32;
 
 export function webhookEndpointName(accountId: string, endpointId: string): string {
@@ -80,7 +80,7 @@ export function webhookEndpointName(accountId: string, endpointId: string): stri
 }
 
 /** How long a claimed delivery stays reserved: the attempt's timeout plus room to record it. */
-export function leaseMs(settings: WebhookSettings): number {
+function leaseMs(settings: WebhookSettings): number {
   return Math.max(2 * settings.timeoutMs, settings.timeoutMs + 2_000);
 }
 
@@ -214,7 +214,7 @@ export async function getWebhookEndpoints(
     .where(and(eq(webhookEndpointTable.accountId, accountId), inArray(webhookEndpointTable.id, [...ids])));
 }
 
-export interface TimeIdCursor {
+interface TimeIdCursor {
   createTime: Date;
   id: string;
 }

@@ -12,7 +12,7 @@ async function loadOwnAccount(ids: readonly string[], ctx: GraphQLContext): Prom
   return account ? [account] : [];
 }
 
-export const AccountRef = builder.loadableNode('Account', {
+const AccountRef = builder.loadableNode('Account', {
   description: 'A merchant account. Every other resource belongs to exactly one account.',
   id: { resolve: (account: Account) => account.id },
   load: (ids: string[], ctx) => loadOwnAccount(ids, ctx),

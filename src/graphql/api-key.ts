@@ -19,7 +19,7 @@ function keyIdOf(name: string, accountId: string): string {
   return parseResourceName(name, accountId, 'api-keys', 'key');
 }
 
-export const ApiKeyRef = builder.loadableNode('ApiKey', {
+const ApiKeyRef = builder.loadableNode('ApiKey', {
   description:
     'An API key of the account. The key itself is shown once, when created or rolled; only its prefix is kept readable.',
   id: { resolve: (key: ApiKey) => key.id },

@@ -10,14 +10,14 @@ import {
   type PaymentIntent,
 } from '../domain/checkout-sessions.js';
 import { DomainError, notFound } from '../domain/errors.js';
-import { formatAmount, isLocale } from '../domain/money.js';
+import { AMOUNT_DESCRIPTION, formatAmount, isLocale } from '../domain/money.js';
 import { createCheckoutSessionSchema } from '../domain/validation.js';
 import { builder, type BuilderTypes } from './builder.js';
 import { requireAccountId } from './context.js';
 import { resolveTimeIdConnection } from './pagination.js';
 import { PaymentIntentRef } from './payment-intent.js';
 
-export const CheckoutSessionStateEnum = builder.enumType('CheckoutSessionState', {
+const CheckoutSessionStateEnum = builder.enumType('CheckoutSessionState', {
   description: 'Where a checkout session is in its lifecycle.',
   values: {
     OPEN: { description: 'The customer can open the URL and pay.' },
@@ -149,7 +149,7 @@ const CreateCheckoutSessionInput = builder.inputType('CreateCheckoutSessionInput
   fields: (t) => ({
     amount: t.string({
       required: true,
-      description: 'Smallest currency unit as decimal digits, 1 to 999999999999: "10000" is 100.00 GBP.',
+      description: AMOUNT_DESCRIPTION,
     }),
     currency: t.string({ required: true, description: 'A current ISO 4217 code; lower case is accepted.' }),
     clientReferenceId: t.string({ description: 'Your own reference, such as an order id; at most 200 characters.' }),

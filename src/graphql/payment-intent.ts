@@ -8,7 +8,7 @@ import { notFound } from '../domain/errors.js';
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
 
-export const PaymentIntentStateEnum = builder.enumType('PaymentIntentState', {
+const PaymentIntentStateEnum = builder.enumType('PaymentIntentState', {
   description: 'Where a payment intent is in its lifecycle.',
   values: {
     REQUIRES_PAYMENT_METHOD: { description: 'Waiting for the customer to pay.' },

@@ -128,7 +128,7 @@ function enabledEventsIn(values: readonly EventTypeValue[]): string[] {
   return values.length === 0 ? [ALL_EVENTS] : eventTypesOf(values);
 }
 
-export const WebhookEndpointRef = builder.loadableNode('WebhookEndpoint', {
+const WebhookEndpointRef = builder.loadableNode('WebhookEndpoint', {
   description: "A URL of the merchant's that receives events as signed HTTP POSTs (Standard Webhooks).",
   id: { resolve: (endpoint: WebhookEndpoint) => endpoint.id },
   load: (ids: string[], ctx) => getWebhookEndpoints(ctx.deps.db, requireAccountId(ctx), ids),

@@ -22,7 +22,7 @@ import { OPERATION_LIMITS } from './limits.js';
 import { schema } from './schema.js';
 
 /** The one root field of a payload document: the event being delivered. */
-export const PAYLOAD_ROOT_FIELD = 'event';
+const PAYLOAD_ROOT_FIELD = 'event';
 const MAX_DOCUMENT_CHARS = 10_000;
 
 /** graphql-js's parse and validate, for the armor plugin to wrap (Yoga does this for itself). */

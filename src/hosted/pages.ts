@@ -4,7 +4,7 @@ import { SCRIPT, STYLE } from './assets.js';
 
 /** The HTML of the hosted pages. Every value from the database or the request goes through `escapeHtml`. */
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 

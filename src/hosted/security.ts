@@ -62,7 +62,7 @@ export const CSRF_FIELD = 'csrf_token';
 const TOKEN_PATTERN = /^[A-Za-z0-9]{32}$/;
 
 /** The cookie's name: `__Host-checkout_csrf` on https pages, `checkout_csrf` on http ones. */
-export function csrfCookieName(secure: boolean): string {
+function csrfCookieName(secure: boolean): string {
   return secure ? `__Host-${CSRF_COOKIE_NAME}` : CSRF_COOKIE_NAME;
 }
 
@@ -98,7 +98,7 @@ export function csrfCookie(token: string, secure: boolean): string {
  * sandboxed frame, or a page that asked for no referrer) is refused too: an attacker can ask
  * for it, and our own page never causes it (its Referrer-Policy is same-origin).
  */
-export function sameOriginPost(request: Request, ownOrigins: readonly string[]): boolean {
+function sameOriginPost(request: Request, ownOrigins: readonly string[]): boolean {
   const origin = request.headers.get('origin');
   if (origin !== null) return ownOrigins.includes(origin.trim().toLowerCase());
   const referer = request.headers.get('referer');

@@ -15,7 +15,7 @@ import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
  * first use (brotli or gzip, whichever the browser accepts), not at every start.
  */
 
-export const GRAPHIQL_ASSET_PREFIX = '/graphql/assets/';
+const GRAPHIQL_ASSET_PREFIX = '/graphql/assets/';
 
 interface Asset {
   contentType: string;

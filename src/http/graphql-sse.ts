@@ -3,10 +3,11 @@ import { createHandler } from 'graphql-sse/lib/use/fetch';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { Principal } from '../domain/accounts.js';
 import { randomToken } from '../domain/ids.js';
+import { executeEnveloped, subscribeEnveloped } from '../graphql/enveloped-execution.js';
 import { codeClientError } from '../graphql/yoga-plugins.js';
 
 /** Where graphql-sse clients connect, in either of its modes. */
-export const GRAPHQL_SSE_ENDPOINT = '/graphql/stream';
+const GRAPHQL_SSE_ENDPOINT = '/graphql/stream';
 
 const TOKEN_HEADER = 'x-graphql-event-stream-token';
 
@@ -93,8 +94,8 @@ export function graphqlSsePlugin(options: {
         {
           ...handlerOptions,
           validate: () => [],
-          execute: (args: any) => args.rootValue.execute(args),
-          subscribe: (args: any) => args.rootValue.subscribe(args),
+          execute: executeEnveloped,
+          subscribe: subscribeEnveloped,
           // graphql-sse takes a returned object as a result only when it has a `data` key.
           async onSubscribe(req, params) {
             const raw = req.raw as Request;
@@ -137,7 +138,7 @@ export function graphqlSsePlugin(options: {
             };
           },
         },
-        y.fetchAPI as any,
+        y.fetchAPI as Parameters<typeof createHandler>[1],
       ) as (request: Request) => Promise<Response>;
     },
     onRequest({ request, url, serverContext, endResponse }) {

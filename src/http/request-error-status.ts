@@ -11,7 +11,13 @@ export function requestErrorStatusPlugin(): Plugin {
     onResultProcess({ result }) {
       for (const one of Array.isArray(result) ? result : [result]) {
         if (!one || typeof one !== 'object' || Symbol.asyncIterator in one) continue;
-        for (const error of (one as { errors?: readonly { extensions?: Record<string, any> }[] }).errors ?? []) {
+        for (const error of (
+          one as {
+            errors?: readonly {
+              extensions?: { code?: unknown; http?: { spec?: boolean } } & Record<string, unknown>;
+            }[];
+          }
+        ).errors ?? []) {
           const http = error.extensions?.http;
           if (error.extensions?.code === 'BAD_REQUEST' && http?.spec) error.extensions!.http = { ...http, spec: false };
         }

@@ -9,8 +9,8 @@ export type Transport = 'http' | 'sse' | 'websocket' | 'rest' | 'hosted';
 
 /** Operation names beyond this many distinct ones share one label, so a client cannot grow the series without bound. */
 const MAX_OPERATION_NAMES = 200;
-export const ANONYMOUS_OPERATION = '_anonymous';
-export const OTHER_OPERATION = '_other';
+const ANONYMOUS_OPERATION = '_anonymous';
+const OTHER_OPERATION = '_other';
 /** Requests that never reached execution (unparsable, invalid, refused before a document was known). */
 export const INVALID_OPERATION = '_invalid';
 const operationNames = new Set<string>();

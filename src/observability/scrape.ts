@@ -37,7 +37,8 @@ function askPrimary(): Promise<string> {
       waiting.get(message.id)?.(message);
     });
   }
-  const id = (nextId += 1);
+  nextId += 1;
+  const id = nextId;
   return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       waiting.delete(id);

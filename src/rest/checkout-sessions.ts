@@ -60,7 +60,7 @@ function isRestField(key: string): key is RestField {
  * validates with — and reports every problem with its path in the body's own snake_case.
  * Only what JSON cannot express (a date-time) is converted here; every rule stays in the schema.
  */
-export function parseCreateBody(body: Record<string, unknown>): CreateCheckoutSessionInput {
+function parseCreateBody(body: Record<string, unknown>): CreateCheckoutSessionInput {
   const issues: InputIssue[] = [];
   const candidate: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {

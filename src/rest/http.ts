@@ -21,7 +21,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
 };
 
 /** The body of every REST failure. */
-export interface ErrorBody {
+interface ErrorBody {
   error: {
     code: ErrorCode;
     message: string;

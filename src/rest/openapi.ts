@@ -1,3 +1,4 @@
+import { AMOUNT_DESCRIPTION, AMOUNT_PATTERN } from '../domain/money.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './checkout-sessions.js';
 import { MAX_BODY_BYTES, STATUS_BY_CODE } from './http.js';
 
@@ -83,8 +84,8 @@ const createRequest = {
   properties: {
     amount: {
       type: 'string',
-      pattern: '^[1-9][0-9]{0,11}$',
-      description: 'Smallest currency unit as decimal digits, 1 to 999999999999: "10000" is 100.00 GBP.',
+      pattern: AMOUNT_PATTERN,
+      description: AMOUNT_DESCRIPTION,
     },
     currency: {
       type: 'string',

@@ -5,7 +5,7 @@
  */
 import postgres from 'postgres';
 
-export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface BenchDatabase {
   url: string;

@@ -14,7 +14,7 @@ import { sampleRss } from './load.js';
 import { startRelay } from './relay-process.js';
 import { round, sleep, summarize, type LatencySummary } from './stats.js';
 
-export interface FanoutRun {
+interface FanoutRun {
   subscribers: number;
   /** Per payment: commit → the last subscriber's arrival. */
   lastSubscriber: LatencySummary;
@@ -46,7 +46,10 @@ class Arrivals {
   record(eventId: string) {
     const at = performance.now();
     let list = this.times.get(eventId);
-    if (!list) this.times.set(eventId, (list = []));
+    if (!list) {
+      list = [];
+      this.times.set(eventId, list);
+    }
     list.push(at);
     const waiter = this.waiters.get(eventId);
     if (waiter && list.length >= waiter.expected) {

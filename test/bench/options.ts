@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['create', 'create-intent', 'read', 'fanout', 'webhooks', 'scale'] as const;
-export type Phase = (typeof PHASES)[number];
+const PHASES = ['create', 'create-intent', 'read', 'fanout', 'webhooks', 'scale'] as const;
+type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
   /** Seconds of measured load per side of a throughput phase (after `warmup` unmeasured seconds). */

@@ -8,7 +8,7 @@ import type { ThroughputFigures } from './throughput.js';
 import { ratio } from './stats.js';
 import type { WebhookFigures } from './webhooks.js';
 
-export interface Machine {
+interface Machine {
   cpus: number;
   cpuModel: string;
   memoryGiB: number;
@@ -48,7 +48,7 @@ const n = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed
 const pair = (a: number, b: number) => `${n(a)} / ${n(b)}`;
 const check = (ok: boolean) => (ok ? 'met' : '**missed**');
 
-export function markdownTable(results: BenchResults): string {
+function markdownTable(results: BenchResults): string {
   const s = results.settings;
   const rows: string[][] = [];
   /**
@@ -190,7 +190,7 @@ const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 const count = (value: number) => value.toLocaleString('en');
 
 /** The scale phase: per query large ÷ small, the raw-SQL ratios, the seed and the sizes. */
-export function markdownScale(scale: ScaleFigures, connections: number): string {
+function markdownScale(scale: ScaleFigures, connections: number): string {
   const { small, large } = scale.accounts;
   const rows = scale.queries.map((q) => [
     q.query,

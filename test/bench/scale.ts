@@ -31,9 +31,9 @@ const SETTLE_MAX_MS = 60_000;
 /** A request unanswered after this long counts as failed: long enough to measure a slow plan. */
 const TIMEOUT_SECONDS = 30;
 
-export type AccountSize = 'small' | 'large';
+type AccountSize = 'small' | 'large';
 
-export interface ScaleQueryFigures {
+interface ScaleQueryFigures {
   query: string;
   small: LoadResult;
   large: LoadResult;
@@ -43,7 +43,7 @@ export interface ScaleQueryFigures {
   oneClient: Record<AccountSize, number>;
 }
 
-export interface RelationSize {
+interface RelationSize {
   table: string;
   rows: number;
   tableBytes: number;

@@ -17,7 +17,7 @@ import { rawCreateCheckoutSession } from './raw-sql.js';
 import { startRelay } from './relay-process.js';
 import { round, sleep, summarize, type LatencySummary } from './stats.js';
 
-export interface WebhookRun {
+interface WebhookRun {
   latency: LatencySummary;
   /** Payments whose webhook did not arrive within the timeout. */
   lost: number;
@@ -67,7 +67,10 @@ class Receiver {
         if (typeof id !== 'string') return;
         const path = req.url ?? '/';
         let byId = this.arrivals.get(path);
-        if (!byId) this.arrivals.set(path, (byId = new Map()));
+        if (!byId) {
+          byId = new Map();
+          this.arrivals.set(path, byId);
+        }
         if (!byId.has(id)) byId.set(id, { at, body: Buffer.concat(chunks).toString(), headers: req.headers });
         this.waiters.get(`${path} ${id}`)?.();
       });
