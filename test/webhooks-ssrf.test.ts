@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyAddress, webhookUrlProblem } from '../src/domain/webhook-addresses.js';
+import { classifyAddress, webhookUrlProblem } from '../src/domain/webhooks/addresses.js';
 import { createWebhookEndpoint, type WebhookSettings } from '../src/domain/webhooks.js';
 import { sendWebhook } from '../src/workers/webhook-sender.js';
 import { startReceiver, type Receiver } from './events-kit.js';

@@ -25,7 +25,7 @@ import { EVENT_TYPES, EVENTS_CHANNEL } from './events.js';
 import { newId } from './ids.js';
 import { formatInstant } from './time.js';
 import { decryptSecret, encryptSecret, resolveSecretKey } from './secrets.js';
-import { webhookUrlProblem } from './webhook-addresses.js';
+import { webhookUrlProblem } from './webhooks/addresses.js';
 import { normaliseHttpUrl, parseInput } from './validation.js';
 
 export type WebhookEndpoint = typeof webhookEndpointTable.$inferSelect;

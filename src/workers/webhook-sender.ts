@@ -7,7 +7,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { BLOCKED_ADDRESS_MESSAGE, isAddressAllowed } from '../domain/webhook-addresses.js';
+import { BLOCKED_ADDRESS_MESSAGE, isAddressAllowed } from '../domain/webhooks/addresses.js';
 import type { SendResult, WebhookSender } from '../domain/webhooks.js';
 import { SpanKind } from '@opentelemetry/api';
 import { contextFromTraceparent, endSpan, startSpan, tracing } from '../observability/tracing.js';
