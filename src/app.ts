@@ -12,7 +12,7 @@ import { ApiKeyAuthenticator, countAccounts, issueDemoApiKey, type Principal } f
 import type { DomainDeps } from './domain/checkout-sessions.js';
 import { DomainError } from './domain/errors.js';
 import { EventHub } from './domain/event-stream.js';
-import { webhookSettingsFromConfig } from './domain/webhooks.js';
+import { webhookSettingsFromConfig } from './domain/webhooks/settings.js';
 import { RateLimiter } from './domain/rate-limit.js';
 import { openRateLimitStore } from './rate-limit-stores.js';
 import type { GraphQLContext } from './graphql/context.js';
@@ -45,7 +45,7 @@ import { tracingPlugin } from './graphql/tracing-plugin.js';
 import { traceRequest, tracing } from './observability/tracing.js';
 import { observeRequest, routeLabel, setScrapeSources } from './observability/metrics.js';
 import { answerScrape, bearerMatches, createMetricsServer, scrapeMetrics } from './observability/scrape.js';
-import { countDueWebhookDeliveries } from './domain/webhooks.js';
+import { countDueWebhookDeliveries } from './domain/webhooks/delivery.js';
 import cluster from 'node:cluster';
 import { startWorkers, type Workers } from './workers/index.js';
 

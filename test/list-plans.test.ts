@@ -19,7 +19,7 @@ import {
   webhookDeliveryListStatements,
   webhookEndpointListQuery,
   webhookEndpointListStatements,
-} from '../src/domain/webhooks.js';
+} from '../src/domain/webhooks/reads.js';
 import { BIG_ACCOUNT, BIG_ENDPOINT, seedStatements, sessionId } from './large-account.js';
 import { explain, formatPlan, planProblems } from './plans.js';
 import { ownDatabase, type OwnDatabase } from './own-database.js';

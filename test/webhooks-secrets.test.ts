@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { decryptSecret, encryptSecret, parseSecretKey, resolveSecretKey } from '../src/domain/secrets.js';
-import { webhookSettingsFromConfig } from '../src/domain/webhooks.js';
+import { webhookSettingsFromConfig } from '../src/domain/webhooks/settings.js';
 
 describe('webhook secrets at rest', () => {
   const key = randomBytes(32);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyAddress, webhookUrlProblem } from '../src/domain/webhooks/addresses.js';
-import { createWebhookEndpoint, type WebhookSettings } from '../src/domain/webhooks.js';
+import { createWebhookEndpoint } from '../src/domain/webhooks/endpoints.js';
+import type { WebhookSettings } from '../src/domain/webhooks/settings.js';
 import { sendWebhook } from '../src/workers/webhook-sender.js';
 import { startReceiver, type Receiver } from './events-kit.js';
 

@@ -5,6 +5,12 @@ import type { EventType } from '../domain/events.js';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
+  rotateWebhookEndpointSecret,
+  updateWebhookEndpoint,
+  webhookEndpointName,
+} from '../domain/webhooks/endpoints.js';
+import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/webhooks/model.js';
+import {
   getWebhookAttempts,
   getWebhookAttemptsById,
   getWebhookDeliveries,
@@ -12,14 +18,8 @@ import {
   getWebhookEndpoints,
   listWebhookDeliveries,
   listWebhookEndpoints,
-  resendWebhookEvent,
-  rotateWebhookEndpointSecret,
-  updateWebhookEndpoint,
-  webhookEndpointName,
-  type WebhookAttempt,
-  type WebhookDelivery,
-  type WebhookEndpoint,
-} from '../domain/webhooks.js';
+} from '../domain/webhooks/reads.js';
+import { resendWebhookEvent } from '../domain/webhooks/resend.js';
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
 import {

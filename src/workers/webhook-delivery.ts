@@ -1,4 +1,4 @@
-import { attemptWebhookDelivery, claimDueWebhookDeliveries, type AttemptOutcome } from '../domain/webhooks.js';
+import { attemptWebhookDelivery, claimDueWebhookDeliveries, type AttemptOutcome } from '../domain/webhooks/delivery.js';
 import { webhookAttempts, webhookDeliveryLag } from '../observability/metrics.js';
 import type { WorkerDeps } from './index.js';
 import { startLoop } from './loop.js';

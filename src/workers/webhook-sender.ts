@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { BLOCKED_ADDRESS_MESSAGE, isAddressAllowed } from '../domain/webhooks/addresses.js';
-import type { SendResult, WebhookSender } from '../domain/webhooks.js';
+import type { SendResult, WebhookSender } from '../domain/webhooks/delivery.js';
 import { SpanKind } from '@opentelemetry/api';
 import { contextFromTraceparent, endSpan, startSpan, tracing } from '../observability/tracing.js';
 

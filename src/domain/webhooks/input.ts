@@ -1,0 +1,91 @@
+/**
+ * What an endpoint may be given: its URL, its event types and its note, as one zod model per
+ * change. The domain parses every create and update with it, whichever surface sent them.
+ */
+import { z } from 'zod';
+import { EVENT_TYPES } from '../events.js';
+import { normaliseHttpUrl, parseInput } from '../validation.js';
+import { webhookUrlProblem } from './addresses.js';
+import type { WebhookSettings } from './settings.js';
+
+const enabledEventsSchema = z
+  .array(z.string())
+  .min(1, 'must list at least one event type, or "*" for all')
+  .max(EVENT_TYPES.length + 1, `at most ${EVENT_TYPES.length + 1} entries`)
+  .superRefine((types, ctx) => {
+    types.forEach((type, index) => {
+      if (type !== '*' && !(EVENT_TYPES as readonly string[]).includes(type)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index],
+          message: `"${type}" is not an event type; use one of ${EVENT_TYPES.join(', ')} or "*"`,
+        });
+      }
+    });
+  })
+  .transform((types) => [...new Set(types)]);
+
+const descriptionSchema = z.string().max(500, 'must be at most 500 characters');
+
+function urlSchema(settings: WebhookSettings) {
+  return z
+    .string()
+    .max(2048, 'must be at most 2048 characters')
+    .transform((text, ctx) => {
+      // Stored normalised, by the rule of every URL we accept (validation.ts).
+      const { href, problem: formProblem } = normaliseHttpUrl(text);
+      const problem = formProblem ?? webhookUrlProblem(href!, settings.allowPrivateNetworks);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      return href!;
+    });
+}
+
+export interface CreateWebhookEndpointInput {
+  url: string;
+  enabledEvents: readonly string[];
+  description?: string | null;
+  /** A payload document, already checked by the API layer (the domain does not read GraphQL). */
+  query?: string | null;
+}
+
+/** A new endpoint's input, parsed; BAD_USER_INPUT lists every problem under `input`. */
+export function parseCreateWebhookEndpointInput(settings: WebhookSettings, input: CreateWebhookEndpointInput) {
+  return parseInput(
+    z.object({
+      url: urlSchema(settings),
+      enabledEvents: enabledEventsSchema,
+      description: descriptionSchema.nullish(),
+      query: z.string().nullish(),
+    }),
+    input,
+    ['input'],
+  );
+}
+
+export interface UpdateWebhookEndpointInput {
+  url?: string | null;
+  enabledEvents?: readonly string[] | null;
+  /** Null clears it; undefined leaves it. */
+  description?: string | null;
+  disabled?: boolean | null;
+  /** Null returns to the default payload; undefined leaves it. Checked by the API layer. */
+  query?: string | null;
+}
+
+/** An endpoint's changes, parsed; BAD_USER_INPUT lists every problem under `input`. */
+export function parseUpdateWebhookEndpointInput(settings: WebhookSettings, input: UpdateWebhookEndpointInput) {
+  return parseInput(
+    z.object({
+      url: urlSchema(settings).nullish(),
+      enabledEvents: enabledEventsSchema.nullish(),
+      description: descriptionSchema.nullish(),
+      disabled: z.boolean().nullish(),
+      query: z.string().nullish(),
+    }),
+    input,
+    ['input'],
+  );
+}
