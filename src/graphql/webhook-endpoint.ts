@@ -5,11 +5,19 @@ import type { EventType } from '../domain/events.js';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
+  MAX_ENDPOINTS_PER_ACCOUNT,
   rotateWebhookEndpointSecret,
   updateWebhookEndpoint,
   webhookEndpointName,
 } from '../domain/webhooks/endpoints.js';
-import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/webhooks/model.js';
+import { MAX_DESCRIPTION_CHARS, MAX_URL_CHARS } from '../domain/webhooks/input.js';
+import {
+  ALL_EVENT_TYPES,
+  type WebhookAttempt,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+  type WebhookEndpointDisabledReason,
+} from '../domain/webhooks/model.js';
 import {
   getWebhookAttempts,
   getWebhookAttemptsById,
@@ -120,12 +128,9 @@ const DeliveryFilter = builder.inputType('WebhookDeliveryFilter', {
   }),
 });
 
-/** Stored as ["*"] (the domain's "every type, including later ones"); an empty list in the API. */
-const ALL_EVENTS = '*';
-
-/** The API's list of event types for the domain: absent or empty means every type. */
+/** The API's list of event types for the domain: absent or empty means every type (ALL_EVENT_TYPES there). */
 function enabledEventsIn(values: readonly EventTypeValue[]): string[] {
-  return values.length === 0 ? [ALL_EVENTS] : eventTypesOf(values);
+  return values.length === 0 ? [ALL_EVENT_TYPES] : eventTypesOf(values);
 }
 
 const WebhookEndpointRef = builder.loadableNode('WebhookEndpoint', {
@@ -151,18 +156,19 @@ const WebhookEndpointRef = builder.loadableNode('WebhookEndpoint', {
     enabledEvents: t.field({
       type: [EventTypeEnum],
       description: 'The event types sent here; empty when every type is (see `allEventsEnabled`).',
-      resolve: (e) => (e.enabledEvents.includes(ALL_EVENTS) ? [] : eventTypeValuesOf(e.enabledEvents as EventType[])),
+      resolve: (e) =>
+        e.enabledEvents.includes(ALL_EVENT_TYPES) ? [] : eventTypeValuesOf(e.enabledEvents as EventType[]),
     }),
     allEventsEnabled: t.boolean({
       description: 'True when the endpoint receives every event type, including types added later.',
-      resolve: (e) => e.enabledEvents.includes(ALL_EVENTS),
+      resolve: (e) => e.enabledEvents.includes(ALL_EVENT_TYPES),
     }),
     disabled: t.exposeBoolean('disabled', { description: 'True while it receives nothing.' }),
     disabledReason: t.field({
       type: DisabledReasonEnum,
       nullable: true,
       description: 'Why the endpoint is disabled; null while it is enabled.',
-      resolve: (e) => (e.disabled ? ((e.disabledReason as 'GONE' | 'FAILING' | 'USER' | null) ?? 'USER') : null),
+      resolve: (e) => (e.disabled ? ((e.disabledReason as WebhookEndpointDisabledReason | null) ?? 'USER') : null),
     }),
     failingSince: t.expose('failingSince', {
       type: 'DateTime',
@@ -214,14 +220,13 @@ const CreateWebhookEndpointInput = builder.inputType('CreateWebhookEndpointInput
   fields: (t) => ({
     url: t.string({
       required: true,
-      description:
-        'An absolute http(s) URL without credentials, at most 2048 characters; in production it may not reach private networks.',
+      description: `An absolute http(s) URL without credentials, at most ${MAX_URL_CHARS} characters; in production it may not reach private networks.`,
     }),
     enabledEvents: t.field({
       type: [EventTypeEnum],
       description: 'The event types to send; absent or empty for every type, including types added later.',
     }),
-    description: t.string({ description: 'Your own note, at most 500 characters.' }),
+    description: t.string({ description: `Your own note, at most ${MAX_DESCRIPTION_CHARS} characters.` }),
     query: t.string({ description: QUERY_INPUT_DESCRIPTION }),
   }),
 });
@@ -387,7 +392,7 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createWebhookEndpoint: t.field({
     type: CreateWebhookEndpointPayload,
-    description: 'Creates a webhook endpoint and returns its signing secret, once. At most 16 per account.',
+    description: `Creates a webhook endpoint and returns its signing secret, once. At most ${MAX_ENDPOINTS_PER_ACCOUNT} per account.`,
     args: {
       input: t.arg({
         type: CreateWebhookEndpointInput,

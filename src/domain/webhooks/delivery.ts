@@ -10,12 +10,10 @@ import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../../db/client.js';
 import { eventTable, webhookAttemptTable, webhookDeliveryTable, webhookEndpointTable } from '../../db/schema.js';
 import { newId } from '../ids.js';
-import type { WebhookDelivery, WebhookDeliveryState } from './model.js';
+import type { WebhookDelivery, WebhookDeliveryState, WebhookEndpointDisabledReason } from './model.js';
 import { webhookBody, type PayloadRenderer } from './payload.js';
 import { leaseMs, type WebhookSettings } from './settings.js';
 import { signingSecrets, signWebhook } from './signing.js';
-
-type DisabledReason = 'GONE' | 'FAILING' | 'USER';
 
 /** An endpoint failing without a single success for this long is disabled. */
 const FAILING_DISABLE_MS = 5 * 24 * 3_600_000;
@@ -233,7 +231,7 @@ async function recordAttempt(
       .for('no key update');
     if (!endpoint) return { kind: 'lost' } as const;
 
-    let disableWith: DisabledReason | null = null;
+    let disableWith: WebhookEndpointDisabledReason | null = null;
     let failingSince: Date | null = null;
     if (!result.succeeded && !endpoint.disabled) {
       failingSince = endpoint.failingSince ?? startTime;

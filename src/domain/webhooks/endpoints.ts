@@ -18,7 +18,7 @@ import type { WebhookEndpoint } from './model.js';
 import type { WebhookSettings } from './settings.js';
 import { generateSecret, rotatedSecrets, storedSecret } from './signing.js';
 
-const MAX_ENDPOINTS_PER_ACCOUNT = 16;
+export const MAX_ENDPOINTS_PER_ACCOUNT = 16;
 
 export function webhookEndpointName(accountId: string, endpointId: string): string {
   return `accounts/${accountId}/webhook-endpoints/${endpointId}`;

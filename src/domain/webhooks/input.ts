@@ -6,31 +6,35 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../events.js';
 import { normaliseHttpUrl, parseInput } from '../validation.js';
 import { webhookUrlProblem } from './addresses.js';
+import { ALL_EVENT_TYPES } from './model.js';
 import type { WebhookSettings } from './settings.js';
+
+export const MAX_URL_CHARS = 2048;
+export const MAX_DESCRIPTION_CHARS = 500;
 
 const enabledEventsSchema = z
   .array(z.string())
-  .min(1, 'must list at least one event type, or "*" for all')
+  .min(1, `must list at least one event type, or "${ALL_EVENT_TYPES}" for all`)
   .max(EVENT_TYPES.length + 1, `at most ${EVENT_TYPES.length + 1} entries`)
   .superRefine((types, ctx) => {
     types.forEach((type, index) => {
-      if (type !== '*' && !(EVENT_TYPES as readonly string[]).includes(type)) {
+      if (type !== ALL_EVENT_TYPES && !(EVENT_TYPES as readonly string[]).includes(type)) {
         ctx.addIssue({
           code: 'custom',
           path: [index],
-          message: `"${type}" is not an event type; use one of ${EVENT_TYPES.join(', ')} or "*"`,
+          message: `"${type}" is not an event type; use one of ${EVENT_TYPES.join(', ')} or "${ALL_EVENT_TYPES}"`,
         });
       }
     });
   })
   .transform((types) => [...new Set(types)]);
 
-const descriptionSchema = z.string().max(500, 'must be at most 500 characters');
+const descriptionSchema = z.string().max(MAX_DESCRIPTION_CHARS, `must be at most ${MAX_DESCRIPTION_CHARS} characters`);
 
 function urlSchema(settings: WebhookSettings) {
   return z
     .string()
-    .max(2048, 'must be at most 2048 characters')
+    .max(MAX_URL_CHARS, `must be at most ${MAX_URL_CHARS} characters`)
     .transform((text, ctx) => {
       // Stored normalised, by the rule of every URL we accept (validation.ts).
       const { href, problem: formProblem } = normaliseHttpUrl(text);
