@@ -541,8 +541,6 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       ready = true;
       workers = startWorkers({
         deps,
-        database,
-        config,
         logger,
         events: eventHub,
         webhooks: webhookSettings,

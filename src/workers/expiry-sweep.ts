@@ -1,11 +1,16 @@
-import { sweepExpiredCheckoutSessions } from '../domain/checkout-sessions.js';
-import type { WorkerDeps } from './index.js';
+import { sweepExpiredCheckoutSessions, type DomainDeps } from '../domain/checkout-sessions.js';
+import type { Logger } from '../logger.js';
 import { startLoop } from './loop.js';
 
 const BATCH = 100;
 
+export interface ExpirySweepDeps {
+  deps: DomainDeps;
+  logger: Logger;
+}
+
 /** Persists expiry of lapsed OPEN sessions (readers already see them EXPIRED) and emits their events. */
-export function startExpirySweep({ deps, logger }: WorkerDeps) {
+export function startExpirySweep({ deps, logger }: ExpirySweepDeps) {
   return startLoop(
     'expiry-sweep',
     5_000,

@@ -1,25 +1,9 @@
-import type { Config } from '../config.js';
-import type { Database } from '../db/client.js';
-import type { DomainDeps } from '../domain/checkout-sessions.js';
-import type { EventHub } from '../domain/event-stream.js';
-import type { PayloadRenderer } from '../domain/webhooks/payload.js';
-import type { WebhookSettings } from '../domain/webhooks/settings.js';
-import type { Logger } from '../logger.js';
-import { startRetention } from './retention.js';
-import { startExpirySweep } from './expiry-sweep.js';
-import { startWebhookDelivery } from './webhook-delivery.js';
+import { startExpirySweep, type ExpirySweepDeps } from './expiry-sweep.js';
+import { startRetention, type RetentionDeps } from './retention.js';
+import { startWebhookDelivery, type WebhookDeliveryDeps } from './webhook-delivery.js';
 
-export interface WorkerDeps {
-  deps: DomainDeps;
-  database: Database;
-  config: Config;
-  logger: Logger;
-  /** The process's LISTEN on committed events: wakes the delivery loop. */
-  events: EventHub;
-  webhooks: WebhookSettings;
-  /** Executes endpoints' payload documents (GraphQL lives outside the workers). */
-  renderPayload?: PayloadRenderer;
-}
+/** What the loops need, each loop declaring its own part (so none is passed what nobody reads). */
+export type WorkerDeps = ExpirySweepDeps & RetentionDeps & WebhookDeliveryDeps;
 
 export interface Workers {
   /** Stops the loops and waits for the work they have in hand. */

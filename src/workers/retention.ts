@@ -1,10 +1,16 @@
 import { pruneEventLog, pruneIdempotencyKeys } from '../domain/retention.js';
-import type { WorkerDeps } from './index.js';
+import type { DomainDeps } from '../domain/checkout-sessions.js';
+import type { Logger } from '../logger.js';
 import { startLoop } from './loop.js';
 
 /** Rows per delete statement: small enough that no statement holds a hot table for long. */
 const BATCH = 1_000;
 const INTERVAL_MS = 10 * 60_000;
+
+export interface RetentionDeps {
+  deps: DomainDeps;
+  logger: Logger;
+}
 
 /**
  * Deletes what is past its retention: idempotency keys after 24 hours; events after 30 days, with
@@ -12,7 +18,7 @@ const INTERVAL_MS = 10 * 60_000;
  * NOT_FOUND). One batch per statement, the next at once while batches come back full. Safe in
  * every process: concurrent deletes of the same rows just find less to do.
  */
-export function startRetention({ deps, logger }: WorkerDeps) {
+export function startRetention({ deps, logger }: RetentionDeps) {
   return startLoop(
     'retention',
     INTERVAL_MS,

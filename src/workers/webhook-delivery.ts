@@ -1,6 +1,10 @@
 import { attemptWebhookDelivery, claimDueWebhookDeliveries, type AttemptOutcome } from '../domain/webhooks/delivery.js';
 import { webhookAttempts, webhookDeliveryLag } from '../observability/metrics.js';
-import type { WorkerDeps } from './index.js';
+import type { DomainDeps } from '../domain/checkout-sessions.js';
+import type { EventHub } from '../domain/event-stream.js';
+import type { PayloadRenderer } from '../domain/webhooks/payload.js';
+import type { WebhookSettings } from '../domain/webhooks/settings.js';
+import type { Logger } from '../logger.js';
 import { startLoop } from './loop.js';
 import { sendWebhook } from './webhook-sender.js';
 
@@ -15,6 +19,16 @@ const CLAIM_BATCH = 8;
  */
 const POLL_MS = 5_000;
 
+export interface WebhookDeliveryDeps {
+  deps: DomainDeps;
+  logger: Logger;
+  /** The process's LISTEN on committed events: wakes the delivery loop. */
+  events: EventHub;
+  webhooks: WebhookSettings;
+  /** Executes endpoints' payload documents (GraphQL lives outside the workers). */
+  renderPayload?: PayloadRenderer;
+}
+
 function countAttempt(outcome: AttemptOutcome) {
   if (outcome.kind !== 'attempted') {
     webhookAttempts.inc({ outcome: outcome.kind });
@@ -25,7 +39,7 @@ function countAttempt(outcome: AttemptOutcome) {
 }
 
 /** Claims due webhook deliveries and makes their attempts, several at a time. */
-export function startWebhookDelivery({ deps, logger, events, webhooks, renderPayload }: WorkerDeps) {
+export function startWebhookDelivery({ deps, logger, events, webhooks, renderPayload }: WebhookDeliveryDeps) {
   const inFlight = new Set<Promise<void>>();
   let retryTimer: NodeJS.Timeout | undefined;
   let retryAt = Infinity;
