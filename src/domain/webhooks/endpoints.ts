@@ -1,6 +1,6 @@
 /**
- * How an account's webhook endpoints change: created (at most 16), updated, disabled and
- * enabled, deleted, and given a new signing secret. Reads are in reads.ts.
+ * How an account's webhook endpoints change: created (up to a limit per account), updated,
+ * disabled and enabled, deleted, and given a new signing secret. Reads are in reads.ts.
  */
 import { and, count, eq } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.js';
