@@ -11,7 +11,7 @@ import { openDatabase, type Database } from './db/client.js';
 import { ApiKeyAuthenticator, countAccounts, issueDemoApiKey, type Principal } from './domain/accounts.js';
 import type { DomainDeps } from './domain/checkout-sessions.js';
 import { DomainError } from './domain/errors.js';
-import { EventHub } from './domain/event-stream.js';
+import { EventHub } from './infra/event-fanout.js';
 import { webhookSettingsFromConfig } from './domain/webhooks.js';
 import { RateLimiter } from './domain/rate-limit.js';
 import { openRateLimitStore } from './rate-limit-stores.js';

@@ -20,8 +20,7 @@ import {
   webhookEndpointTable,
 } from '../db/schema.js';
 import { DomainError, notFound } from './errors.js';
-import type { EventRecord } from './event-stream.js';
-import { EVENT_TYPES, EVENTS_CHANNEL } from './events.js';
+import { EVENT_TYPES, EVENTS_CHANNEL, type EventRecord } from './events/event.js';
 import { newId } from './ids.js';
 import { formatInstant } from './time.js';
 import { decryptSecret, encryptSecret, resolveSecretKey } from './secrets.js';

@@ -1,7 +1,8 @@
 import { parseResourceName } from '../domain/checkout-sessions.js';
 import { notFound } from '../domain/errors.js';
-import { EVENT_RETENTION_DAYS, parseEventReference } from '../domain/event-stream.js';
-import type { EventType } from '../domain/events.js';
+import type { EventType } from '../domain/events/event.js';
+import { parseEventReference } from '../domain/events/input.js';
+import { EVENT_RETENTION_DAYS } from '../domain/retention.js';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,

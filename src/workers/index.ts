@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { DomainDeps } from '../domain/checkout-sessions.js';
-import type { EventHub } from '../domain/event-stream.js';
+import type { EventHub } from '../infra/event-fanout.js';
 import type { PayloadRenderer, WebhookSettings } from '../domain/webhooks.js';
 import type { Logger } from '../logger.js';
 import { startRetention } from './retention.js';

@@ -1,24 +1,14 @@
-import { sql, type SQL } from 'drizzle-orm';
-import { currentTraceparent } from '../observability/tracing.js';
-import { accountEventLogLock, type Tx } from '../db/client.js';
-import { PreparedStatement } from '../db/rows.js';
-import { newId } from './ids.js';
-import { formatInstant } from './time.js';
-
-export const EVENT_TYPES = [
-  'checkout_session.created',
-  'checkout_session.paid',
-  'checkout_session.expired',
-  'payment_intent.payment_failed',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** The NOTIFY channel on which committed events are announced to every process. */
-export const EVENTS_CHANNEL = 'checkout_events';
-
-export function eventName(accountId: string, eventId: string): string {
-  return `accounts/${accountId}/events/${eventId}`;
-}
+/**
+ * Writing events: inside the transaction of the change they report, with their webhook
+ * deliveries queued (the outbox) and a NOTIFY that PostgreSQL sends only after commit.
+ */
+import { sql, type Placeholder, type SQL } from 'drizzle-orm';
+import type { Tx } from '../../db/client.js';
+import { PreparedStatement } from '../../db/rows.js';
+import { currentTraceparent } from '../../observability/tracing.js';
+import { newId } from '../ids.js';
+import { formatInstant } from '../time.js';
+import { EVENTS_CHANNEL, type EventType } from './event.js';
 
 /** An event about to be written. */
 export interface NewEvent {
@@ -27,6 +17,17 @@ export interface NewEvent {
   checkoutSessionId: string | null;
   data: Record<string, unknown>;
   createTime: Date;
+}
+
+/**
+ * Serialises event writers of one account until commit, so that event sequence numbers of an
+ * account commit in order; without it a reader resuming `after` an event could skip one that
+ * took a lower number but committed later. A query to put first in the statement that takes the
+ * sequence number (a CTE it selects from), so that the lock costs no round trip of its own: the
+ * lock is held until commit, and every round trip made while holding it stalls the account.
+ */
+function accountEventLogLock(accountId: string | Placeholder) {
+  return sql`select pg_advisory_xact_lock(hashtext('events:' || ${accountId}))`;
 }
 
 /**
