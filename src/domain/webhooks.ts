@@ -20,7 +20,8 @@ import {
   webhookEndpointTable,
 } from '../db/schema.js';
 import { DomainError, notFound } from './errors.js';
-import { EVENT_TYPES, EVENTS_CHANNEL, type EventRecord } from './events/event.js';
+import { EVENTS_CHANNEL, type EventRecord } from './events/event.js';
+import { enabledEventsSchema } from './events/input.js';
 import { newId } from './ids.js';
 import { formatInstant } from './time.js';
 import { decryptSecret, encryptSecret, resolveSecretKey } from './secrets.js';
@@ -89,23 +90,6 @@ function leaseMs(settings: WebhookSettings): number {
 function generateSecret(): string {
   return `whsec_${randomBytes(SECRET_BYTES).toString('base64')}`;
 }
-
-const enabledEventsSchema = z
-  .array(z.string())
-  .min(1, 'must list at least one event type, or "*" for all')
-  .max(EVENT_TYPES.length + 1, `at most ${EVENT_TYPES.length + 1} entries`)
-  .superRefine((types, ctx) => {
-    types.forEach((type, index) => {
-      if (type !== '*' && !(EVENT_TYPES as readonly string[]).includes(type)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [index],
-          message: `"${type}" is not an event type; use one of ${EVENT_TYPES.join(', ')} or "*"`,
-        });
-      }
-    });
-  })
-  .transform((types) => [...new Set(types)]);
 
 const descriptionSchema = z.string().max(500, 'must be at most 500 characters');
 
