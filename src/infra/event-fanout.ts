@@ -1,7 +1,7 @@
 /**
- * The process's one LISTEN on the events channel, fanned out to every live subscription and to
- * the webhook delivery workers: per account with subscribers, a watermark, a re-read timer, and
- * the buffer between a NOTIFY and the subscribers' streams.
+ * The process's one LISTEN on the events channel, fanned out to every live subscription (each an
+ * EventStream, which buffers for its subscriber) and to the webhook delivery workers: per account
+ * with subscribers, a watermark, and a timer that re-reads the log regardless of NOTIFY.
  *
  * How a feed stays exact. Writers take a per-account advisory lock before inserting an event
  * (recordEvent), so within one account a higher `sequence` always commits later. Each process
