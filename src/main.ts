@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { randomToken } from './domain/ids.js';
 import { createLogger } from './logger.js';
-import { serveClusterRateLimits } from './rate-limit-stores.js';
+import { serveClusterRateLimits } from './infra/rate-limit/stores.js';
 import { serveClusterMetrics } from './observability/scrape.js';
 
 let config: Config;

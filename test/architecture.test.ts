@@ -1,35 +1,75 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const src = fileURLToPath(new URL('../src', import.meta.url));
 
-function importsOf(folder: string): { file: string; specifier: string }[] {
-  const found: { file: string; specifier: string }[] = [];
+interface Import {
+  file: string;
+  specifier: string;
+  /** The imported module's path under src/ (`domain/errors.js`); null for a package. */
+  target: string | null;
+}
+
+function importsOf(folder: string): Import[] {
+  const found: Import[] = [];
   for (const entry of readdirSync(`${src}/${folder}`, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
     const path = `${entry.parentPath}/${entry.name}`;
     for (const match of readFileSync(path, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
-      found.push({ file: path.slice(src.length + 1), specifier: match[1]! });
+      const specifier = match[1]!;
+      const target = specifier.startsWith('.') ? relative(src, resolve(dirname(path), specifier)) : null;
+      found.push({ file: relative(src, path), specifier, target });
     }
   }
   return found;
 }
 
-describe('dependencies point one way: graphql/, hosted/, rest/, workers/ → domain/ → db/', () => {
-  it('keeps GraphQL, HTTP and the outer layers out of the domain', () => {
-    const forbidden =
-      /^(graphql|graphql-yoga|graphql-ws|@pothos\/|@whatwg-node\/|ws$|node:http)|\/(graphql|hosted|rest|workers)\//;
+/** Imports of our own modules whose path under src/ matches `forbidden`. */
+function reaching(imports: Import[], forbidden: RegExp): Import[] {
+  return imports.filter(({ target }) => target !== null && forbidden.test(target));
+}
+
+/** Packages of the GraphQL and HTTP edges, which only the outer layers may use. */
+const EDGE_PACKAGES = /^(graphql|graphql-yoga|graphql-ws|@pothos\/|@whatwg-node\/|ws$|node:http)/;
+
+describe('dependencies point one way: graphql/, hosted/, rest/, workers/ → infra/ → domain/ → db/', () => {
+  it('keeps GraphQL, HTTP, infrastructure and the outer layers out of the domain', () => {
     const imports = importsOf('domain');
     expect(imports.length).toBeGreaterThan(10); // the scan does see the domain's imports
-    const offending = imports.filter(({ specifier }) => forbidden.test(specifier) || specifier.startsWith('../app'));
+    expect(imports.some(({ file }) => file.startsWith('domain/events/'))).toBe(true); // and its folders'
+    const offending = [
+      ...imports.filter(({ specifier }) => EDGE_PACKAGES.test(specifier)),
+      ...reaching(imports, /^(graphql|hosted|rest|workers|http|cli|tools)\/|^(app|main)\.js$/),
+      // One exception: the key authenticator limits failed look-ups with the rate limiter.
+      ...reaching(imports, /^infra\/(?!rate-limit\/limiter\.js$)/),
+    ];
     expect(offending).toEqual([]);
   });
 
   it('keeps the database layer free of domain and API code', () => {
-    const offending = importsOf('db').filter(({ specifier }) =>
-      /\/(domain|graphql|hosted|rest|workers)\//.test(specifier),
+    const offending = reaching(
+      importsOf('db'),
+      /^(domain|graphql|hosted|rest|workers|http|infra|cli|tools)\/|^(app|main)\.js$/,
     );
     expect(offending).toEqual([]);
+  });
+
+  it('keeps infrastructure (event fan-out, rate limits) under the API layers: it serves them, never calls them', () => {
+    const imports = importsOf('infra');
+    expect(imports.length).toBeGreaterThan(3);
+    const offending = [
+      ...imports.filter(({ specifier }) => EDGE_PACKAGES.test(specifier)),
+      ...reaching(imports, /^(graphql|hosted|rest|workers|http|cli|tools)\/|^(app|main)\.js$/),
+    ];
+    expect(offending).toEqual([]);
+  });
+
+  it('keeps the rate limiter, which the domain uses, free of the domain but for the error it throws', () => {
+    const imports = importsOf('infra/rate-limit');
+    expect(imports.length).toBeGreaterThan(3);
+    // Anything more would close a loop: domain/accounts.ts → the limiter → the domain.
+    expect(reaching(imports, /^(?!infra\/rate-limit\/|logger\.js$|domain\/errors\.js$)/)).toEqual([]);
   });
 });

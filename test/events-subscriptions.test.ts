@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordEvent } from '../src/domain/events.js';
+import { recordEvent } from '../src/domain/events/record.js';
 import { sweepExpiredCheckoutSessions } from '../src/domain/checkout-sessions.js';
 import { eventually, subscribeSse, subscribeWs, type Collected } from './events-kit.js';
 import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';

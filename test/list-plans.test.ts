@@ -12,7 +12,7 @@ import { openDatabase, type Database, type Db } from '../src/db/client.js';
 import type { PreparedStatement } from '../src/db/rows.js';
 import { shapeKey, type StatementSet } from '../src/db/statement-set.js';
 import { checkoutSessionListQuery, checkoutSessionListStatements } from '../src/domain/checkout-sessions.js';
-import { eventListQuery, eventListStatements } from '../src/domain/event-stream.js';
+import { eventListQuery, eventListStatements } from '../src/domain/events/reads.js';
 import {
   webhookAttemptsStatement,
   webhookDeliveryListQuery,

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toCheckoutSessionResource, type CheckoutSession } from '../src/domain/checkout-sessions.js';
-import type { EventRecord } from '../src/domain/event-stream.js';
+import type { EventRecord } from '../src/domain/events/event.js';
 import { webhookBody } from '../src/domain/webhooks/payload.js';
 
 const session: CheckoutSession = {

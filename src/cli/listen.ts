@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { toCheckoutSessionResource, type CheckoutSession } from '../domain/checkout-sessions.js';
-import type { EventRecord } from '../domain/event-stream.js';
+import type { EventRecord } from '../domain/events/event.js';
 import { webhookBody } from '../domain/webhooks/payload.js';
 import { signWebhook } from '../domain/webhooks/signing.js';
 import { accountOf, authorization, CliError, type GatewayOptions } from './gateway-client.js';

@@ -1,6 +1,6 @@
 /** The `checkout-gateway` command line: `listen` and `trigger`, for developing against a gateway. */
 import { parseArgs } from 'node:util';
-import { EVENT_TYPES } from '../domain/events.js';
+import { EVENT_TYPES } from '../domain/events/event.js';
 import { CliError, type GatewayOptions } from './gateway-client.js';
 import { listen } from './listen.js';
 import { trigger } from './trigger.js';

@@ -2,7 +2,7 @@
  * `checkout-gateway trigger <event type>`: makes the event happen on the account with a fresh
  * test session, the way the merchant and the customer would (GraphQL; the hosted page's form).
  */
-import { EVENT_TYPES } from '../domain/events.js';
+import { EVENT_TYPES } from '../domain/events/event.js';
 import { CliError, request, type GatewayOptions } from './gateway-client.js';
 
 const TRIGGERABLE = EVENT_TYPES;

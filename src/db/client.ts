@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { sql, type Placeholder } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -163,15 +162,4 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await client.close();
     },
   };
-}
-
-/**
- * Serialises event writers of one account until commit, so that event sequence numbers of an
- * account commit in order; without it a reader resuming `after` an event could skip one that
- * took a lower number but committed later. A query to put first in the statement that takes the
- * sequence number (a CTE it selects from), so that the lock costs no round trip of its own: the
- * lock is held until commit, and every round trip made while holding it stalls the account.
- */
-export function accountEventLogLock(accountId: string | Placeholder) {
-  return sql`select pg_advisory_xact_lock(hashtext('events:' || ${accountId}))`;
 }

@@ -3,7 +3,7 @@ import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { accountTable, apiKeyTable } from '../db/schema.js';
 import { newId, randomToken } from './ids.js';
-import { localRateLimitStore, RateLimiter, type RateLimitStore } from './rate-limit.js';
+import { localRateLimitStore, RateLimiter, type RateLimitStore } from '../infra/rate-limit/limiter.js';
 
 export interface Account {
   id: string;

@@ -18,7 +18,7 @@ import {
   type DomainDeps,
 } from './checkout-sessions.js';
 import { badInput, notFound, type InputIssue } from './errors.js';
-import { recordEvent } from './events.js';
+import { recordEvent } from './events/record.js';
 import { hasPrefix, newId, randomToken } from './ids.js';
 import { formatInstant } from './time.js';
 

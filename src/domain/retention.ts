@@ -9,7 +9,9 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { EVENT_RETENTION_DAYS } from './event-stream.js';
+
+/** Events older than this are deleted (with their webhook deliveries and attempts). */
+export const EVENT_RETENTION_DAYS = 30;
 
 /** The documented minimum: a key replays its first request for at least 24 hours. */
 const IDEMPOTENCY_KEY_RETENTION_HOURS = 24;

@@ -1,5 +1,6 @@
 import type { CheckoutSession } from '../domain/checkout-sessions.js';
-import { checkoutSessionAtEvent, getEvents } from '../domain/event-stream.js';
+import { getEvents } from '../domain/events/reads.js';
+import { checkoutSessionAtEvent } from '../domain/events/snapshot.js';
 import { builder } from './builder.js';
 import { checkoutSessionFields } from './checkout-session.js';
 import { requireAccountId } from './context.js';

@@ -1,7 +1,7 @@
 import type { Principal } from '../domain/accounts.js';
 import type { DomainDeps } from '../domain/checkout-sessions.js';
 import { DomainError } from '../domain/errors.js';
-import type { EventHub } from '../domain/event-stream.js';
+import type { EventHub } from '../infra/event-fanout.js';
 import type { WebhookSettings } from '../domain/webhooks/settings.js';
 
 /** Per-operation context, shared by HTTP, SSE and graphql-ws (built by the same Yoga factory). */

@@ -2,20 +2,13 @@ import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { getCheckoutSessions, parseResourceName, type CheckoutSession } from '../domain/checkout-sessions.js';
 import { DomainError, notFound } from '../domain/errors.js';
-import {
-  checkoutSessionAtEvent,
-  EVENT_RETENTION_DAYS,
-  eventSequenceCursor,
-  getEvent,
-  getEvents,
-  listEvents,
-  parseEventReference,
-  parseEventSequenceCursor,
-  parseEventTypes,
-  type EventRecord,
-  type EventStream,
-} from '../domain/event-stream.js';
-import { EVENT_TYPES, eventName, type EventType } from '../domain/events.js';
+import { eventSequenceCursor, parseEventSequenceCursor } from '../domain/events/cursor.js';
+import { EVENT_TYPES, eventName, type EventRecord, type EventType } from '../domain/events/event.js';
+import { parseEventReference, parseEventTypes } from '../domain/events/input.js';
+import { getEvent, getEvents, listEvents } from '../domain/events/reads.js';
+import { checkoutSessionAtEvent } from '../domain/events/snapshot.js';
+import type { EventStream } from '../domain/events/stream.js';
+import { EVENT_RETENTION_DAYS } from '../domain/retention.js';
 import { builder } from './builder.js';
 import { checkPageSize, MAX_PAGE_SIZE } from './pagination.js';
 import { CheckoutSessionRef } from './checkout-session.js';

@@ -1,7 +1,8 @@
 import { parseResourceName } from '../domain/checkout-sessions.js';
 import { notFound } from '../domain/errors.js';
-import { EVENT_RETENTION_DAYS, parseEventReference } from '../domain/event-stream.js';
-import type { EventType } from '../domain/events.js';
+import type { EventType } from '../domain/events/event.js';
+import { parseEventReference } from '../domain/events/input.js';
+import { EVENT_RETENTION_DAYS } from '../domain/retention.js';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
@@ -11,12 +12,12 @@ import {
   webhookEndpointName,
 } from '../domain/webhooks/endpoints.js';
 import { MAX_DESCRIPTION_CHARS, MAX_URL_CHARS } from '../domain/webhooks/input.js';
-import {
-  ALL_EVENT_TYPES,
-  type WebhookAttempt,
-  type WebhookDelivery,
-  type WebhookEndpoint,
-  type WebhookEndpointDisabledReason,
+import { ALL_EVENT_TYPES } from '../domain/events/event.js';
+import type {
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookEndpointDisabledReason,
 } from '../domain/webhooks/model.js';
 import {
   getWebhookAttempts,

@@ -16,7 +16,7 @@ import {
 } from 'graphql';
 import { envelop, useSchema, type Plugin } from 'graphql-yoga';
 import { DomainError, type InputIssue } from '../domain/errors.js';
-import type { EventRecord } from '../domain/event-stream.js';
+import type { EventRecord } from '../domain/events/event.js';
 import type { GraphQLContext } from './context.js';
 import { OPERATION_LIMITS } from './limits.js';
 import { schema } from './schema.js';

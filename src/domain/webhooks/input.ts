@@ -3,31 +3,13 @@
  * change. The domain parses every create and update with it, whichever surface sent them.
  */
 import { z } from 'zod';
-import { EVENT_TYPES } from '../events.js';
+import { enabledEventsSchema } from '../events/input.js';
 import { normaliseHttpUrl, parseInput } from '../validation.js';
 import { webhookUrlProblem } from './addresses.js';
-import { ALL_EVENT_TYPES } from './model.js';
 import type { WebhookSettings } from './settings.js';
 
 export const MAX_URL_CHARS = 2048;
 export const MAX_DESCRIPTION_CHARS = 500;
-
-const enabledEventsSchema = z
-  .array(z.string())
-  .min(1, `must list at least one event type, or "${ALL_EVENT_TYPES}" for all`)
-  .max(EVENT_TYPES.length + 1, `at most ${EVENT_TYPES.length + 1} entries`)
-  .superRefine((types, ctx) => {
-    types.forEach((type, index) => {
-      if (type !== ALL_EVENT_TYPES && !(EVENT_TYPES as readonly string[]).includes(type)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [index],
-          message: `"${type}" is not an event type; use one of ${EVENT_TYPES.join(', ')} or "${ALL_EVENT_TYPES}"`,
-        });
-      }
-    });
-  })
-  .transform((types) => [...new Set(types)]);
 
 const descriptionSchema = z.string().max(MAX_DESCRIPTION_CHARS, `must be at most ${MAX_DESCRIPTION_CHARS} characters`);
 

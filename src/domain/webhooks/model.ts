@@ -7,6 +7,3 @@ export type WebhookAttempt = typeof webhookAttemptTable.$inferSelect;
 export type WebhookDeliveryState = WebhookDelivery['state'];
 /** Why an endpoint stopped receiving: it answered 410, it failed for days, or its owner said so. */
 export type WebhookEndpointDisabledReason = 'GONE' | 'FAILING' | 'USER';
-
-/** In an endpoint's enabledEvents: every event type, including types added later. */
-export const ALL_EVENT_TYPES = '*';

@@ -1,6 +1,6 @@
 /** The default body of a delivery: the event as api.md §5 writes it, the same bytes on every attempt. */
 import { toCheckoutSessionResource, type CheckoutSession } from '../checkout-sessions.js';
-import type { EventRecord } from '../event-stream.js';
+import type { EventRecord } from '../events/event.js';
 
 /** The body of a delivery to an endpoint with a payload document (the API layer provides it). */
 export type PayloadRenderer = (event: EventRecord, query: string) => Promise<string>;

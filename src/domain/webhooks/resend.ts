@@ -3,7 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { eventTable, webhookDeliveryTable } from '../../db/schema.js';
 import { DomainError, notFound } from '../errors.js';
-import { EVENTS_CHANNEL } from '../events.js';
+import { EVENTS_CHANNEL } from '../events/event.js';
 import { newId } from '../ids.js';
 import type { WebhookDelivery } from './model.js';
 import { getWebhookEndpoint } from './reads.js';

@@ -1,24 +1,17 @@
-import { sql, type SQL } from 'drizzle-orm';
-import { currentTraceparent } from '../observability/tracing.js';
-import { accountEventLogLock, type Tx } from '../db/client.js';
-import { PreparedStatement } from '../db/rows.js';
-import { newId } from './ids.js';
-import { formatInstant } from './time.js';
+/**
+ * Writing events: inside the transaction of the change they report, with their webhook
+ * deliveries queued (the outbox) and a NOTIFY that PostgreSQL sends only after commit.
+ */
+import { sql, type Placeholder, type SQL } from 'drizzle-orm';
+import type { Tx } from '../../db/client.js';
+import { PreparedStatement } from '../../db/rows.js';
+import { currentTraceparent } from '../../observability/tracing.js';
+import { newId } from '../ids.js';
+import { formatInstant } from '../time.js';
+import { ALL_EVENT_TYPES, EVENTS_CHANNEL, type EventType } from './event.js';
 
-export const EVENT_TYPES = [
-  'checkout_session.created',
-  'checkout_session.paid',
-  'checkout_session.expired',
-  'payment_intent.payment_failed',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** The NOTIFY channel on which committed events are announced to every process. */
-export const EVENTS_CHANNEL = 'checkout_events';
-
-export function eventName(accountId: string, eventId: string): string {
-  return `accounts/${accountId}/events/${eventId}`;
-}
+/** The all-types marker as an SQL literal: a constant of the statement's text, not a parameter. */
+const ALL_TYPES_LITERAL = sql.raw(`'${ALL_EVENT_TYPES}'`);
 
 /** An event about to be written. */
 export interface NewEvent {
@@ -27,6 +20,17 @@ export interface NewEvent {
   checkoutSessionId: string | null;
   data: Record<string, unknown>;
   createTime: Date;
+}
+
+/**
+ * Serialises event writers of one account until commit, so that event sequence numbers of an
+ * account commit in order; without it a reader resuming `after` an event could skip one that
+ * took a lower number but committed later. A query to put first in the statement that takes the
+ * sequence number (a CTE it selects from), so that the lock costs no round trip of its own: the
+ * lock is held until commit, and every round trip made while holding it stalls the account.
+ */
+function accountEventLogLock(accountId: string | Placeholder) {
+  return sql`select pg_advisory_xact_lock(hashtext('events:' || ${accountId}))`;
 }
 
 /**
@@ -58,7 +62,7 @@ export function eventStatement(alongside?: SQL): SQL {
              'PENDING', ${p('eventCreateTime')}::timestamptz, ${p('eventCreateTime')}::timestamptz, ${p('eventCreateTime')}::timestamptz
       from inserted, webhook_endpoint endpoint
       where endpoint.account_id = ${p('eventAccountId')} and not endpoint.disabled
-        and (${p('eventType')} = any(endpoint.enabled_events) or '*' = any(endpoint.enabled_events))
+        and (${p('eventType')} = any(endpoint.enabled_events) or ${ALL_TYPES_LITERAL} = any(endpoint.enabled_events))
       returning 1
     )
     select pg_notify(${EVENTS_CHANNEL}, json_build_object(

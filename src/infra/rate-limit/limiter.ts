@@ -1,5 +1,5 @@
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { DomainError } from './errors.js';
+import { DomainError } from '../../domain/errors.js';
 
 /**
  * Where a limit's counters live: Redis (shared by every process and machine), the cluster's
