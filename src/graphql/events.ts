@@ -16,8 +16,9 @@ import {
   type EventStream,
 } from '../domain/event-stream.js';
 import { EVENT_TYPES, eventName, type EventType } from '../domain/events.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/page-size.js';
 import { builder } from './builder.js';
-import { checkPageSize, MAX_PAGE_SIZE } from './pagination.js';
+import { checkPageSize } from './pagination.js';
 import { CheckoutSessionRef } from './checkout-session.js';
 import { PaymentErrorRef } from './payment-intent.js';
 import { CheckoutSessionSnapshotRef, type CheckoutSessionSnapshot } from './checkout-session-snapshot.js';
@@ -294,7 +295,7 @@ builder.queryFields((t) => ({
             ? null
             : parseResourceName(args.filter.checkoutSession, accountId, 'checkout-sessions', 'cs');
         return resolveCursorConnection(
-          { args, toCursor: eventSequenceCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+          { args, toCursor: eventSequenceCursor, defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE },
           ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
             listEvents(
               ctx.deps.db,
