@@ -17,6 +17,19 @@ export interface GraphQLContext {
   webhooks: WebhookSettings;
 }
 
+/** How every transport learns who is calling: HTTP, SSE and graphql-ws here, REST beside them. */
+export interface CallerKeys {
+  /**
+   * Resolves the caller's key and charges its rate limit (throws RATE_LIMITED when spent, or
+   * when `clientAddress` failed to authenticate too often).
+   */
+  authenticate(authorization: unknown, clientAddress: string | undefined): Promise<Principal | null>;
+  /** Resolves the key without charging the rate limit (the operations are charged on their own). */
+  identify(authorization: string | null, clientAddress: string | undefined): Promise<Principal | null>;
+  /** Calls `revoked` once the principal's key is revoked; returns the way to stop watching. */
+  watch(principal: Principal, revoked: () => void): () => void;
+}
+
 /** The account the caller acts for (see authorizeAccount); the admin key and anonymous callers get an error. */
 export function requireAccountId(ctx: GraphQLContext): string {
   return authorizeAccount(ctx.principal);

@@ -74,11 +74,11 @@ function refuseIllFormedText(route: Route, url: URL): void {
 }
 
 /** The seed's REST surface under /v1; null for paths that are not its own. */
-export function createRestApi(getDeps: () => RestApiDeps): (request: Request) => Promise<Response | null> {
+export function createRestApi(restDeps: RestApiDeps): (request: Request) => Promise<Response | null> {
+  const { deps, logger, authenticate } = restDeps;
   return async (request) => {
     const url = new URL(request.url);
     if (url.pathname !== '/v1' && !url.pathname.startsWith('/v1/')) return null;
-    const { deps, logger, authenticate } = getDeps();
     try {
       const segments = url.pathname.split('/').slice(1).map(decodeSegment);
       if (segments.length === 2 && segments[1] === 'openapi.json') {
