@@ -128,44 +128,45 @@ const environmentSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
+/** The parsed environment; read-only, so that what was checked at start stays what runs. */
 export interface Config {
-  production: boolean;
-  port: number;
-  host: string;
+  readonly production: boolean;
+  readonly port: number;
+  readonly host: string;
   /** Unset: the embedded PGlite database, kept in `dataDir` (or in memory when `dataDir` is null). */
-  databaseUrl: string | undefined;
-  dataDir: string | null;
-  publicUrl: string | undefined;
-  adminApiKey: string | undefined;
-  webhookRetrySchedule: number[];
-  secretEncryptionKey: string | undefined;
-  webhookAllowPrivateNetworks: boolean;
-  webhookTimeoutMs: number;
-  databasePoolSize: number;
-  webConcurrency: number;
-  rateLimitPerSecond: number;
-  rateLimitBurst: number;
-  authFailuresPerSecond: number;
-  authFailureBurst: number;
-  redisUrl: string | undefined;
-  redisKeyPrefix: string;
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  apiKeyCacheMs: number;
-  shutdownTimeoutMs: number;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string | null;
+  readonly publicUrl: string | undefined;
+  readonly adminApiKey: string | undefined;
+  readonly webhookRetrySchedule: number[];
+  readonly secretEncryptionKey: string | undefined;
+  readonly webhookAllowPrivateNetworks: boolean;
+  readonly webhookTimeoutMs: number;
+  readonly databasePoolSize: number;
+  readonly webConcurrency: number;
+  readonly rateLimitPerSecond: number;
+  readonly rateLimitBurst: number;
+  readonly authFailuresPerSecond: number;
+  readonly authFailureBurst: number;
+  readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly apiKeyCacheMs: number;
+  readonly shutdownTimeoutMs: number;
   /**
    * Origins a browser may call /graphql from. `'localhost'` (the default outside production)
    * allows any http(s) origin on localhost, 127.0.0.1 or [::1]; production allows none unless listed.
    */
-  corsOrigins: string[] | 'localhost';
+  readonly corsOrigins: string[] | 'localhost';
   /** Whether GET /graphql in a browser serves GraphiQL. */
-  graphiql: boolean;
+  readonly graphiql: boolean;
   /** Whether introspection (`__schema`, `__type`) is answered. */
-  introspection: boolean;
+  readonly introspection: boolean;
   /** A persisted-documents manifest loaded at start, trusted for every account. */
-  trustedDocumentsFile: string | undefined;
+  readonly trustedDocumentsFile: string | undefined;
   /** Where GET /metrics is served: its own port, or the main port behind a bearer token; neither: not served. */
-  metricsPort: number | undefined;
-  metricsToken: string | undefined;
+  readonly metricsPort: number | undefined;
+  readonly metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {

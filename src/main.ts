@@ -5,15 +5,16 @@ import { createLogger } from './logger.js';
 import { serveClusterRateLimits } from './infra/rate-limit/stores.js';
 import { serveClusterMetrics } from './observability/scrape.js';
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
   }
-  throw error;
 }
 
 function printAdminKey(key: string) {
@@ -23,7 +24,7 @@ function printAdminKey(key: string) {
 }
 
 /** Serves HTTP and WebSocket in this process: alone, or as one worker of a cluster. */
-async function serve(config: Config) {
+async function serve(config: Config, generatedAdminKey: string | undefined) {
   // Loaded here, not at the top: a cluster's primary serves nothing and need not hold the app.
   const { buildApp } = await import('./app.js');
   // The tracing SDK is loaded only when an OTEL_* variable asks for traces.
@@ -34,11 +35,6 @@ async function serve(config: Config) {
   ) {
     await (await import('./observability/tracing-setup.js')).startTracing();
   }
-  // The contract's default: without ADMIN_API_KEY, outside production, a key for this run only.
-  // (Workers of a cluster are handed the one their primary made, in ADMIN_API_KEY.)
-  const generatedAdminKey = !config.adminApiKey && !config.production ? `admin_${randomToken(32)}` : undefined;
-  if (generatedAdminKey) config.adminApiKey = generatedAdminKey;
-
   const app = buildApp(config);
   let url: string;
   try {
@@ -105,9 +101,8 @@ async function serve(config: Config) {
  * failure in a row stops the gateway. A worker that cannot start at first stops the whole
  * gateway with its own message. The gateway's exit code is 1 if any worker's was.
  */
-function supervise(config: Config) {
+function supervise(config: Config, generatedAdminKey: string | undefined) {
   const logger = createLogger(config.logLevel);
-  const generatedAdminKey = !config.adminApiKey && !config.production ? `admin_${randomToken(32)}` : undefined;
   const env = generatedAdminKey ? { ADMIN_API_KEY: generatedAdminKey } : {};
   const MAX_FAILED_RESTARTS = 5;
   const live = new Set<number>();
@@ -196,5 +191,11 @@ function supervise(config: Config) {
   for (let i = 0; i < config.webConcurrency; i += 1) fork();
 }
 
-if (config.webConcurrency > 1 && cluster.isPrimary) supervise(config);
-else await serve(config);
+const loaded = loadConfigOrExit();
+// The contract's default: without ADMIN_API_KEY, outside production, a platform key for this run
+// only. A cluster's primary makes it once and hands it to its workers in ADMIN_API_KEY.
+const generatedAdminKey = !loaded.adminApiKey && !loaded.production ? `admin_${randomToken(32)}` : undefined;
+const config: Config = generatedAdminKey ? { ...loaded, adminApiKey: generatedAdminKey } : loaded;
+
+if (config.webConcurrency > 1 && cluster.isPrimary) supervise(config, generatedAdminKey);
+else await serve(config, generatedAdminKey);

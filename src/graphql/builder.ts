@@ -3,6 +3,7 @@ import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { badInput, DomainError } from '../domain/errors.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/page-size.js';
 import { toInputIssues } from '../domain/validation.js';
 import { requireAccountId, type GraphQLContext } from './context.js';
 import { decodeGlobalId, encodeGlobalId, isNodeTypeName } from './global-ids.js';
@@ -55,9 +56,11 @@ export const builder: PothosSchemaTypes.SchemaBuilder<BuilderTypes> = new Schema
     cursorFieldOptions: {
       description: "The item's position in the list: pass it as `after` or `before` to read the items beside it.",
     },
-    firstArgOptions: { description: 'Read at most this many items after `after` (0 to 100; default 20).' },
+    firstArgOptions: {
+      description: `Read at most this many items after \`after\` (0 to ${MAX_PAGE_SIZE}; default ${DEFAULT_PAGE_SIZE}).`,
+    },
     afterArgOptions: { description: 'Read the items after this cursor.' },
-    lastArgOptions: { description: 'Read at most this many items before `before` (0 to 100).' },
+    lastArgOptions: { description: `Read at most this many items before \`before\` (0 to ${MAX_PAGE_SIZE}).` },
     beforeArgOptions: { description: 'Read the items before this cursor.' },
     nodeQueryOptions: {
       description:

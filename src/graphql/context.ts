@@ -1,6 +1,6 @@
 import type { Principal } from '../domain/accounts.js';
 import type { DomainDeps } from '../domain/checkout-sessions.js';
-import { DomainError } from '../domain/errors.js';
+import { authorizeAccount, authorizeAdmin } from '../domain/authorize.js';
 import type { EventHub } from '../infra/event-fanout.js';
 import type { WebhookSettings } from '../domain/webhooks/settings.js';
 
@@ -17,25 +17,24 @@ export interface GraphQLContext {
   webhooks: WebhookSettings;
 }
 
-/** The account the caller acts for; the admin key and anonymous callers get an error. */
+/** How every transport learns who is calling: HTTP, SSE and graphql-ws here, REST beside them. */
+export interface CallerKeys {
+  /**
+   * Resolves the caller's key and charges its rate limit (throws RATE_LIMITED when spent, or
+   * when `clientAddress` failed to authenticate too often).
+   */
+  authenticate(authorization: unknown, clientAddress: string | undefined): Promise<Principal | null>;
+  /** Resolves the key without charging the rate limit (the operations are charged on their own). */
+  identify(authorization: string | null, clientAddress: string | undefined): Promise<Principal | null>;
+  /** Calls `revoked` once the principal's key is revoked; returns the way to stop watching. */
+  watch(principal: Principal, revoked: () => void): () => void;
+}
+
+/** The account the caller acts for (see authorizeAccount); the admin key and anonymous callers get an error. */
 export function requireAccountId(ctx: GraphQLContext): string {
-  if (!ctx.principal) {
-    throw new DomainError('UNAUTHENTICATED', 'Send a valid API key as "Authorization: Api-Key <key>".');
-  }
-  if (ctx.principal.role !== 'account') {
-    throw new DomainError(
-      'FORBIDDEN',
-      'The platform key may only create accounts; use an account key for account data.',
-    );
-  }
-  return ctx.principal.accountId;
+  return authorizeAccount(ctx.principal);
 }
 
 export function requireAdmin(ctx: GraphQLContext): void {
-  if (!ctx.principal) {
-    throw new DomainError('UNAUTHENTICATED', 'Send a valid API key as "Authorization: Api-Key <key>".');
-  }
-  if (ctx.principal.role !== 'admin') {
-    throw new DomainError('FORBIDDEN', 'Only the platform key (ADMIN_API_KEY) may create accounts.');
-  }
+  authorizeAdmin(ctx.principal);
 }

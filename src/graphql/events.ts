@@ -9,8 +9,9 @@ import { getEvent, getEvents, listEvents } from '../domain/events/reads.js';
 import { checkoutSessionAtEvent } from '../domain/events/snapshot.js';
 import type { EventStream } from '../domain/events/stream.js';
 import { EVENT_RETENTION_DAYS } from '../domain/retention.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/page-size.js';
 import { builder } from './builder.js';
-import { checkPageSize, MAX_PAGE_SIZE } from './pagination.js';
+import { checkPageSize } from './pagination.js';
 import { CheckoutSessionRef } from './checkout-session.js';
 import { PaymentErrorRef } from './payment-intent.js';
 import { CheckoutSessionSnapshotRef, type CheckoutSessionSnapshot } from './checkout-session-snapshot.js';
@@ -287,7 +288,7 @@ builder.queryFields((t) => ({
             ? null
             : parseResourceName(args.filter.checkoutSession, accountId, 'checkout-sessions', 'cs');
         return resolveCursorConnection(
-          { args, toCursor: eventSequenceCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+          { args, toCursor: eventSequenceCursor, defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE },
           ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
             listEvents(
               ctx.deps.db,

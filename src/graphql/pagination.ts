@@ -1,10 +1,8 @@
 import { resolveCursorConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
 import { DomainError } from '../domain/errors.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/page-size.js';
 import { formatInstant, isFourDigitYear } from '../domain/time.js';
 import { parseRfc3339, textProblem } from '../domain/validation.js';
-
-/** The largest page any connection returns. */
-export const MAX_PAGE_SIZE = 100;
 
 /** Refuses page sizes the connection would otherwise silently cap. */
 export function checkPageSize(args: { first?: number | null; last?: number | null }): void {
@@ -90,7 +88,7 @@ export function resolveTimeIdConnection<T extends TimeIdPosition>(
 ) {
   checkPageSize(args);
   return resolveCursorConnection<Promise<T[]>>(
-    { args, toCursor: lazyTimeIdCursor, defaultSize: 20, maxSize: MAX_PAGE_SIZE },
+    { args, toCursor: lazyTimeIdCursor, defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE },
     ({ before, after, limit, inverted }) =>
       load({
         limit,

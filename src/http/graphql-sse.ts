@@ -2,6 +2,7 @@ import { getOperationAST, GraphQLError } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/fetch';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { Principal } from '../domain/accounts.js';
+import { MISSING_KEY_MESSAGE } from '../domain/authorize.js';
 import { randomToken } from '../domain/ids.js';
 import { executeEnveloped, subscribeEnveloped } from '../graphql/enveloped-execution.js';
 import { codeClientError } from '../graphql/yoga-plugins.js';
@@ -67,13 +68,7 @@ export function graphqlSsePlugin(options: {
         );
         return [body, { ...init, headers: { ...init.headers, 'retry-after': String(retryAfter) } }] as SseResponse;
       }
-      if (!principal)
-        return refusal(
-          401,
-          'Unauthorized',
-          'UNAUTHENTICATED',
-          'Send a valid API key as "Authorization: Api-Key <key>".',
-        );
+      if (!principal) return refusal(401, 'Unauthorized', 'UNAUTHENTICATED', MISSING_KEY_MESSAGE);
       const owner = principal.role === 'account' ? principal.accountId : 'admin';
       const token = req.headers.get(TOKEN_HEADER) ?? new URL(req.url, 'http://localhost').searchParams.get('token');
       if (token) {

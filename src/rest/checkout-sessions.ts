@@ -10,6 +10,7 @@ import {
 } from '../domain/checkout-sessions.js';
 import { badInput, notFound, type InputIssue } from '../domain/errors.js';
 import { hasPrefix } from '../domain/ids.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/page-size.js';
 import { isFourDigitYear } from '../domain/time.js';
 import {
   createCheckoutSessionSchema,
@@ -131,8 +132,6 @@ export async function expireSession({ request, deps, accountId, sessionId }: Acc
 
 const STATES: readonly CheckoutSessionState[] = ['OPEN', 'COMPLETE', 'EXPIRED'];
 const LIST_PARAMETERS = ['page_size', 'page_token', 'state', 'client_reference_id'] as const;
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
 
 interface PageToken extends SessionCursor {
   state: CheckoutSessionState | null;

@@ -1,5 +1,5 @@
 import { AMOUNT_DESCRIPTION, AMOUNT_PATTERN } from '../domain/money.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './checkout-sessions.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/page-size.js';
 import { MAX_BODY_BYTES, STATUS_BY_CODE } from './http.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { Principal } from '../domain/accounts.js';
 import type { DomainDeps } from '../domain/checkout-sessions.js';
-import { badInput, DomainError, notFound } from '../domain/errors.js';
+import { authorizeAccount } from '../domain/authorize.js';
+import { badInput, DomainError } from '../domain/errors.js';
 import { illFormedTextIssues } from '../domain/validation.js';
 import type { Logger } from '../logger.js';
 import { createSession, expireSession, getSession, listSessions, type AccountRequest } from './checkout-sessions.js';
@@ -58,19 +59,6 @@ function methodNotAllowed(method: string, allowed: string[]): HttpError {
   });
 }
 
-/** Lets an account key into its own account's paths only; every other account reads as missing. */
-function requireAccount(principal: Principal | null, accountId: string): string {
-  if (!principal) throw new DomainError('UNAUTHENTICATED', 'Send a valid API key as "Authorization: Api-Key <key>".');
-  if (principal.role !== 'account') {
-    throw new DomainError(
-      'FORBIDDEN',
-      'The platform key may only create accounts; use an account key for account data.',
-    );
-  }
-  if (principal.accountId !== accountId) throw notFound('Account');
-  return principal.accountId;
-}
-
 /**
  * Path segments and query parameters PostgreSQL could not store (NUL, decoded from `%00`) are
  * refused with their parameter's name, as bodies are (readJsonObject), rather than reaching a
@@ -86,11 +74,11 @@ function refuseIllFormedText(route: Route, url: URL): void {
 }
 
 /** The seed's REST surface under /v1; null for paths that are not its own. */
-export function createRestApi(getDeps: () => RestApiDeps): (request: Request) => Promise<Response | null> {
+export function createRestApi(restDeps: RestApiDeps): (request: Request) => Promise<Response | null> {
+  const { deps, logger, authenticate } = restDeps;
   return async (request) => {
     const url = new URL(request.url);
     if (url.pathname !== '/v1' && !url.pathname.startsWith('/v1/')) return null;
-    const { deps, logger, authenticate } = getDeps();
     try {
       const segments = url.pathname.split('/').slice(1).map(decodeSegment);
       if (segments.length === 2 && segments[1] === 'openapi.json') {
@@ -102,7 +90,8 @@ export function createRestApi(getDeps: () => RestApiDeps): (request: Request) =>
       const handler = route.methods[request.method];
       if (!handler) throw methodNotAllowed(request.method, Object.keys(route.methods));
       refuseIllFormedText(route, url);
-      const accountId = requireAccount(
+      // An account key reaches its own account's paths only; every other account reads as missing.
+      const accountId = authorizeAccount(
         await authenticate(request.headers.get('authorization'), request),
         route.accountId,
       );
