@@ -3,7 +3,7 @@ import { createServerAdapter } from '@whatwg-node/server';
 import type { Database } from '../db/client.js';
 import type { DomainDeps } from '../domain/checkout-sessions.js';
 import type { CallerKeys } from '../graphql/context.js';
-import type { ClientAddresses, GraphQLServer } from '../graphql/yoga.js';
+import type { ClientAddresses, GraphQLServer } from '../graphql/server/yoga.js';
 import { createHostedPages } from '../hosted/routes.js';
 import { withLogContext, type Logger } from '../logger.js';
 import { observeRequest, routeLabel } from '../observability/metrics.js';

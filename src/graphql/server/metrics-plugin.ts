@@ -1,6 +1,6 @@
 import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { DomainError } from '../domain/errors.js';
+import { DomainError } from '../../domain/errors.js';
 import {
   INVALID_OPERATION,
   openSubscriptions,
@@ -9,7 +9,7 @@ import {
   requestErrorsTotal,
   requestsTotal,
   type Transport,
-} from '../observability/metrics.js';
+} from '../../observability/metrics.js';
 
 /** How the operation arrived: a WebSocket context carries connectionParams, SSE asks for an event stream. */
 function transportOf(context: unknown): Transport {

@@ -1,24 +1,24 @@
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import type { Principal } from '../domain/accounts.js';
-import type { DomainDeps } from '../domain/checkout-sessions.js';
-import { DomainError } from '../domain/errors.js';
-import type { EventHub } from '../infra/event-fanout.js';
-import type { Manifest } from '../domain/trusted-documents.js';
-import type { WebhookSettings } from '../domain/webhooks/settings.js';
-import { corsPolicy } from '../http/cors.js';
-import { createGraphiQL, isDirectLoopback } from '../http/graphiql.js';
-import { graphqlSsePlugin } from '../http/graphql-sse.js';
-import { requestErrorStatusPlugin } from '../http/request-error-status.js';
-import { responseHeadersPlugin } from '../http/response-headers.js';
-import type { Logger } from '../logger.js';
-import type { CallerKeys, GraphQLContext } from './context.js';
+import type { Principal } from '../../domain/accounts.js';
+import type { DomainDeps } from '../../domain/checkout-sessions.js';
+import { DomainError } from '../../domain/errors.js';
+import type { EventHub } from '../../infra/event-fanout.js';
+import type { Manifest } from '../../domain/trusted-documents.js';
+import type { WebhookSettings } from '../../domain/webhooks/settings.js';
+import { corsPolicy } from './cors.js';
+import { createGraphiQL, isDirectLoopback } from './graphiql.js';
+import { graphqlSsePlugin } from './graphql-sse.js';
+import { requestErrorStatusPlugin } from './request-error-status.js';
+import { responseHeadersPlugin } from './response-headers.js';
+import type { Logger } from '../../logger.js';
+import type { CallerKeys, GraphQLContext } from '../context.js';
 import { introspectionPlugin } from './introspection.js';
 import { OPERATION_LIMITS } from './limits.js';
 import { metricsPlugin } from './metrics-plugin.js';
 import { createTrustedDocuments, loadManifestFile } from './persisted-documents.js';
-import { schema } from './schema.js';
+import { schema } from '../schema.js';
 import { tracingPlugin } from './tracing-plugin.js';
 import { documentProblem, onTrustedDocumentsChanged } from './trusted-documents.js';
 import {
@@ -119,10 +119,10 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
     // An array of operations in one POST (Apollo's BatchHttpLink); each one is parsed, limited,
     // authenticated and charged to the rate limit on its own, as if sent alone.
     batching: { limit: MAX_BATCH_SIZE },
-    // A request may name a trusted document instead of sending it (src/graphql/persisted-documents.ts).
+    // A request may name a trusted document instead of sending it (persisted-documents.ts).
     extraParamNames: ['documentId'],
     cors: corsPolicy(options.corsOrigins),
-    // GraphiQL's page is small; its bundle is served compressed and cached (src/http/graphiql.ts).
+    // GraphiQL's page is small; its bundle is served compressed and cached (graphiql.ts).
     renderGraphiQL: graphiql?.render,
     graphiql: graphiql
       ? (request, serverContext) => ({

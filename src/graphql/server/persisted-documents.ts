@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { getOperationAST, Kind, parse, type DocumentNode } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import type { Principal } from '../domain/accounts.js';
-import type { Db } from '../db/client.js';
+import type { Principal } from '../../domain/accounts.js';
+import type { Db } from '../../db/client.js';
 import {
   acceptsOnlyTrustedDocuments,
   checkManifest,
@@ -11,7 +11,7 @@ import {
   findTrustedDocument,
   sha256Hex,
   type Manifest,
-} from '../domain/trusted-documents.js';
+} from '../../domain/trusted-documents.js';
 
 /**
  * Requests that name a document instead of sending it: trusted documents (registered with

@@ -1,11 +1,11 @@
 import { getOperationAST, GraphQLError } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/fetch';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
-import type { Principal } from '../domain/accounts.js';
-import { MISSING_KEY_MESSAGE } from '../domain/authorize.js';
-import { randomToken } from '../domain/ids.js';
-import { executeEnveloped, subscribeEnveloped } from '../graphql/enveloped-execution.js';
-import { codeClientError } from '../graphql/yoga-plugins.js';
+import type { Principal } from '../../domain/accounts.js';
+import { MISSING_KEY_MESSAGE } from '../../domain/authorize.js';
+import { randomToken } from '../../domain/ids.js';
+import { executeEnveloped, subscribeEnveloped } from './enveloped-execution.js';
+import { codeClientError } from './yoga-plugins.js';
 
 /** Where graphql-sse clients connect, in either of its modes. */
 const GRAPHQL_SSE_ENDPOINT = '/graphql/stream';

@@ -3,11 +3,11 @@ import { getOperationAST, getVariableValues, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import type { Principal } from '../domain/accounts.js';
-import { DomainError } from '../domain/errors.js';
-import { withLogContext, type Logger } from '../logger.js';
-import { requestIdFrom } from '../request-id.js';
-import type { CallerKeys, GraphQLContext } from './context.js';
+import type { Principal } from '../../domain/accounts.js';
+import { DomainError } from '../../domain/errors.js';
+import { withLogContext, type Logger } from '../../logger.js';
+import { requestIdFrom } from '../../request-id.js';
+import type { CallerKeys, GraphQLContext } from '../context.js';
 import { executeEnveloped, subscribeEnveloped } from './enveloped-execution.js';
 import { codeClientError } from './yoga-plugins.js';
 

@@ -2,9 +2,9 @@ import { getVariableValues } from '@graphql-tools/executor';
 import { GraphQLError, Kind, OperationTypeNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
-import { DomainError, type InputIssue } from '../domain/errors.js';
-import type { Logger } from '../logger.js';
-import type { GraphQLContext } from './context.js';
+import { DomainError, type InputIssue } from '../../domain/errors.js';
+import type { Logger } from '../../logger.js';
+import type { GraphQLContext } from '../context.js';
 
 /** The innermost error behind GraphQL's wrappers (the executor may wrap more than once). */
 function rootCause(error: unknown): unknown {

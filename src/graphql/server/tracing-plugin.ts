@@ -1,6 +1,6 @@
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { endSpan, startSpan, tracing } from '../observability/tracing.js';
+import { endSpan, startSpan, tracing } from '../../observability/tracing.js';
 
 /** Spans for GraphQL parse, validate and execute, under the request's span; nothing while tracing is off. */
 export function tracingPlugin(): Plugin {
