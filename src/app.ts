@@ -9,7 +9,8 @@ import { WebSocketServer } from 'ws';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { ApiKeyAuthenticator, countAccounts, issueDemoApiKey, type Principal } from './domain/accounts.js';
-import type { DomainDeps } from './domain/checkout-sessions.js';
+import type { DomainDeps } from './domain/deps.js';
+import { sandboxProcessor } from './domain/payments/processor.js';
 import { DomainError } from './domain/errors.js';
 import { EventHub } from './domain/event-stream.js';
 import { webhookSettingsFromConfig } from './domain/webhooks.js';
@@ -135,7 +136,7 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
   let ready = false;
   let demoApiKey: string | undefined;
   const publicUrlFor = (port: number) => config.publicUrl ?? `http://localhost:${port}`;
-  const deps: DomainDeps = { db: undefined as never, publicUrl: '' };
+  const deps: DomainDeps = { db: undefined as never, publicUrl: '', paymentProcessor: sandboxProcessor };
   // One LISTEN per process; subscriptions and the webhook workers share it.
   const eventHub = new EventHub(logger);
   const webhookSettings = webhookSettingsFromConfig(config, (message) => logger.warn(message));

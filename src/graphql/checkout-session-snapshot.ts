@@ -1,4 +1,4 @@
-import type { CheckoutSession } from '../domain/checkout-sessions.js';
+import type { CheckoutSession } from '../domain/checkout-sessions/model.js';
 import { checkoutSessionAtEvent, getEvents } from '../domain/event-stream.js';
 import { builder } from './builder.js';
 import { checkoutSessionFields } from './checkout-session.js';

@@ -1,17 +1,12 @@
-import {
-  checkoutSessionName,
-  checkoutSessionUrl,
-  createCheckoutSession,
-  expireCheckoutSession,
-  getCheckoutSessions,
-  listCheckoutSessionsWithPaymentIntents,
-  parseResourceName,
-  type CheckoutSession,
-  type PaymentIntent,
-} from '../domain/checkout-sessions.js';
+import { checkoutSessionName, parseResourceName } from '../domain/resource-names.js';
+import { checkoutSessionUrl } from '../domain/checkout-sessions/resource.js';
+import { createCheckoutSession } from '../domain/checkout-sessions/create.js';
+import { expireCheckoutSession } from '../domain/checkout-sessions/lifecycle.js';
+import { getCheckoutSessions, listCheckoutSessionsWithPaymentIntents } from '../domain/checkout-sessions/reads.js';
+import type { CheckoutSession, PaymentIntent } from '../domain/checkout-sessions/model.js';
 import { DomainError, notFound } from '../domain/errors.js';
 import { AMOUNT_DESCRIPTION, formatAmount, isLocale } from '../domain/money.js';
-import { createCheckoutSessionSchema } from '../domain/validation.js';
+import { createCheckoutSessionSchema } from '../domain/checkout-sessions/input.js';
 import { builder, type BuilderTypes } from './builder.js';
 import { requireAccountId } from './context.js';
 import { resolveTimeIdConnection } from './pagination.js';

@@ -1,5 +1,5 @@
 import type { Principal } from '../domain/accounts.js';
-import type { DomainDeps } from '../domain/checkout-sessions.js';
+import type { DomainDeps } from '../domain/deps.js';
 import { DomainError } from '../domain/errors.js';
 import type { EventHub } from '../domain/event-stream.js';
 import type { WebhookSettings } from '../domain/webhooks.js';

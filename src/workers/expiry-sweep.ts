@@ -1,4 +1,4 @@
-import { sweepExpiredCheckoutSessions } from '../domain/checkout-sessions.js';
+import { sweepExpiredCheckoutSessions } from '../domain/checkout-sessions/lifecycle.js';
 import type { WorkerDeps } from './index.js';
 import { startLoop } from './loop.js';
 

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import type { DomainDeps } from '../domain/checkout-sessions.js';
+import type { DomainDeps } from '../domain/deps.js';
 import type { EventHub } from '../domain/event-stream.js';
 import type { PayloadRenderer, WebhookSettings } from '../domain/webhooks.js';
 import type { Logger } from '../logger.js';
