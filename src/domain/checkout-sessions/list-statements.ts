@@ -70,9 +70,14 @@ function rangeConditions(shape: SessionListShape): SQL[] {
   return conditions;
 }
 
-/** List order, by the columns' bare names (a union's order by takes no table name). */
-function listOrder(shape: SessionListShape, table = sql.empty()): SQL {
-  return shape.inverted ? sql`${table}create_time asc, ${table}id asc` : sql`${table}create_time desc, ${table}id desc`;
+/** List order: by the columns' bare names (a union's order by takes no table name) unless `qualified`. */
+function listOrder(shape: SessionListShape, qualified = false): SQL {
+  const t = checkoutSessionTable;
+  const [time, id] = qualified
+    ? [sql`${t.createTime}`, sql`${t.id}`]
+    : [sql.identifier(t.createTime.name), sql.identifier(t.id.name)];
+  const direction = shape.inverted ? sql`asc` : sql`desc`;
+  return sql`${time} ${direction}, ${id} ${direction}`;
 }
 
 /**
@@ -123,7 +128,7 @@ function listTemplate(shape: SessionListShape): SQL {
   const from = shape.withPaymentIntents
     ? sql`, ${intentReader.columns} from ${sessionPage(shape)} cross join ${intent}`
     : sql` from ${sessionPage(shape)}`;
-  return sql`select ${sessionReader.columns}${from} order by ${listOrder(shape, sql`${checkoutSessionTable}.`)} limit ${p('limit')}`;
+  return sql`select ${sessionReader.columns}${from} order by ${listOrder(shape, true)} limit ${p('limit')}`;
 }
 
 const sessionReader = new RowReader(checkoutSessionTable);
