@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { ApiKeyAuthenticator, countAccounts, issueDemoApiKey } from './domain/accounts.js';
-import type { DomainDeps } from './domain/checkout-sessions.js';
+import type { DomainDeps } from './domain/deps.js';
+import { sandboxProcessor } from './domain/payments/processor.js';
 import { EventHub } from './infra/event-fanout.js';
 import { RateLimiter } from './infra/rate-limit/limiter.js';
 import { countDueWebhookDeliveries } from './domain/webhooks/delivery.js';
@@ -147,7 +148,12 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       // tick as the port opened, before any connection is read: in a cluster the primary hands
       // connections to a worker as soon as it listens, and none of them should meet a half-built app.
       const port = (server.address() as AddressInfo).port;
-      const deps: DomainDeps = { db: database.db, publicUrl: config.publicUrl ?? `http://localhost:${port}` };
+      const deps: DomainDeps = {
+        db: database.db,
+        publicUrl: config.publicUrl ?? `http://localhost:${port}`,
+        // The only processor there is: cards are checked, and test cards decide the outcome.
+        paymentProcessor: sandboxProcessor,
+      };
       const clientAddresses: ClientAddresses = new WeakMap();
       const graphql = createGraphQLServer({
         deps,

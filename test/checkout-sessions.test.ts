@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { payCheckoutSession } from '../src/domain/payments.js';
+import { sandboxProcessor } from '../src/domain/payments/processor.js';
+import { payCheckoutSession } from '../src/domain/payments/pay.js';
 import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
 
 let gateway: Gateway;
@@ -142,7 +143,7 @@ describe('the seed lifecycle', () => {
   it('refuses to expire a COMPLETE session and leaves it paid', async () => {
     const session = await createSession(gateway, shop.apiKey);
     const id = session.name.split('/').pop();
-    const deps = { db: gateway.app.database.db, publicUrl: gateway.url };
+    const deps = { db: gateway.app.database.db, publicUrl: gateway.url, paymentProcessor: sandboxProcessor };
     const paid = await payCheckoutSession(deps, id, {
       cardNumber: '4242 4242 4242 4242',
       expiry: '12/40',

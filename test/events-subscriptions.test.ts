@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxProcessor } from '../src/domain/payments/processor.js';
 import { recordEvent } from '../src/domain/events/record.js';
-import { sweepExpiredCheckoutSessions } from '../src/domain/checkout-sessions.js';
+import { sweepExpiredCheckoutSessions } from '../src/domain/checkout-sessions/lifecycle.js';
 import { eventually, subscribeSse, subscribeWs, type Collected } from './events-kit.js';
 import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
 
@@ -228,7 +229,11 @@ describe('subscriptions over graphql-ws', () => {
     await gateway.app.database.db.execute(
       sql`update checkout_session set expire_time = now() - interval '1 second' where id = ${session.name.split('/').pop()}`,
     );
-    await sweepExpiredCheckoutSessions({ db: gateway.app.database.db, publicUrl: gateway.url });
+    await sweepExpiredCheckoutSessions({
+      db: gateway.app.database.db,
+      publicUrl: gateway.url,
+      paymentProcessor: sandboxProcessor,
+    });
     const [event] = await feed.waitFor(1);
     expect(event.events).toMatchObject({
       type: 'checkout_session.expired',
@@ -266,8 +271,8 @@ describe('subscriptions over server-sent events', () => {
 
 describe('checkoutSessionPaid', () => {
   it('delivers only paid events', async () => {
-    const payments = await import('../src/domain/payments.js');
-    const deps = { db: gateway.app.database.db, publicUrl: gateway.url };
+    const payments = await import('../src/domain/payments/pay.js');
+    const deps = { db: gateway.app.database.db, publicUrl: gateway.url, paymentProcessor: sandboxProcessor };
     const waiting = await createSession(gateway, shop.apiKey);
     const elsewhere = await createSession(gateway, shop.apiKey);
     const after = await latestEventId(shop.apiKey);

@@ -8,8 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { Kind, parse, type DocumentNode, type TypeNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxProcessor } from '../src/domain/payments/processor.js';
 import { openDatabase, type Database } from '../src/db/client.js';
-import { payCheckoutSession } from '../src/domain/payments.js';
+import { payCheckoutSession } from '../src/domain/payments/pay.js';
 import {
   eventually,
   privateDatabase,
@@ -62,7 +63,7 @@ beforeAll(async () => {
   f.s4 = await createSession(jit, key, { clientReferenceId: 'order-1' });
   f.s5 = await createSession(jit, key, { amount: '5' });
   f.foreign = await createSession(jit, other.apiKey);
-  const deps = { db: database.db, publicUrl: jit.url };
+  const deps = { db: database.db, publicUrl: jit.url, paymentProcessor: sandboxProcessor };
   const card = { cardNumber: '4242 4242 4242 4242', expiry: '12/40', securityCode: '123', nameOnCard: 'A Customer' };
   const declined = { ...card, cardNumber: '4000 0000 0000 0002' };
   const id = (session: { name: string }) => session.name.split('/').pop()!;

@@ -11,7 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database, type Db } from '../src/db/client.js';
 import type { PreparedStatement } from '../src/db/rows.js';
 import { shapeKey, type StatementSet } from '../src/db/statement-set.js';
-import { checkoutSessionListQuery, checkoutSessionListStatements } from '../src/domain/checkout-sessions.js';
+import {
+  checkoutSessionListQuery,
+  checkoutSessionListStatements,
+} from '../src/domain/checkout-sessions/list-statements.js';
 import { eventListQuery, eventListStatements } from '../src/domain/events/reads.js';
 import {
   webhookAttemptsStatement,

@@ -2,9 +2,10 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxProcessor } from '../src/domain/payments/processor.js';
 import { eventTable } from '../src/db/schema.js';
 import { DomainError } from '../src/domain/errors.js';
-import { payCheckoutSession } from '../src/domain/payments.js';
+import { payCheckoutSession } from '../src/domain/payments/pay.js';
 import { createLogger } from '../src/logger.js';
 import { errorResponse } from '../src/rest/http.js';
 import { ADMIN_KEY, CREATE_SESSION, startGateway, type Gateway } from './testkit.js';
@@ -554,12 +555,16 @@ describe('expire', () => {
     // The customer pays through the domain function behind the hosted page.
     const created = (await create({ client_reference_id: 'paid-one' })).body;
     const sessionId = idOf(created.name);
-    const paid = await payCheckoutSession({ db: gateway.app.database.db, publicUrl: gateway.url }, sessionId, {
-      cardNumber: '4242 4242 4242 4242',
-      expiry: '12/39',
-      securityCode: '123',
-      nameOnCard: 'Ada Lovelace',
-    });
+    const paid = await payCheckoutSession(
+      { db: gateway.app.database.db, publicUrl: gateway.url, paymentProcessor: sandboxProcessor },
+      sessionId,
+      {
+        cardNumber: '4242 4242 4242 4242',
+        expiry: '12/39',
+        securityCode: '123',
+        nameOnCard: 'Ada Lovelace',
+      },
+    );
     expect(paid.outcome).toBe('succeeded');
 
     const response = await rest('POST', `${sessions()}/${sessionId}:expire`);

@@ -3,7 +3,8 @@
  * any name, over graphql-ws and over server-sent events alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { payCheckoutSession } from '../src/domain/payments.js';
+import { sandboxProcessor } from '../src/domain/payments/processor.js';
+import { payCheckoutSession } from '../src/domain/payments/pay.js';
 import { eventually, subscribeSse, subscribeWs, type Collected } from './events-kit.js';
 import { createSession, startGateway, type Gateway } from './testkit.js';
 
@@ -38,7 +39,7 @@ async function latestEventId(): Promise<string> {
 
 async function pay(session: { name: string }) {
   const result = await payCheckoutSession(
-    { db: gateway.app.database.db, publicUrl: gateway.url },
+    { db: gateway.app.database.db, publicUrl: gateway.url, paymentProcessor: sandboxProcessor },
     session.name.split('/').pop()!,
     CARD,
   );

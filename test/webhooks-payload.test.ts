@@ -4,7 +4,8 @@
  * order although the event log's jsonb hands them out in its own.
  */
 import { describe, expect, it } from 'vitest';
-import { toCheckoutSessionResource, type CheckoutSession } from '../src/domain/checkout-sessions.js';
+import { toCheckoutSessionResource } from '../src/domain/checkout-sessions/resource.js';
+import type { CheckoutSession } from '../src/domain/checkout-sessions/model.js';
 import type { EventRecord } from '../src/domain/events/event.js';
 import { webhookBody } from '../src/domain/webhooks/payload.js';
 

@@ -4,7 +4,8 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { payCheckoutSession } from '../src/domain/payments.js';
+import { sandboxProcessor } from '../src/domain/payments/processor.js';
+import { payCheckoutSession } from '../src/domain/payments/pay.js';
 import {
   eventually,
   privateDatabase,
@@ -44,7 +45,7 @@ async function receiver(): Promise<Receiver> {
 
 async function pay(session: { name: string }) {
   const result = await payCheckoutSession(
-    { db: gateway.app.database.db, publicUrl: gateway.url },
+    { db: gateway.app.database.db, publicUrl: gateway.url, paymentProcessor: sandboxProcessor },
     session.name.split('/').pop()!,
     CARD,
   );

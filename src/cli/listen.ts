@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { toCheckoutSessionResource, type CheckoutSession } from '../domain/checkout-sessions.js';
+import { toCheckoutSessionResource } from '../domain/checkout-sessions/resource.js';
+import type { CheckoutSession } from '../domain/checkout-sessions/model.js';
 import type { EventRecord } from '../domain/events/event.js';
 import { webhookBody } from '../domain/webhooks/payload.js';
 import { signWebhook } from '../domain/webhooks/signing.js';

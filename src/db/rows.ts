@@ -2,14 +2,14 @@ import {
   Column,
   fillPlaceholders,
   getTableColumns,
-  getTableName,
+  is,
   sql,
   type InferSelectModel,
   type Query,
   type SQL,
   type Table,
 } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
+import { PgDialect, PgTimestamp } from 'drizzle-orm/pg-core';
 import type { Executor } from './client.js';
 import { parsePostgresTimestamptz } from './timestamps.js';
 
@@ -21,16 +21,15 @@ interface ColumnReader {
 
 const asIs = (value: unknown) => value;
 
-/** The column's own decoding, but timestamptz text (five per session row) through the fast parser. */
+/**
+ * The column's own decoding, but timestamptz text (five per session row) through the fast
+ * parser. A column that does not override Column's mapFromDriverValue (which returns the value
+ * as it is) skips the call. test/row-reader.test.ts holds both shortcuts to drizzle's own select.
+ */
 function decoderOf(column: Column): (value: unknown) => unknown {
   if (column.mapFromDriverValue === Column.prototype.mapFromDriverValue) return asIs;
   const drizzle = (value: unknown) => column.mapFromDriverValue(value);
-  if (
-    column.columnType !== 'PgTimestamp' ||
-    column.dataType !== 'date' ||
-    !(column as unknown as { withTimezone: boolean }).withTimezone
-  )
-    return drizzle;
+  if (!is(column, PgTimestamp) || !column.withTimezone) return drizzle;
   return (value) => (typeof value === 'string' && parsePostgresTimestamptz(value)) || drizzle(value);
 }
 
@@ -52,11 +51,14 @@ export class RowReader<T extends Table> {
   private readonly readers: ColumnReader[];
 
   constructor(table: T) {
-    const tableName = getTableName(table);
     const columns = Object.entries(getTableColumns(table));
     this.readers = columns.map(([key, column]) => ({ key, decode: decoderOf(column) }));
     this.width = this.readers.length;
-    this.columns = sql.raw(columns.map(([, column]) => `"${tableName}"."${column.name}"`).join(', '));
+    // Each column renders qualified by its table's name, "table"."column".
+    this.columns = sql.join(
+      columns.map(([, column]) => column),
+      sql`, `,
+    );
   }
 
   /** The row whose columns start at `offset` of a result row's values. */
@@ -74,10 +76,27 @@ export class RowReader<T extends Table> {
 const dialect = new PgDialect();
 
 /**
+ * drizzle's own prepared query for a statement built once, on the session of `db` (the
+ * database's, or a transaction's, so the statement joins it). drizzle has no public way to
+ * prepare a raw SQL template with placeholders (`db.execute` builds the text anew on every
+ * call), so this is the one place that reaches into `db._.session`, typed by drizzle's own
+ * declarations. drizzle-orm is pinned exactly in package.json for it, and
+ * test/row-reader.test.ts runs it on both drivers against drizzle's query builder.
+ */
+function prepareOn<R>(db: Executor, query: Query, arrayMode: boolean, mapRows?: (rows: unknown[]) => R[]) {
+  return db._.session.prepareQuery<{ execute: R[]; all: unknown; values: unknown }>(
+    query,
+    undefined,
+    undefined,
+    arrayMode,
+    mapRows,
+  );
+}
+
+/**
  * A statement whose text drizzle builds once, from a template with `sql.placeholder`s; each run
- * only binds the values (drizzle's prepared queries, run through the session of `db` so that a
- * transaction's works too). For the create and list paths, where building the statement with
- * the query builder cost more CPU than the rest of the request.
+ * only binds the values. For the create and list paths, where building the statement with the
+ * query builder cost more CPU than the rest of the request.
  */
 export class PreparedStatement<V extends Record<string, unknown>> {
   private readonly query: Query;
@@ -92,7 +111,7 @@ export class PreparedStatement<V extends Record<string, unknown>> {
   }
 
   async run(db: Executor, values: V): Promise<void> {
-    await db._.session.prepareQuery(this.query, undefined, undefined, false).execute(values);
+    await prepareOn(db, this.query, false).execute(values);
   }
 
   /**
@@ -101,14 +120,7 @@ export class PreparedStatement<V extends Record<string, unknown>> {
    * objects keyed by column name).
    */
   async rows<R>(db: Executor, values: V, mapRow: (values: readonly unknown[]) => R): Promise<R[]> {
-    const prepared = db._.session.prepareQuery<{ execute: R[]; all: unknown; values: unknown }>(
-      this.query,
-      undefined,
-      undefined,
-      true,
-      (rows) => (rows as unknown[][]).map(mapRow),
-    );
-    return prepared.execute(values);
+    return prepareOn(db, this.query, true, (rows) => (rows as unknown[][]).map(mapRow)).execute(values);
   }
 }
 
@@ -127,11 +139,16 @@ export class RowWriter<T extends Table> {
       name: `${prefix}${key}`,
       column,
     }));
-    const names = this.writers.map(({ column }) => `"${column.name}"`).join(', ');
-    this.insert = sql`${sql.raw(`insert into "${getTableName(table)}" (${names}) values (`)}${sql.join(
+    // An insert's column list takes bare names, so each is its column's name as an identifier.
+    const names = sql.join(
+      this.writers.map(({ column }) => sql.identifier(column.name)),
+      sql`, `,
+    );
+    const placeholders = sql.join(
       this.writers.map(({ name }) => sql.placeholder(name)),
-      sql.raw(', '),
-    )})`;
+      sql`, `,
+    );
+    this.insert = sql`insert into ${table} (${names}) values (${placeholders})`;
   }
 
   values(row: InferSelectModel<T>): Record<string, unknown> {

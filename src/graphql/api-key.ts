@@ -10,7 +10,7 @@ import {
   rollApiKey,
   type ApiKey,
 } from '../domain/api-keys.js';
-import { parseResourceName } from '../domain/checkout-sessions.js';
+import { parseResourceName } from '../domain/resource-names.js';
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';
 import { resolveTimeIdConnection } from './pagination.js';

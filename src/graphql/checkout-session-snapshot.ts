@@ -1,4 +1,4 @@
-import type { CheckoutSession } from '../domain/checkout-sessions.js';
+import type { CheckoutSession } from '../domain/checkout-sessions/model.js';
 import { getEvents } from '../domain/events/reads.js';
 import { checkoutSessionAtEvent } from '../domain/events/snapshot.js';
 import { builder } from './builder.js';

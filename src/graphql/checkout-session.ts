@@ -1,17 +1,12 @@
-import {
-  checkoutSessionName,
-  checkoutSessionUrl,
-  createCheckoutSession,
-  expireCheckoutSession,
-  getCheckoutSessions,
-  listCheckoutSessionsWithPaymentIntents,
-  parseResourceName,
-  type CheckoutSession,
-  type PaymentIntent,
-} from '../domain/checkout-sessions.js';
+import { checkoutSessionName, parseResourceName } from '../domain/resource-names.js';
+import { checkoutSessionUrl } from '../domain/checkout-sessions/resource.js';
+import { createCheckoutSession } from '../domain/checkout-sessions/create.js';
+import { expireCheckoutSession } from '../domain/checkout-sessions/lifecycle.js';
+import { getCheckoutSessions, listCheckoutSessionsWithPaymentIntents } from '../domain/checkout-sessions/reads.js';
+import type { CheckoutSession } from '../domain/checkout-sessions/model.js';
 import { DomainError, notFound } from '../domain/errors.js';
 import { AMOUNT_DESCRIPTION, formatAmount, isLocale } from '../domain/money.js';
-import { createCheckoutSessionSchema } from '../domain/validation.js';
+import { createCheckoutSessionSchema } from '../domain/checkout-sessions/input.js';
 import { builder, type BuilderTypes } from './builder.js';
 import { requireAccountId } from './context.js';
 import { resolveTimeIdConnection } from './pagination.js';
@@ -25,13 +20,6 @@ const CheckoutSessionStateEnum = builder.enumType('CheckoutSessionState', {
     EXPIRED: { description: 'The session expired, or was expired, without payment; its URL no longer works.' },
   } as const,
 });
-
-/**
- * On a session read with its payment intent in one statement (a page of checkoutSessions): the
- * intent, for `paymentIntent` to return without a loader round (a page lists fifty of them).
- */
-const JOINED_INTENT = Symbol('joined payment intent');
-type ListedSession = CheckoutSession & { [JOINED_INTENT]?: PaymentIntent };
 
 export const CheckoutSessionRef = builder.loadableNode('CheckoutSession', {
   description: 'A request for one payment of a fixed amount, paid by the customer on the hosted page behind `url`.',
@@ -95,8 +83,8 @@ export function checkoutSessionFields<Shape extends CheckoutSession>(
     paymentIntent: t.field({
       type: PaymentIntentRef,
       description: 'The payment intent created with this session, as it is now.',
-      // An id goes through the loader; an intent read with its session is used as it is.
-      resolve: (s: ListedSession) => s[JOINED_INTENT] ?? s.paymentIntentId,
+      // Through the loader, which a page of checkoutSessions and a create have primed.
+      resolve: (s) => s.paymentIntentId,
     }),
     paid: t.boolean({ description: 'True once the payment has succeeded.', resolve: (s) => s.state === 'COMPLETE' }),
     successUrl: t.string({
@@ -201,11 +189,15 @@ builder.queryFields((t) => ({
             ...page,
             state: args.filter?.state,
             clientReferenceId: args.filter?.clientReferenceId,
-          }).then((rows) =>
-            rows.map(
-              ({ session, paymentIntent }): ListedSession => Object.assign(session, { [JOINED_INTENT]: paymentIntent }),
-            ),
-          ),
+          }).then((rows) => {
+            // The intents came in the page's one statement: `paymentIntent { … }` of its fifty
+            // sessions is then served from the request's loader, without a statement of its own.
+            const intents = PaymentIntentRef.getDataloader(ctx);
+            return rows.map(({ session, paymentIntent }) => {
+              intents.prime(paymentIntent.id, paymentIntent);
+              return session;
+            });
+          }),
         );
       },
     },

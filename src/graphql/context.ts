@@ -1,5 +1,5 @@
 import type { Principal } from '../domain/accounts.js';
-import type { DomainDeps } from '../domain/checkout-sessions.js';
+import type { DomainDeps } from '../domain/deps.js';
 import { authorizeAccount, authorizeAdmin } from '../domain/authorize.js';
 import type { EventHub } from '../infra/event-fanout.js';
 import type { WebhookSettings } from '../domain/webhooks/settings.js';

@@ -1,6 +1,8 @@
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
-import { getCheckoutSessions, parseResourceName, type CheckoutSession } from '../domain/checkout-sessions.js';
+import { getCheckoutSessions } from '../domain/checkout-sessions/reads.js';
+import { parseResourceName } from '../domain/resource-names.js';
+import type { CheckoutSession } from '../domain/checkout-sessions/model.js';
 import { DomainError, notFound } from '../domain/errors.js';
 import { eventSequenceCursor, parseEventSequenceCursor } from '../domain/events/cursor.js';
 import { EVENT_TYPES, eventName, type EventRecord, type EventType } from '../domain/events/event.js';

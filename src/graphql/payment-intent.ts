@@ -1,9 +1,6 @@
-import {
-  getPaymentIntents,
-  parseResourceName,
-  paymentIntentName,
-  type PaymentIntent,
-} from '../domain/checkout-sessions.js';
+import { getPaymentIntents } from '../domain/checkout-sessions/reads.js';
+import { parseResourceName, paymentIntentName } from '../domain/resource-names.js';
+import type { PaymentIntent } from '../domain/checkout-sessions/model.js';
 import { notFound } from '../domain/errors.js';
 import { builder } from './builder.js';
 import { requireAccountId } from './context.js';

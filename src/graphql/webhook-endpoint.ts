@@ -1,4 +1,4 @@
-import { parseResourceName } from '../domain/checkout-sessions.js';
+import { parseResourceName } from '../domain/resource-names.js';
 import { notFound } from '../domain/errors.js';
 import type { EventType } from '../domain/events/event.js';
 import { parseEventReference } from '../domain/events/input.js';

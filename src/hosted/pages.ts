@@ -1,4 +1,4 @@
-import type { CheckoutSession } from '../domain/checkout-sessions.js';
+import type { CheckoutSession } from '../domain/checkout-sessions/model.js';
 import { formatAmount } from '../domain/money.js';
 import { SCRIPT, STYLE } from './assets.js';
 

@@ -1,15 +1,13 @@
-import type { DomainDeps } from '../domain/checkout-sessions.js';
+import type { DomainDeps } from '../domain/deps.js';
 import { DomainError } from '../domain/errors.js';
 import {
   getHostedCheckout,
   payCheckoutSession,
-  paymentProcessorOf,
   successRedirectUrl,
-  type CardInput,
   type HostedCheckout,
-  type PaymentProcessor,
   type PayResult,
-} from '../domain/payments.js';
+} from '../domain/payments/pay.js';
+import type { CardInput } from '../domain/payments/cards.js';
 import { paymentsTotal } from '../observability/metrics.js';
 import type { Logger } from '../logger.js';
 import {
@@ -35,8 +33,6 @@ import {
 export interface HostedPagesDeps {
   deps: DomainDeps;
   logger: Logger;
-  /** Who charges the card; the sandbox processor when unset. */
-  paymentProcessor?: PaymentProcessor;
 }
 
 /** A form body larger than this is not our form. */
@@ -72,13 +68,8 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
     return {
       session: checkout.session,
       merchantName: checkout.merchantName,
-      testMode: paymentProcessorOf(paymentDeps()).testMode,
+      testMode: getDeps().deps.paymentProcessor.testMode,
     };
-  }
-
-  function paymentDeps() {
-    const { deps, paymentProcessor } = getDeps();
-    return { ...deps, paymentProcessor };
   }
 
   /** True when the page is https, as the customer sees it: its cookie is then Secure and `__Host-`. */
@@ -182,7 +173,7 @@ export function createHostedPages(getDeps: () => HostedPagesDeps): (request: Req
     };
     let result: PayResult;
     try {
-      result = await payCheckoutSession(paymentDeps(), checkout.session.id, card);
+      result = await payCheckoutSession(getDeps().deps, checkout.session.id, card);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'BAD_USER_INPUT') {
         const fieldErrors: Partial<Record<FieldKey, string>> = {};

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { Database } from '../db/client.js';
-import type { DomainDeps } from '../domain/checkout-sessions.js';
+import type { DomainDeps } from '../domain/deps.js';
 import type { CallerKeys } from '../graphql/context.js';
 import type { ClientAddresses, GraphQLServer } from '../graphql/server/yoga.js';
 import { createHostedPages } from '../hosted/routes.js';

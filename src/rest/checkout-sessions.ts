@@ -1,25 +1,16 @@
-import {
-  createCheckoutSession,
-  expireCheckoutSession,
-  getCheckoutSessions,
-  listCheckoutSessions,
-  toCheckoutSessionResource,
-  type CheckoutSessionState,
-  type DomainDeps,
-  type SessionCursor,
-} from '../domain/checkout-sessions.js';
+import { createCheckoutSession } from '../domain/checkout-sessions/create.js';
+import { expireCheckoutSession } from '../domain/checkout-sessions/lifecycle.js';
+import { getCheckoutSessions, listCheckoutSessions } from '../domain/checkout-sessions/reads.js';
+import { toCheckoutSessionResource } from '../domain/checkout-sessions/resource.js';
+import type { CheckoutSessionState } from '../domain/checkout-sessions/model.js';
+import type { DomainDeps } from '../domain/deps.js';
+import type { SessionCursor } from '../domain/checkout-sessions/list-statements.js';
 import { badInput, notFound, type InputIssue } from '../domain/errors.js';
 import { hasPrefix } from '../domain/ids.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/page-size.js';
 import { isFourDigitYear } from '../domain/time.js';
-import {
-  createCheckoutSessionSchema,
-  parseRfc3339,
-  textProblem,
-  RFC3339_MESSAGE,
-  toInputIssues,
-  type CreateCheckoutSessionInput,
-} from '../domain/validation.js';
+import { createCheckoutSessionSchema, type CreateCheckoutSessionInput } from '../domain/checkout-sessions/input.js';
+import { parseRfc3339, textProblem, RFC3339_MESSAGE, toInputIssues } from '../domain/validation.js';
 import { jsonResponse, readJsonObject } from './http.js';
 
 /** What a handler gets once the route matched and the caller was let into the path's account. */

@@ -1,5 +1,5 @@
 import type { Principal } from '../domain/accounts.js';
-import type { DomainDeps } from '../domain/checkout-sessions.js';
+import type { DomainDeps } from '../domain/deps.js';
 import { authorizeAccount } from '../domain/authorize.js';
 import { badInput, DomainError } from '../domain/errors.js';
 import { illFormedTextIssues } from '../domain/validation.js';

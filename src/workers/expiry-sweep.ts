@@ -1,4 +1,5 @@
-import { sweepExpiredCheckoutSessions, type DomainDeps } from '../domain/checkout-sessions.js';
+import { sweepExpiredCheckoutSessions } from '../domain/checkout-sessions/lifecycle.js';
+import type { DomainDeps } from '../domain/deps.js';
 import type { Logger } from '../logger.js';
 import { startLoop } from './loop.js';
 

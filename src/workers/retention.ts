@@ -1,5 +1,5 @@
 import { pruneEventLog, pruneIdempotencyKeys } from '../domain/retention.js';
-import type { DomainDeps } from '../domain/checkout-sessions.js';
+import type { DomainDeps } from '../domain/deps.js';
 import type { Logger } from '../logger.js';
 import { startLoop } from './loop.js';
 

@@ -1,6 +1,6 @@
 import { attemptWebhookDelivery, claimDueWebhookDeliveries, type AttemptOutcome } from '../domain/webhooks/delivery.js';
 import { webhookAttempts, webhookDeliveryLag } from '../observability/metrics.js';
-import type { DomainDeps } from '../domain/checkout-sessions.js';
+import type { DomainDeps } from '../domain/deps.js';
 import type { EventHub } from '../infra/event-fanout.js';
 import type { PayloadRenderer } from '../domain/webhooks/payload.js';
 import type { WebhookSettings } from '../domain/webhooks/settings.js';

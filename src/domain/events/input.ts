@@ -2,7 +2,7 @@
  * Event names and lists of event types as callers write them, checked before anything is read.
  */
 import { z } from 'zod';
-import { parseResourceName } from '../checkout-sessions.js';
+import { parseResourceName } from '../resource-names.js';
 import { DomainError } from '../errors.js';
 import { hasPrefix } from '../ids.js';
 import { toInputIssues } from '../validation.js';

@@ -1,4 +1,5 @@
-import type { CheckoutSession, CheckoutSessionResource } from '../checkout-sessions.js';
+import type { CheckoutSession } from '../checkout-sessions/model.js';
+import type { CheckoutSessionResource } from '../checkout-sessions/resource.js';
 import type { EventRecord } from './event.js';
 
 /**

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Principal } from '../../domain/accounts.js';
-import type { DomainDeps } from '../../domain/checkout-sessions.js';
+import type { DomainDeps } from '../../domain/deps.js';
 import { DomainError } from '../../domain/errors.js';
 import type { EventHub } from '../../infra/event-fanout.js';
 import type { Manifest } from '../../domain/trusted-documents.js';
