@@ -6,8 +6,9 @@
  * expiry, so it can never lock itself out. Every change that could break it takes the account
  * row's lock first, so two concurrent revokes of the last two such keys leave one.
  */
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../db/client.js';
+import { type KeysetPage, keysetBounds, keysetOrder, keysetShape } from '../db/keyset.js';
 import { accountTable, apiKeyTable } from '../db/schema.js';
 import { generateApiKey, hashKey } from './accounts.js';
 import { badInput, DomainError, notFound, type InputIssue } from './errors.js';
@@ -65,30 +66,14 @@ export async function getApiKeys(db: Executor, accountId: string, ids: readonly 
     .where(and(eq(apiKeyTable.accountId, accountId), inArray(apiKeyTable.id, [...ids])));
 }
 
-export interface ApiKeyPage {
-  limit: number;
-  inverted?: boolean;
-  after?: { createTime: Date; id: string } | null;
-  before?: { createTime: Date; id: string } | null;
-}
-
 /** The account's keys, newest first (oldest first when inverted), revoked ones included. */
-export async function listApiKeys(db: Executor, accountId: string, page: ApiKeyPage): Promise<ApiKey[]> {
+export async function listApiKeys(db: Executor, accountId: string, page: KeysetPage): Promise<ApiKey[]> {
   const t = apiKeyTable;
-  const conditions = [eq(t.accountId, accountId)];
-  if (page.after)
-    conditions.push(
-      sql`(${t.createTime}, ${t.id}) < (${page.after.createTime.toISOString()}::timestamptz, ${page.after.id})`,
-    );
-  if (page.before)
-    conditions.push(
-      sql`(${t.createTime}, ${t.id}) > (${page.before.createTime.toISOString()}::timestamptz, ${page.before.id})`,
-    );
   return db
     .select(apiKeyColumns)
     .from(t)
-    .where(and(...conditions))
-    .orderBy(...(page.inverted ? [asc(t.createTime), asc(t.id)] : [desc(t.createTime), desc(t.id)]))
+    .where(and(eq(t.accountId, accountId), ...keysetBounds(t, page)))
+    .orderBy(keysetOrder(t, keysetShape(page), true))
     .limit(page.limit);
 }
 

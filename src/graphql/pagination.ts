@@ -1,4 +1,5 @@
 import { resolveCursorConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
+import type { KeysetPage, Position } from '../db/keyset.js';
 import { DomainError } from '../domain/errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/page-size.js';
 import { formatInstant, isFourDigitYear } from '../domain/time.js';
@@ -16,15 +17,9 @@ export function checkPageSize(args: { first?: number | null; last?: number | nul
   }
 }
 
-/** A row's position in a list ordered by (createTime, id); opaque to clients. */
-export interface TimeIdPosition {
-  createTime: Date;
-  id: string;
-}
-
 const SEPARATOR = '|';
 
-export function encodeTimeIdCursor(row: TimeIdPosition): string {
+export function encodeTimeIdCursor(row: Position): string {
   return Buffer.from(`${formatInstant(row.createTime)}${SEPARATOR}${row.id}`).toString('base64url');
 }
 
@@ -34,7 +29,7 @@ export function encodeTimeIdCursor(row: TimeIdPosition): string {
  * cursor, and encoding fifty of them was 3% of a page's CPU.
  */
 class LazyCursor {
-  constructor(private readonly row: TimeIdPosition) {}
+  constructor(private readonly row: Position) {}
 
   valueOf(): string {
     return encodeTimeIdCursor(this.row);
@@ -50,13 +45,13 @@ class LazyCursor {
 }
 
 /** `toCursor` for Pothos' resolveCursorConnection: the cursor, encoded when serialized. */
-function lazyTimeIdCursor(row: TimeIdPosition): string {
+function lazyTimeIdCursor(row: Position): string {
   // Typed as the string it serializes to; nothing reads it before serialization.
   return new LazyCursor(row) as unknown as string;
 }
 
 /** Null for an absent cursor; BAD_USER_INPUT (with the argument as path) for one we did not issue. */
-function decodeTimeIdCursor(cursor: string | undefined, argument: 'after' | 'before'): TimeIdPosition | null {
+function decodeTimeIdCursor(cursor: string | undefined, argument: 'after' | 'before'): Position | null {
   if (cursor === undefined) return null;
   const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split(SEPARATOR);
   const createTime = parseRfc3339(time) ?? new Date(Number.NaN);
@@ -68,23 +63,14 @@ function decodeTimeIdCursor(cursor: string | undefined, argument: 'after' | 'bef
   return { createTime, id };
 }
 
-/** What a list keyset-paginated on (createTime, id) is asked for: one page, from a position. */
-export interface TimeIdPage {
-  limit: number;
-  /** Oldest first (paging backwards with last/before); the connection turns the page round. */
-  inverted: boolean;
-  after: TimeIdPosition | null;
-  before: TimeIdPosition | null;
-}
-
 /**
  * A Relay connection over a list ordered by (createTime, id), newest first: refuses a page size
  * it would otherwise cap, decodes the cursors (BAD_USER_INPUT at `after` or `before` for one we
  * did not issue), and hands `load` the page to read.
  */
-export function resolveTimeIdConnection<T extends TimeIdPosition>(
+export function resolveTimeIdConnection<T extends Position>(
   args: DefaultConnectionArguments,
-  load: (page: TimeIdPage) => Promise<T[]>,
+  load: (page: Required<KeysetPage>) => Promise<T[]>,
 ) {
   checkPageSize(args);
   return resolveCursorConnection<Promise<T[]>>(

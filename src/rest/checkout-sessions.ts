@@ -4,7 +4,7 @@ import { getCheckoutSessions, listCheckoutSessions } from '../domain/checkout-se
 import { toCheckoutSessionResource } from '../domain/checkout-sessions/resource.js';
 import type { CheckoutSessionState } from '../domain/checkout-sessions/model.js';
 import type { DomainDeps } from '../domain/deps.js';
-import type { SessionCursor } from '../domain/checkout-sessions/list-statements.js';
+import type { Position } from '../db/keyset.js';
 import { badInput, notFound, type InputIssue } from '../domain/errors.js';
 import { hasPrefix } from '../domain/ids.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/page-size.js';
@@ -124,7 +124,7 @@ export async function expireSession({ request, deps, accountId, sessionId }: Acc
 const STATES: readonly CheckoutSessionState[] = ['OPEN', 'COMPLETE', 'EXPIRED'];
 const LIST_PARAMETERS = ['page_size', 'page_token', 'state', 'client_reference_id'] as const;
 
-interface PageToken extends SessionCursor {
+interface PageToken extends Position {
   state: CheckoutSessionState | null;
   clientReferenceId: string | null;
 }

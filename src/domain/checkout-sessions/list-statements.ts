@@ -2,46 +2,37 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { RowReader } from '../../db/rows.js';
 import { checkoutSessionTable, paymentIntentTable } from '../../db/schema.js';
-import { everyCombination, listLimit, MAX_LIST_ROWS, StatementSet } from '../../db/statement-set.js';
-import { formatInstant } from '../time.js';
+import {
+  KEYSET_DIMENSIONS,
+  type KeysetPage,
+  type KeysetShape,
+  type KeysetValues,
+  keysetConditions,
+  keysetOrder,
+  keysetShape,
+  keysetValues,
+  pageLimit,
+  scanLimit,
+} from '../../db/keyset.js';
+import { everyCombination, StatementSet } from '../../db/statement-set.js';
 import type { CheckoutSessionRow, CheckoutSessionState, PaymentIntentRow } from './model.js';
 
-export interface ListCheckoutSessionsOptions {
-  /** Rows to return (callers ask for one more than a page to learn whether more follow). */
-  limit: number;
-  /** Position of a row: its creation time and id. */
-  after?: SessionCursor | null;
-  before?: SessionCursor | null;
-  /** Oldest first instead of newest first (for backward pagination). */
-  inverted?: boolean;
+export interface ListCheckoutSessionsOptions extends KeysetPage {
   state?: CheckoutSessionState | null;
   clientReferenceId?: string | null;
 }
 
-export interface SessionCursor {
-  createTime: Date;
-  id: string;
-}
-
 /** The values a list statement binds; each statement uses those of its shape. */
-interface ListValues extends Record<string, unknown> {
+interface ListValues extends KeysetValues {
   accountId: string;
   clientReferenceId: string | null;
-  afterTime: string | null;
-  afterId: string | null;
-  beforeTime: string | null;
-  beforeId: string | null;
-  limit: number;
 }
 
 /** What decides a list statement's text: which filters, which cursors, which direction. */
-export interface SessionListShape {
+export interface SessionListShape extends KeysetShape {
   withPaymentIntents: boolean;
   state: CheckoutSessionState | null;
   clientReferenceId: boolean;
-  after: boolean;
-  before: boolean;
-  inverted: boolean;
 }
 
 function sessionListShape(options: ListCheckoutSessionsOptions, withPaymentIntents: boolean): SessionListShape {
@@ -49,9 +40,7 @@ function sessionListShape(options: ListCheckoutSessionsOptions, withPaymentInten
     withPaymentIntents,
     state: options.state ?? null,
     clientReferenceId: options.clientReferenceId != null,
-    after: !!options.after,
-    before: !!options.before,
-    inverted: !!options.inverted,
+    ...keysetShape(options),
   };
 }
 
@@ -62,23 +51,11 @@ function rangeConditions(shape: SessionListShape): SQL[] {
   const t = checkoutSessionTable;
   const conditions: SQL[] = [eq(t.accountId, p('accountId'))];
   if (shape.clientReferenceId) conditions.push(eq(t.clientReferenceId, p('clientReferenceId')));
-  // A row comparison is an index condition on (…, create_time, id): the scan starts at the cursor.
-  if (shape.after)
-    conditions.push(sql`(${t.createTime}, ${t.id}) < (${p('afterTime')}::timestamptz, ${p('afterId')}::text)`);
-  if (shape.before)
-    conditions.push(sql`(${t.createTime}, ${t.id}) > (${p('beforeTime')}::timestamptz, ${p('beforeId')}::text)`);
+  conditions.push(...keysetConditions(t, shape));
   return conditions;
 }
 
-/** List order: by the columns' bare names (a union's order by takes no table name) unless `qualified`. */
-function listOrder(shape: SessionListShape, qualified = false): SQL {
-  const t = checkoutSessionTable;
-  const [time, id] = qualified
-    ? [sql`${t.createTime}`, sql`${t.id}`]
-    : [sql.identifier(t.createTime.name), sql.identifier(t.id.name)];
-  const direction = shape.inverted ? sql`asc` : sql`desc`;
-  return sql`${time} ${direction}, ${id} ${direction}`;
-}
+const listOrder = (shape: SessionListShape, qualified = false) => keysetOrder(checkoutSessionTable, shape, qualified);
 
 /**
  * At most a page of the rows of one state (or of all), in list order (MAX_LIST_ROWS: the page's
@@ -88,7 +65,7 @@ function listOrder(shape: SessionListShape, qualified = false): SQL {
 function sessionRange(shape: SessionListShape, stateCondition: SQL | null): SQL {
   const conditions = rangeConditions(shape);
   if (stateCondition) conditions.push(stateCondition);
-  return sql`select * from ${checkoutSessionTable} where ${and(...conditions)} order by ${listOrder(shape)} limit ${sql.raw(String(MAX_LIST_ROWS))}`;
+  return sql`select * from ${checkoutSessionTable} where ${and(...conditions)} order by ${listOrder(shape)} ${scanLimit()}`;
 }
 
 /**
@@ -113,7 +90,7 @@ function sessionPage(shape: SessionListShape): SQL {
       const lapsed = and(...rangeConditions(shape), sql`${t.state} = 'OPEN' and ${t.expireTime} <= now()`);
       return sql`((${sessionRange(shape, sql`${t.state} = 'EXPIRED'`)}) union all (select * from ${t} where ${lapsed}) order by ${listOrder(
         shape,
-      )} limit ${sql.raw(String(MAX_LIST_ROWS))}) as ${t}`;
+      )} ${scanLimit()}) as ${t}`;
     }
   }
 }
@@ -128,7 +105,7 @@ function listTemplate(shape: SessionListShape): SQL {
   const from = shape.withPaymentIntents
     ? sql`, ${intentReader.columns} from ${sessionPage(shape)} cross join ${intent}`
     : sql` from ${sessionPage(shape)}`;
-  return sql`select ${sessionReader.columns}${from} order by ${listOrder(shape, true)} limit ${p('limit')}`;
+  return sql`select ${sessionReader.columns}${from} order by ${listOrder(shape, true)} ${pageLimit()}`;
 }
 
 const sessionReader = new RowReader(checkoutSessionTable);
@@ -144,9 +121,7 @@ export const checkoutSessionListStatements = new StatementSet<SessionListShape, 
     withPaymentIntents: [false, true],
     state: [null, 'OPEN', 'COMPLETE', 'EXPIRED'] as const,
     clientReferenceId: [false, true],
-    after: [false, true],
-    before: [false, true],
-    inverted: [false, true],
+    ...KEYSET_DIMENSIONS,
   }),
   listTemplate,
 );
@@ -162,11 +137,7 @@ export function checkoutSessionListQuery(
     values: {
       accountId,
       clientReferenceId: options.clientReferenceId ?? null,
-      afterTime: options.after ? formatInstant(options.after.createTime) : null,
-      afterId: options.after?.id ?? null,
-      beforeTime: options.before ? formatInstant(options.before.createTime) : null,
-      beforeId: options.before?.id ?? null,
-      limit: listLimit(options.limit),
+      ...keysetValues(options),
     } satisfies ListValues,
   };
 }

@@ -5,9 +5,17 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { PreparedStatement, RowReader } from '../../db/rows.js';
-import { everyCombination, listLimit, MAX_LIST_ROWS, StatementSet } from '../../db/statement-set.js';
+import {
+  KEYSET_DIMENSIONS,
+  type KeysetPage,
+  type KeysetShape,
+  type KeysetValues,
+  keysetPage,
+  keysetShape,
+  keysetValues,
+} from '../../db/keyset.js';
+import { everyCombination, StatementSet } from '../../db/statement-set.js';
 import { webhookAttemptTable, webhookDeliveryTable, webhookEndpointTable } from '../../db/schema.js';
-import { formatInstant } from '../time.js';
 import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookEndpoint } from './model.js';
 
 export async function getWebhookEndpoint(
@@ -35,109 +43,44 @@ export async function getWebhookEndpoints(
     .where(and(eq(webhookEndpointTable.accountId, accountId), inArray(webhookEndpointTable.id, [...ids])));
 }
 
-interface TimeIdCursor {
-  createTime: Date;
-  id: string;
-}
-
-export interface PageOptions {
-  limit: number;
-  after?: TimeIdCursor | null;
-  before?: TimeIdCursor | null;
-  inverted?: boolean;
-}
-
-/** Which cursors a page on (createTime, id) has, and its direction. */
-interface TimeIdPageShape {
-  after: boolean;
-  before: boolean;
-  inverted: boolean;
-}
-
-interface TimeIdPageValues extends Record<string, unknown> {
-  afterTime: string | null;
-  afterId: string | null;
-  beforeTime: string | null;
-  beforeId: string | null;
-  limit: number;
-}
-
-function timeIdPageValues(options: PageOptions): TimeIdPageValues {
-  return {
-    afterTime: options.after ? formatInstant(options.after.createTime) : null,
-    afterId: options.after?.id ?? null,
-    beforeTime: options.before ? formatInstant(options.before.createTime) : null,
-    beforeId: options.before?.id ?? null,
-    limit: listLimit(options.limit),
-  };
-}
-
 const placeholder = (name: string) => sql.placeholder(name);
 
-/**
- * At most MAX_LIST_ROWS rows of `table` meeting `conditions`, from the cursor on, newest first
- * (oldest first when inverted), and the page's own limit above: a range of an index ending in
- * (create_time, id), which the row comparisons bound.
- */
-function timeIdPage(
-  table: typeof webhookEndpointTable | typeof webhookDeliveryTable,
-  conditions: SQL[],
-  shape: TimeIdPageShape,
-): SQL {
-  const all = [...conditions];
-  if (shape.after)
-    all.push(
-      sql`(${table.createTime}, ${table.id}) < (${placeholder('afterTime')}::timestamptz, ${placeholder('afterId')}::text)`,
-    );
-  if (shape.before)
-    all.push(
-      sql`(${table.createTime}, ${table.id}) > (${placeholder('beforeTime')}::timestamptz, ${placeholder('beforeId')}::text)`,
-    );
-  const order = sql.raw(shape.inverted ? 'create_time asc, id asc' : 'create_time desc, id desc');
-  return sql`select * from (select * from ${table} where ${and(...all)} order by ${order} limit ${sql.raw(String(MAX_LIST_ROWS))}) as ${table} order by ${order} limit ${placeholder('limit')}`;
-}
-
-const timeIdPageShapes = everyCombination({ after: [false, true], before: [false, true], inverted: [false, true] });
-
-function timeIdPageShape(options: PageOptions): TimeIdPageShape {
-  return { after: !!options.after, before: !!options.before, inverted: !!options.inverted };
-}
+const timeIdPageShapes = everyCombination(KEYSET_DIMENSIONS);
 
 /** Every statement that reads a page of an account's endpoints (exported for the plan test). */
-export const webhookEndpointListStatements = new StatementSet<
-  TimeIdPageShape,
-  TimeIdPageValues & { accountId: string }
->('webhook endpoint list', timeIdPageShapes, (shape) =>
-  timeIdPage(webhookEndpointTable, [eq(webhookEndpointTable.accountId, placeholder('accountId'))], shape),
+export const webhookEndpointListStatements = new StatementSet<KeysetShape, KeysetValues & { accountId: string }>(
+  'webhook endpoint list',
+  timeIdPageShapes,
+  (shape) => keysetPage(webhookEndpointTable, [eq(webhookEndpointTable.accountId, placeholder('accountId'))], shape),
 );
 
 const endpointReader = new RowReader(webhookEndpointTable);
 
-export function webhookEndpointListQuery(accountId: string, options: PageOptions) {
-  return { shape: timeIdPageShape(options), values: { accountId, ...timeIdPageValues(options) } };
+export function webhookEndpointListQuery(accountId: string, options: KeysetPage) {
+  return { shape: keysetShape(options), values: { accountId, ...keysetValues(options) } };
 }
 
 /** The account's endpoints, newest first. */
 export async function listWebhookEndpoints(
   db: Executor,
   accountId: string,
-  options: PageOptions,
+  options: KeysetPage,
 ): Promise<WebhookEndpoint[]> {
   const { shape, values } = webhookEndpointListQuery(accountId, options);
   return webhookEndpointListStatements.get(shape).rows(db, values, (row) => endpointReader.read(row));
 }
 
-export interface ListDeliveriesOptions extends PageOptions {
+export interface ListDeliveriesOptions extends KeysetPage {
   state?: WebhookDeliveryState | null;
   eventId?: string | null;
 }
 
-interface DeliveryListShape extends TimeIdPageShape {
+interface DeliveryListShape extends KeysetShape {
   state: boolean;
   event: boolean;
 }
 
-interface DeliveryListValues extends TimeIdPageValues, Record<string, unknown> {
+interface DeliveryListValues extends KeysetValues, Record<string, unknown> {
   accountId: string;
   endpointId: string;
   state: WebhookDeliveryState | null;
@@ -159,7 +102,7 @@ export const webhookDeliveryListStatements = new StatementSet<DeliveryListShape,
     const conditions: SQL[] = [eq(t.endpointId, placeholder('endpointId')), eq(t.accountId, placeholder('accountId'))];
     if (shape.state) conditions.push(sql`${t.state} = ${placeholder('state')}::webhook_delivery_state`);
     if (shape.event) conditions.push(eq(t.eventId, placeholder('eventId')));
-    return timeIdPage(t, conditions, shape);
+    return keysetPage(t, conditions, shape);
   },
 );
 
@@ -167,13 +110,13 @@ const deliveryReader = new RowReader(webhookDeliveryTable);
 
 export function webhookDeliveryListQuery(accountId: string, endpointId: string, options: ListDeliveriesOptions) {
   return {
-    shape: { ...timeIdPageShape(options), state: !!options.state, event: !!options.eventId },
+    shape: { ...keysetShape(options), state: !!options.state, event: !!options.eventId },
     values: {
       accountId,
       endpointId,
       state: options.state ?? null,
       eventId: options.eventId ?? null,
-      ...timeIdPageValues(options),
+      ...keysetValues(options),
     },
   };
 }
