@@ -11,7 +11,7 @@ import { RateLimiter } from './infra/rate-limit/limiter.js';
 import { countDueWebhookDeliveries } from './domain/webhooks/delivery.js';
 import { webhookSettingsFromConfig } from './domain/webhooks/settings.js';
 import type { CallerKeys } from './graphql/context.js';
-import { renderPayloadDocument } from './graphql/server/webhook-payload.js';
+import { renderPayloadDocument } from './graphql/webhook-payload.js';
 import { serveGraphQLWebSocket } from './graphql/server/ws.js';
 import { createGraphQLServer, readTrustedDocumentsFile, type ClientAddresses } from './graphql/server/yoga.js';
 import { trackConnections } from './http/connections.js';

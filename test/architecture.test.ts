@@ -73,3 +73,21 @@ describe('dependencies point one way: graphql/, hosted/, rest/, workers/ → inf
     expect(reaching(imports, /^(?!infra\/rate-limit\/|logger\.js$|domain\/errors\.js$)/)).toEqual([]);
   });
 });
+
+describe('the edges stand side by side: each reaches the domain, none reaches another', () => {
+  const edges = ['graphql', 'rest', 'hosted', 'workers'] as const;
+  for (const edge of edges) {
+    it(`${edge}/ imports no other edge and not the HTTP server (http/) that routes to it`, () => {
+      const imports = importsOf(edge);
+      expect(imports.length).toBeGreaterThan(3);
+      const others = edges.filter((other) => other !== edge).join('|');
+      expect(reaching(imports, new RegExp(`^(${others}|http|cli|tools)/|^(app|main)\\.js$`))).toEqual([]);
+    });
+  }
+
+  it('the schema (graphql/*.ts) does not reach the server that serves it (graphql/server/)', () => {
+    const schemaFiles = importsOf('graphql').filter(({ file }) => !file.startsWith('graphql/server/'));
+    expect(schemaFiles.length).toBeGreaterThan(10);
+    expect(reaching(schemaFiles, /^graphql\/server\//)).toEqual([]);
+  });
+});

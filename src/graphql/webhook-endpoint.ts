@@ -40,7 +40,7 @@ import {
 } from './events.js';
 import { encodeGlobalId } from './global-ids.js';
 import { resolveTimeIdConnection } from './pagination.js';
-import { checkPayloadDocument } from './server/webhook-payload.js';
+import { checkPayloadDocument } from './webhook-payload.js';
 
 function endpointIdOf(name: string, accountId: string): string {
   return parseResourceName(name, accountId, 'webhook-endpoints', 'we');

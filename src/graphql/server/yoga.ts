@@ -15,7 +15,7 @@ import { responseHeadersPlugin } from './response-headers.js';
 import type { Logger } from '../../logger.js';
 import type { CallerKeys, GraphQLContext } from '../context.js';
 import { introspectionPlugin } from './introspection.js';
-import { OPERATION_LIMITS } from './limits.js';
+import { OPERATION_LIMITS } from '../limits.js';
 import { metricsPlugin } from './metrics-plugin.js';
 import { createTrustedDocuments, loadManifestFile } from './persisted-documents.js';
 import { schema } from '../schema.js';

@@ -15,11 +15,11 @@ import {
   type DocumentNode,
 } from 'graphql';
 import { envelop, useSchema, type Plugin } from 'graphql-yoga';
-import { DomainError, type InputIssue } from '../../domain/errors.js';
-import type { EventRecord } from '../../domain/events/event.js';
-import type { GraphQLContext } from '../context.js';
+import { DomainError, type InputIssue } from '../domain/errors.js';
+import type { EventRecord } from '../domain/events/event.js';
+import type { GraphQLContext } from './context.js';
 import { OPERATION_LIMITS } from './limits.js';
-import { schema } from '../schema.js';
+import { schema } from './schema.js';
 
 /** The one root field of a payload document: the event being delivered. */
 const PAYLOAD_ROOT_FIELD = 'event';
