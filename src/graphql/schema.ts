@@ -6,7 +6,7 @@ import './checkout-session.js';
 import './checkout-session-snapshot.js';
 import './events.js';
 import './webhook-endpoint.js';
-import './server/trusted-documents.js';
+import './trusted-documents.js';
 import './api-key.js';
 import { builder } from './builder.js';
 import { withCheckedArguments } from './resolver-arguments.js';

@@ -20,7 +20,7 @@ import { metricsPlugin } from './metrics-plugin.js';
 import { createTrustedDocuments, loadManifestFile } from './persisted-documents.js';
 import { schema } from '../schema.js';
 import { tracingPlugin } from './tracing-plugin.js';
-import { documentProblem, onTrustedDocumentsChanged } from './trusted-documents.js';
+import { documentProblem, onTrustedDocumentsChanged } from '../trusted-documents.js';
 import {
   clientErrorCodePlugin,
   compiledExecutionPlugins,

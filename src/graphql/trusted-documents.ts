@@ -1,7 +1,7 @@
 import { parse, validate, type GraphQLSchema } from 'graphql';
-import { checkManifest, registerTrustedDocuments } from '../../domain/trusted-documents.js';
-import { builder } from '../builder.js';
-import { requireAccountId } from '../context.js';
+import { checkManifest, registerTrustedDocuments } from '../domain/trusted-documents.js';
+import { builder } from './builder.js';
+import { requireAccountId } from './context.js';
 
 /** Told of each account whose trusted documents changed, so request-time caches forget it. */
 const changeListeners = new Set<(accountId: string) => void>();
