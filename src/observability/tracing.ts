@@ -42,6 +42,11 @@ export function startSpan(
   return tracer!.startSpan(name, { kind, attributes }, parent ?? context.active());
 }
 
+/** True when a span is in progress and being recorded (not left out by the sampler). */
+export function activeSpanRecording(): boolean {
+  return trace.getSpan(context.active())?.isRecording() ?? false;
+}
+
 /** Ends `span`, marking it failed if `error` is given. */
 export function endSpan(span: Span, error?: unknown) {
   if (error !== undefined) {
