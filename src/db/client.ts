@@ -10,6 +10,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { trackPool } from '../observability/metrics.js';
 import { activeSpanRecording, endSpan, startSpan, tracing } from '../observability/tracing.js';
+import { seedFromTemplate } from './pglite-template.js';
 import * as schema from './schema.js';
 
 type Schema = typeof schema;
@@ -172,7 +173,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     };
   }
 
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // A new data directory starts as a copy of the build's initialised one, when there is one.
+  if (options.dataDir && !seedFromTemplate(options.dataDir)) mkdirSync(options.dataDir, { recursive: true });
   const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
   await client.waitReady;
   const db = drizzlePglite(client, { schema, logger }) as unknown as Db;

@@ -1,0 +1,16 @@
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+import { mkdtempSync, rmSync } from 'node:fs';
+const variant = process.argv[2];
+const dir = mkdtempSync('/tmp/pgexp-');
+const t0 = performance.now();
+const lap = (w) => console.log(variant, w, Math.round(performance.now() - t0));
+let opts = {};
+if (variant === 'relaxed') opts = { relaxedDurability: true };
+const client = new PGlite(dir, opts);
+await client.waitReady; lap('open');
+await migrate(drizzle(client), { migrationsFolder: './drizzle' }); lap('migrate');
+await client.close(); lap('close');
+const again = new PGlite(dir, opts); await again.waitReady; lap('reopen'); await again.close();
+rmSync(dir, { recursive: true, force: true });

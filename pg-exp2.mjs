@@ -1,0 +1,18 @@
+import { PGlite } from '@electric-sql/pglite';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
+const t0 = performance.now();
+const lap = (w) => console.log(w, Math.round(performance.now() - t0));
+const seedDir = mkdtempSync('/tmp/pgseed-');
+const s = new PGlite(seedDir); await s.waitReady; lap('initdb into dir');
+const blob = await s.dumpDataDir('gzip'); await s.close(); lap('dump ' + blob.size);
+writeFileSync('/tmp/pgseed.tar.gz', Buffer.from(await blob.arrayBuffer()));
+const dir = mkdtempSync('/tmp/pgexp-');
+const t1 = performance.now();
+const c = new PGlite(dir, { loadDataDir: new Blob([readFileSync('/tmp/pgseed.tar.gz')]) });
+await c.waitReady; console.log('open from seed', Math.round(performance.now() - t1));
+console.log((await c.query('select current_database(), version()')).rows);
+await c.close();
+console.log(readdirSync(dir).join(' '));
+const t2 = performance.now();
+const d = new PGlite(dir); await d.waitReady; console.log('reopen', Math.round(performance.now() - t2)); await d.close();
+rmSync(dir, { recursive: true, force: true }); rmSync(seedDir, { recursive: true, force: true });
