@@ -3,9 +3,9 @@
  * async context the request runs in); keys, secrets, card fields and credentials headers are
  * redacted by path; errors are logged with their stack and causes, without SQL parameters.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream } from 'pino';
-import { currentLogContext } from './observability/async-context.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export interface Logger {
@@ -15,7 +15,17 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export { withLogContext } from './observability/async-context.js';
+/** What every line logged while handling one request carries (its id, its transport). */
+export interface LogContext {
+  requestId: string;
+  transport?: string;
+}
+const logContext = new AsyncLocalStorage<LogContext>();
+
+/** Runs `fn` (and everything it starts) as part of the request `context`. */
+export function withLogContext<T>(context: LogContext, fn: () => T): T {
+  return logContext.run(context, fn);
+}
 
 /**
  * Fields never written, wherever they appear in a line's fields (at the top or one level down):
@@ -136,7 +146,7 @@ export function createLogger(level: LogLevel, write?: (line: string) => void): L
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      mixin: () => currentLogContext() ?? {},
+      mixin: () => logContext.getStore() ?? {},
     },
     destination,
   );

@@ -16,7 +16,6 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
-import { SharedContextManager } from './async-context.js';
 import { tracing, useTracer } from './tracing.js';
 
 /**
@@ -45,9 +44,8 @@ export async function startTracing(
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? 'checkout-gateway' }),
     spanProcessors: [processor],
   });
-  // Registers the W3C traceparent propagator, and a context manager sharing the log context's
-  // AsyncLocalStorage (a second store would cost every promise of the process).
-  provider.register({ contextManager: new SharedContextManager() });
+  // Registers the AsyncLocalStorage context manager and the W3C traceparent propagator.
+  provider.register();
   useTracer(trace.getTracer('checkout-gateway'), () => provider.forceFlush());
   return true;
 }
