@@ -17,7 +17,9 @@ function importsOf(folder: string): Import[] {
   for (const entry of readdirSync(`${src}/${folder}`, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
     const path = `${entry.parentPath}/${entry.name}`;
-    for (const match of readFileSync(path, 'utf8').matchAll(/^\s*(?:import|export)(?:[^'"]*?from)?\s*['"]([^'"]+)['"]/gm)) {
+    for (const match of readFileSync(path, 'utf8').matchAll(
+      /^\s*(?:import|export)(?:[^'"]*?from)?\s*['"]([^'"]+)['"]/gm,
+    )) {
       const specifier = match[1]!;
       const target = specifier.startsWith('.') ? relative(src, resolve(dirname(path), specifier)) : null;
       found.push({ file: relative(src, path), specifier, target });

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DECLINED_CARD, openForm, submitCard } from './browser.js';
 import { eventually, privateDatabase, startReceiver, subscribeSse, subscribeWs, type Receiver } from './events-kit.js';
 import { figure, parseMetrics, type Scrape } from './metrics-kit.js';
-import { createSession, startGateway, type Gateway } from './testkit.js';
+import { openDatabase } from '../src/db/client.js';
+import { createSession, startGateway, testDatabaseUrl, type Gateway } from './testkit.js';
 
 const TOKEN = 'metrics_token_0123456789';
 let gateway: Gateway;
@@ -196,5 +197,45 @@ describe('GET /metrics', () => {
       () => `${eventsNow - eventsBefore} committed events counted`,
     );
     expect(figure(after, 'gateway_db_statements_total')).toBeGreaterThan(0);
+  });
+  // PostgreSQL only: PGlite has no pool. A pool of two of our own (in this process, so the
+  // scrape reports it beside the gateway's) holds three transactions: two connections in use,
+  // one transaction waiting; the gateway's own pool is idle apart from its workers' polls.
+  it.skipIf(!testDatabaseUrl())('reports database connections in use and statements waiting for one', async () => {
+    const pool = await openDatabase({ databaseUrl: database!.url, dataDir: null, poolSize: 2 });
+    try {
+      const gauges = (now: Scrape) => ({
+        inUse: figure(now, 'gateway_db_pool_connections_in_use'),
+        waiting: figure(now, 'gateway_db_pool_waiting'),
+      });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const held = Array.from({ length: 3 }, () =>
+        pool.db.transaction(async (tx) => {
+          await tx.execute('select 1');
+          await released;
+        }),
+      );
+      await eventually(
+        async () => {
+          const { inUse, waiting } = gauges(await scrape());
+          return inUse >= 2 && waiting === 1;
+        },
+        () => 'two connections in use and one transaction waiting',
+      );
+      release();
+      await Promise.all(held);
+      await eventually(
+        async () => {
+          const { inUse, waiting } = gauges(await scrape());
+          return inUse < 2 && waiting === 0;
+        },
+        () => 'the connections given back',
+      );
+    } finally {
+      await pool.close();
+    }
   });
 });

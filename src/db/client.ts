@@ -7,7 +7,9 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { endSpan, startSpan, tracing } from '../observability/tracing.js';
+import { trackPool } from '../observability/metrics.js';
+import { activeSpanRecording, endSpan, startSpan, tracing } from '../observability/tracing.js';
+import { seedFromTemplate } from './pglite-template.js';
 import * as schema from './schema.js';
 
 type Schema = typeof schema;
@@ -42,13 +44,25 @@ export interface DatabaseOptions {
 }
 
 /**
+ * How busy a postgres.js pool is, counted where our statements enter it (postgres.js does not
+ * expose its pool): a statement outside a transaction holds a connection until it is answered,
+ * a transaction holds one from its start to its end (its own statements are on that
+ * connection). Beyond `max` in flight, the rest wait for a connection.
+ */
+interface PoolCounter {
+  inFlight: number;
+}
+
+/**
  * Drizzle asks postgres.js for unnamed statements, and postgres.js runs an unnamed statement
  * with parameters in two round trips (parse and describe it, wait, then bind and execute); a
  * named one is described once per connection and then costs one. Our SQL text is fixed (values
  * are always parameters), so the statements per connection stay few. This client, and the
- * transaction and savepoint clients it hands out, ask for named statements.
+ * transaction and savepoint clients it hands out, ask for named statements. The pool's own
+ * client (`pool` given) also counts what holds a connection; the clients inside a transaction
+ * do not, their connection being counted already.
  */
-function preparingStatements(client: postgres.Sql): postgres.Sql {
+function preparingStatements(client: postgres.Sql, pool?: PoolCounter): postgres.Sql {
   return new Proxy(client, {
     get(target, property, receiver) {
       if (property === 'unsafe') {
@@ -58,6 +72,7 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
           queryOptions?: postgres.UnsafeQueryOptions,
         ) => {
           const pending = target.unsafe(query, parameters, { ...queryOptions, prepare: true });
+          if (pool) holdWhile(pool, pending);
           if (tracing) traceStatement(query, pending);
           return pending;
         };
@@ -66,7 +81,9 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
         return (...args: unknown[]) => {
           const callback = args.pop() as (inner: postgres.Sql) => unknown;
           const open = Reflect.get(target, property, receiver) as (...rest: unknown[]) => Promise<unknown>;
-          return open(...args, (inner: postgres.Sql) => callback(preparingStatements(inner)));
+          const done = open(...args, (inner: postgres.Sql) => callback(preparingStatements(inner)));
+          if (pool && property === 'begin') holdWhile(pool, done);
+          return done;
         };
       }
       return Reflect.get(target, property, receiver);
@@ -75,10 +92,25 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
 }
 
 /**
- * A span for one statement, from its call to its answer. (postgres.js starts a query a tick
- * after the first `then`, so drizzle's synchronous `.values()` still applies.)
+ * Counts `pending` as holding (or waiting for) a connection until it settles. (postgres.js
+ * starts a query a tick after the first `then`, so drizzle's synchronous `.values()` still
+ * applies.)
+ */
+function holdWhile(pool: PoolCounter, pending: Promise<unknown>) {
+  pool.inFlight += 1;
+  const release = () => {
+    pool.inFlight -= 1;
+  };
+  pending.then(release, release);
+}
+
+/**
+ * A span for one statement, from its call to its answer, as a child of the span in progress
+ * (the request's, a webhook attempt's). A statement outside any recorded span (a worker's poll,
+ * a request the sampler left out) makes none: a trace per poll would only be noise.
  */
 function traceStatement(query: string, pending: Promise<unknown>) {
+  if (!activeSpanRecording()) return;
   const span = startSpan('db.query', {
     'db.system.name': 'postgresql',
     'db.query.text': query.length > 2000 ? `${query.slice(0, 2000)}…` : query,
@@ -98,12 +130,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 
   if (options.databaseUrl) {
+    const max = options.poolSize ?? 10;
     const client = postgres(options.databaseUrl, {
-      max: options.poolSize ?? 10,
+      max,
       onnotice: () => {},
       connection: { application_name: 'checkout-gateway' },
     });
-    const db = drizzlePostgres(preparingStatements(client), { schema, logger }) as unknown as Db;
+    const pool: PoolCounter = { inFlight: 0 };
+    const untrackPool = trackPool(() => ({ inFlight: pool.inFlight, max }));
+    const db = drizzlePostgres(preparingStatements(client, pool), { schema, logger }) as unknown as Db;
     return {
       kind: 'postgres',
       db,
@@ -131,12 +166,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       },
       statementCount: () => statements,
       async close() {
+        untrackPool();
         await client.end({ timeout: 5 });
       },
     };
   }
 
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // A new data directory starts as a copy of the build's initialised one, when there is one.
+  if (options.dataDir && !seedFromTemplate(options.dataDir)) mkdirSync(options.dataDir, { recursive: true });
   const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
   await client.waitReady;
   const db = drizzlePglite(client, { schema, logger }) as unknown as Db;

@@ -77,6 +77,44 @@ export const paymentsTotal = new Counter({
   labelNames: ['outcome', 'decline_code'],
 });
 
+/** A database pool's load now: statements and transactions holding or waiting for a connection, and its size. */
+type PoolUsage = () => { inFlight: number; max: number };
+const pools = new Set<PoolUsage>();
+
+/** Reports a pool in the gauges below until the returned function is called (when it closes). */
+export function trackPool(usage: PoolUsage): () => void {
+  pools.add(usage);
+  return () => pools.delete(usage);
+}
+
+// Read synchronously at scrape time, and registered before any figure whose collection runs a
+// statement, so that a scrape does not see its own query.
+new Gauge({
+  name: 'gateway_db_pool_connections_in_use',
+  help: 'Database connections busy with a statement or an open transaction now (PostgreSQL; the pool holds DATABASE_POOL_SIZE).',
+  collect() {
+    let inUse = 0;
+    for (const usage of pools) {
+      const { inFlight, max } = usage();
+      inUse += Math.min(inFlight, max);
+    }
+    this.set(inUse);
+  },
+});
+
+new Gauge({
+  name: 'gateway_db_pool_waiting',
+  help: 'Statements and transactions waiting for a free database connection now (PostgreSQL).',
+  collect() {
+    let waiting = 0;
+    for (const usage of pools) {
+      const { inFlight, max } = usage();
+      waiting += Math.max(0, inFlight - max);
+    }
+    this.set(waiting);
+  },
+});
+
 /** Figures read from the running app when scraped; unset while no app runs in this process. */
 export interface ScrapeSources {
   /** Webhook deliveries due now and not yet delivered (the outbox's backlog). */

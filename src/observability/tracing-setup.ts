@@ -2,6 +2,9 @@
  * Turns traces on when configured with the standard variables: OTEL_TRACES_EXPORTER (otlp or
  * console) or an OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
  * OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none keeps them off.
+ * Sampling is the SDK's own, from OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (default
+ * parentbased_always_on); `parentbased_traceidratio` with a ratio is what keeps a busy gateway's
+ * tracing cheap.
  */
 import { trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';

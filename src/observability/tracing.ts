@@ -42,6 +42,17 @@ export function startSpan(
   return tracer!.startSpan(name, { kind, attributes }, parent ?? context.active());
 }
 
+/** True when a span is in progress and being recorded (not left out by the sampler). */
+export function activeSpanRecording(): boolean {
+  return trace.getSpan(context.active())?.isRecording() ?? false;
+}
+
+/** True inside a span that the sampler left out: what would be its children need no span either. */
+export function unsampled(): boolean {
+  const span = trace.getSpan(context.active());
+  return span !== undefined && !span.isRecording();
+}
+
 /** Ends `span`, marking it failed if `error` is given. */
 export function endSpan(span: Span, error?: unknown) {
   if (error !== undefined) {
@@ -87,11 +98,14 @@ export function traceRequest(
 ) {
   const path = (req.url ?? '/').split('?')[0]!;
   const span = startRequestSpan(`${req.method} ${foldIds(path)}`, req.headers);
-  span.setAttribute('http.request.method', req.method ?? '');
-  span.setAttribute('url.path', path);
-  res.once('close', () => {
-    span.setAttribute('http.response.status_code', res.statusCode);
-    endSpan(span, res.statusCode >= 500 ? `status ${res.statusCode}` : undefined);
-  });
+  // An unsampled span still goes into the context, so that nothing under it is sampled either.
+  if (span.isRecording()) {
+    span.setAttribute('http.request.method', req.method ?? '');
+    span.setAttribute('url.path', path);
+    res.once('close', () => {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      endSpan(span, res.statusCode >= 500 ? `status ${res.statusCode}` : undefined);
+    });
+  }
   withSpan(span, () => handle(req, res));
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,6 +60,14 @@ export async function buildDist() {
   });
   // Written last: its presence says the build finished (a half-written dist/ counts as stale).
   writeFileSync(join(dist, '.built'), `${entryPoints.map((path) => relative(root, path)).join('\n')}\n`);
+  // Once per PGlite version: the initialised embedded database a first start copies instead of
+  // running initdb (src/db/pglite-template.ts). Without it a start is only slower.
+  try {
+    const { ensurePgliteTemplate } = await import(pathToFileURL(join(dist, 'db', 'pglite-template.js')).href);
+    await ensurePgliteTemplate();
+  } catch (error) {
+    process.stderr.write(`no embedded database template (a first start on PGlite runs initdb): ${error.message}\n`);
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

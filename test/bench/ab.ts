@@ -5,7 +5,7 @@
  * (A B B A A B …) so that the machine's changing load falls on both alike.
  *
  *   npx tsx test/bench/ab.ts --base /tmp/base [--only create,read] [--duration 10] [--windows 4]
- *     [--pool N] [--pool-b N] [--node-flags-b=--max-semi-space-size=32] [--env-b KEY=value,KEY=value]
+ *     [--pool N] [--pool-b N] [--node-flags-b=--max-semi-space-size=32] [--env-b KEY=value,KEY=value] [--env-a …]
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     'node-flags-b': { type: 'string' },
     /** Environment for B only, e.g. "OTEL_TRACES_EXPORTER=otlp,METRICS_TOKEN=…", to measure a setting's cost. */
     'env-b': { type: 'string' },
+    /** Environment for A only (the same form), e.g. to compare two versions under the same tracing settings. */
+    'env-a': { type: 'string' },
   },
 });
 if (!values.base) throw new Error('--base <directory of the checkout to compare with> is required');
@@ -112,13 +114,15 @@ async function phase(name: string, sides: Side[], body: (side: Side, seconds: nu
 
 const sides: Side[] = [];
 try {
-  sides.push(await startSide('A (base)', values.base, values.pool));
-  const envB = Object.fromEntries(
-    (values['env-b'] ?? '')
-      .split(',')
-      .filter(Boolean)
-      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-  );
+  const envOf = (list: string | undefined) =>
+    Object.fromEntries(
+      (list ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    );
+  sides.push(await startSide('A (base)', values.base, values.pool, undefined, envOf(values['env-a'])));
+  const envB = envOf(values['env-b']);
   sides.push(
     await startSide('B (this tree)', undefined, values['pool-b'] ?? values.pool, values['node-flags-b'], envB),
   );

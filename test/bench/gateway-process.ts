@@ -138,7 +138,8 @@ export async function startGatewayProcess(options: GatewayOptions): Promise<Gate
       HOST: '127.0.0.1',
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DATABASE_URL: options.databaseUrl,
+      // Empty: the embedded database (PGlite) in DATA_DIR.
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ADMIN_API_KEY: options.adminApiKey,
       // The per-key limit (100/s by default) would measure the limiter, not the gateway.
       RATE_LIMIT_PER_SECOND: '0',

@@ -44,6 +44,8 @@ function where(url: string): string {
     return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
   }
   if (url.includes('/src/')) return `src/${url.split('/src/')[1]}`;
+  // The compiled gateway (npm start runs dist/, built file by file from src/).
+  if (url.includes('/dist/')) return `dist/${url.split('/dist/')[1]}`;
   return url.startsWith('node:') ? url : url ? 'other' : '(native/gc/idle)';
 }
 
@@ -53,7 +55,9 @@ for (const [id, us] of selfUs) {
   const frame = byId.get(id)!.callFrame;
   const label = `${frame.functionName || '(anonymous)'} ${where(frame.url)}:${frame.lineNumber + 1}`;
   byFunction.set(label, (byFunction.get(label) ?? 0) + us);
-  const pkg = frame.url ? where(frame.url).replace(/^src\/.*/, 'src (our code)') : frame.functionName || '(program)';
+  const pkg = frame.url
+    ? where(frame.url).replace(/^(src|dist)\/.*/, 'src (our code)')
+    : frame.functionName || '(program)';
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
 }
 
