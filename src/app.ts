@@ -16,7 +16,7 @@ import { serveGraphQLWebSocket } from './graphql/server/ws.js';
 import { createGraphQLServer, readTrustedDocumentsFile, type ClientAddresses } from './graphql/server/yoga.js';
 import { trackConnections } from './http/connections.js';
 import { createRouter } from './http/router.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { setScrapeSources } from './observability/metrics.js';
 import { createMetricsServer, scrapeMetrics } from './observability/scrape.js';
 import { openRateLimitStore } from './infra/rate-limit/stores.js';

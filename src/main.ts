@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { randomToken } from './domain/ids.js';
-import { createLogger } from './logger.js';
+import { createLogger } from './observability/logger.js';
 import { serveClusterRateLimits } from './infra/rate-limit/stores.js';
 import { serveClusterMetrics } from './observability/scrape.js';
 

@@ -142,7 +142,7 @@ it('keeps keys, secrets and card data out of the log, and tags every line of a r
 
 it('redacts keys, secrets, card fields and credential headers by field name', async () => {
   const captured: string[] = [];
-  const { createLogger } = await import('../src/logger.js');
+  const { createLogger } = await import('../src/observability/logger.js');
   const logger = createLogger('info', (line) => captured.push(line));
   logger.info('careless', {
     apiKey: 'sk_live_leak',

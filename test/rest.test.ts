@@ -6,7 +6,7 @@ import { sandboxProcessor } from '../src/domain/payments/processor.js';
 import { eventTable } from '../src/db/schema.js';
 import { DomainError } from '../src/domain/errors.js';
 import { payCheckoutSession } from '../src/domain/payments/pay.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/observability/logger.js';
 import { errorResponse } from '../src/rest/http.js';
 import { ADMIN_KEY, CREATE_SESSION, startGateway, type Gateway } from './testkit.js';
 

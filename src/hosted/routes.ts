@@ -9,7 +9,7 @@ import {
 } from '../domain/payments/pay.js';
 import type { CardInput } from '../domain/payments/cards.js';
 import { paymentsTotal } from '../observability/metrics.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import {
   FIELDS,
   renderCheckoutPage,

@@ -5,11 +5,11 @@ import type { DomainDeps } from '../domain/deps.js';
 import type { CallerKeys } from '../graphql/context.js';
 import type { ClientAddresses, GraphQLServer } from '../graphql/server/yoga.js';
 import { createHostedPages } from '../hosted/routes.js';
-import { withLogContext, type Logger } from '../logger.js';
+import { withLogContext, type Logger } from '../observability/logger.js';
 import { observeRequest, routeLabel } from '../observability/metrics.js';
 import { answerScrape, bearerMatches } from '../observability/scrape.js';
 import { traceRequest, tracing } from '../observability/tracing.js';
-import { requestIdFrom } from '../request-id.js';
+import { requestIdFrom } from '../observability/request-id.js';
 import { createRestApi } from '../rest/routes.js';
 
 const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;

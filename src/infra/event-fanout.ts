@@ -17,7 +17,7 @@ import { notFound } from '../domain/errors.js';
 import { EVENTS_CHANNEL, type EventRecord } from '../domain/events/event.js';
 import { getEvent, readEventsAfter, type EventFilter } from '../domain/events/reads.js';
 import { EventStream } from '../domain/events/stream.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import { eventsCommitted } from '../observability/metrics.js';
 
 /** What a NOTIFY on EVENTS_CHANNEL may carry (sent with every event written, and by a webhook resend). */

@@ -1,6 +1,6 @@
 import { DomainError, type ErrorCode, type InputIssue } from '../domain/errors.js';
 import { assertWellFormedText } from '../domain/validation.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 
 /**
  * HTTP status per contract code. IDEMPOTENCY_KEY_REUSED is 422, not 409, following the IETF

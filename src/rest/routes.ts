@@ -3,7 +3,7 @@ import type { DomainDeps } from '../domain/deps.js';
 import { authorizeAccount } from '../domain/authorize.js';
 import { badInput, DomainError } from '../domain/errors.js';
 import { illFormedTextIssues } from '../domain/validation.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import { createSession, expireSession, getSession, listSessions, type AccountRequest } from './checkout-sessions.js';
 import { errorResponse, HttpError, jsonResponse } from './http.js';
 import { openApiDocument } from './openapi.js';

@@ -1,6 +1,6 @@
 import { sweepExpiredCheckoutSessions } from '../domain/checkout-sessions/lifecycle.js';
 import type { DomainDeps } from '../domain/deps.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import { startLoop } from './loop.js';
 
 const BATCH = 100;

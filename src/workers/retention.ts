@@ -1,6 +1,6 @@
 import { pruneEventLog, pruneIdempotencyKeys } from '../domain/retention.js';
 import type { DomainDeps } from '../domain/deps.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import { startLoop } from './loop.js';
 
 /** Rows per delete statement: small enough that no statement holds a hot table for long. */

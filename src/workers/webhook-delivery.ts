@@ -4,7 +4,7 @@ import type { DomainDeps } from '../domain/deps.js';
 import type { EventHub } from '../infra/event-fanout.js';
 import type { PayloadRenderer } from '../domain/webhooks/payload.js';
 import type { WebhookSettings } from '../domain/webhooks/settings.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import { startLoop } from './loop.js';
 import { sendWebhook } from './webhook-sender.js';
 

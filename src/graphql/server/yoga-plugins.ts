@@ -3,7 +3,7 @@ import { GraphQLError, Kind, OperationTypeNode, type DocumentNode, type GraphQLS
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
 import { DomainError, type InputIssue } from '../../domain/errors.js';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../observability/logger.js';
 import type { GraphQLContext } from '../context.js';
 
 /** The innermost error behind GraphQL's wrappers (the executor may wrap more than once). */

@@ -12,7 +12,7 @@ import { createGraphiQL, isDirectLoopback } from './graphiql.js';
 import { graphqlSsePlugin } from './graphql-sse.js';
 import { requestErrorStatusPlugin } from './request-error-status.js';
 import { responseHeadersPlugin } from './response-headers.js';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../observability/logger.js';
 import type { CallerKeys, GraphQLContext } from '../context.js';
 import { introspectionPlugin } from './introspection.js';
 import { OPERATION_LIMITS } from '../limits.js';

@@ -9,7 +9,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import { localRateLimitStore, type RateLimitStore } from './limiter.js';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../observability/logger.js';
 
 /** A rate-limit answer may wait this long for Redis (or the cluster's primary) before the process counts alone. */
 const STORE_TIMEOUT_MS = 250;
