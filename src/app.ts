@@ -130,9 +130,13 @@ export function buildApp(config: Config, options: AppOptions = {}): App {
       }
       const authenticator = new ApiKeyAuthenticator(database.db, config.adminApiKey, {
         cacheMs: config.apiKeyCacheMs,
-        failuresPerSecond: config.authFailuresPerSecond,
-        failureBurst: config.authFailureBurst,
-        failureStore: rateLimits,
+        failures: new RateLimiter(
+          rateLimits,
+          'auth-failures',
+          config.authFailuresPerSecond,
+          config.authFailureBurst,
+          'failed authentications from this address',
+        ),
       });
       release.push(() => authenticator.close());
       const callers = callerKeys(authenticator, rateLimiter);

@@ -3,14 +3,13 @@
  * forwarded to a local URL as signed webhooks, so a handler can be developed on a laptop
  * without a public URL.
  */
-import { randomBytes } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { toCheckoutSessionResource } from '../domain/checkout-sessions/resource.js';
 import type { CheckoutSession } from '../domain/checkout-sessions/model.js';
 import type { EventRecord } from '../domain/events/event.js';
 import { webhookBody } from '../domain/webhooks/payload.js';
-import { signWebhook } from '../domain/webhooks/signing.js';
+import { generateSecret, signWebhook } from '../domain/webhooks/signing.js';
 import { accountOf, authorization, CliError, type GatewayOptions } from './gateway-client.js';
 
 export interface ListenOptions {
@@ -65,10 +64,6 @@ interface ReceivedEvent {
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 5_000;
 const FORWARD_TIMEOUT_MS = 15_000;
-
-function generateSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64')}`;
-}
 
 /**
  * The body a real delivery of this event would carry: the event rebuilt as the domain records

@@ -3,7 +3,6 @@ import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { accountTable, apiKeyTable } from '../db/schema.js';
 import { newId, randomToken } from './ids.js';
-import { localRateLimitStore, RateLimiter, type RateLimitStore } from '../infra/rate-limit/limiter.js';
 
 export interface Account {
   id: string;
@@ -64,17 +63,25 @@ export async function getAccount(db: Db, accountId: string): Promise<Account | u
 /** Who is calling: the platform key, or an account key (`keyId` names the key, for revocation). */
 export type Principal = { role: 'admin' } | { role: 'account'; accountId: string; keyId: string };
 
+/**
+ * Failed look-ups allowed per client address. The composition root passes a rate limiter (its
+ * counters may live in Redis); the domain only needs these two calls of it.
+ */
+export interface FailureBudget {
+  /** Throws RATE_LIMITED when `key` has nothing left, without taking anything. */
+  check(key: string): Promise<void>;
+  /** Takes one for `key` if any is left; never throws (the next `check` refuses). */
+  spend(key: string): Promise<void>;
+}
+
 export interface AuthenticatorOptions {
   /**
    * How long a successful look-up is trusted, and how often keys with open streams are checked
    * again: a revoked key stops working, and its streams end, within about this long.
    */
   cacheMs?: number;
-  /** Failed look-ups a second per client address, and the burst allowed, before RATE_LIMITED. */
-  failuresPerSecond?: number;
-  failureBurst?: number;
-  /** Where the failure counts live (Redis, the cluster's primary, this process). */
-  failureStore?: RateLimitStore;
+  /** Failed look-ups per client address, checked before the database is asked. */
+  failures: FailureBudget;
 }
 
 /** Entries per cache: an attacker's flood of unknown keys evicts the oldest, never grows memory. */
@@ -109,7 +116,7 @@ export class ApiKeyAuthenticator {
   private readonly watchers = new Map<string, Set<() => void>>();
   /** When each key's "last used" was last written from here. */
   private readonly lastUsedWritten = new Map<string, number>();
-  private readonly failures: RateLimiter;
+  private readonly failures: FailureBudget;
   private readonly adminHash: Buffer | undefined;
   private readonly cacheMs: number;
   private timer: NodeJS.Timeout | undefined;
@@ -118,17 +125,11 @@ export class ApiKeyAuthenticator {
   constructor(
     private readonly db: Db,
     adminApiKey: string | undefined,
-    options: AuthenticatorOptions = {},
+    options: AuthenticatorOptions,
   ) {
     this.adminHash = adminApiKey ? Buffer.from(hashKey(adminApiKey), 'hex') : undefined;
     this.cacheMs = options.cacheMs ?? 10_000;
-    this.failures = new RateLimiter(
-      options.failureStore ?? localRateLimitStore,
-      'auth-failures',
-      options.failuresPerSecond ?? 1,
-      options.failureBurst ?? 20,
-      'failed authentications from this address',
-    );
+    this.failures = options.failures;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -31,8 +32,25 @@ export function randomToken(length = 24): string {
 
 export type IdPrefix = 'acct' | 'key' | 'cs' | 'pi' | 'pa' | 'evt' | 'we' | 'whd' | 'wha';
 
+/*
+ * Every id is `<prefix>_<alphanumerics>`, which is all that `hasPrefix` checks. Two makers write
+ * them, with bodies of two shapes that existing rows already carry, so both stay valid:
+ * - newId, in TypeScript: 24 base62 characters;
+ * - sqlNewId, inside a statement that makes a row per selected row (an event's webhook
+ *   deliveries, one per endpoint): 32 lower-case hex digits of a gen_random_uuid().
+ * test/ids.test.ts holds ids of both makers to the one pattern.
+ */
+
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomToken()}`;
+}
+
+/**
+ * newId as an SQL expression, for ids made by the database in the statement that inserts them.
+ * The prefix is a constant of the statement's text (the union above holds only safe literals).
+ */
+export function sqlNewId(prefix: IdPrefix): SQL {
+  return sql.raw(`'${prefix}_' || replace(gen_random_uuid()::text, '-', '')`);
 }
 
 export function hasPrefix(id: string, prefix: IdPrefix): boolean {

@@ -9,6 +9,8 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
+import { tableAs } from '../db/names.js';
+import { eventTable, idempotencyKeyTable, webhookAttemptTable, webhookDeliveryTable } from '../db/schema.js';
 
 /** Events older than this are deleted (with their webhook deliveries and attempts). */
 export const EVENT_RETENTION_DAYS = 30;
@@ -29,8 +31,8 @@ export async function pruneIdempotencyKeys(
 ): Promise<number> {
   return deletedCount(
     await db.execute(sql`
-      delete from idempotency_key where ctid = any(array(
-        select ctid from idempotency_key where create_time < now() - make_interval(hours => ${retentionHours}) limit ${limit}))
+      delete from ${idempotencyKeyTable} where ctid = any(array(
+        select ctid from ${idempotencyKeyTable} where ${idempotencyKeyTable.createTime} < now() - make_interval(hours => ${retentionHours}) limit ${limit}))
       returning 1`),
   );
 }
@@ -43,28 +45,31 @@ export async function pruneIdempotencyKeys(
  */
 export async function pruneEventLog(db: Executor, limit = 1000, retentionDays = EVENT_RETENTION_DAYS): Promise<number> {
   const cutoff = sql`now() - make_interval(days => ${retentionDays})`;
+  const event = eventTable;
+  const delivery = tableAs(webhookDeliveryTable, 'delivery');
+  const attempt = tableAs(webhookAttemptTable, 'attempt');
   const attempts = deletedCount(
     await db.execute(sql`
-      delete from webhook_attempt where ctid = any(array(
-        select attempt.ctid from event
-          join webhook_delivery delivery on delivery.event_id = event.id
-          join webhook_attempt attempt on attempt.delivery_id = delivery.id
-        where event.create_time < ${cutoff} limit ${limit}))
+      delete from ${webhookAttemptTable} where ctid = any(array(
+        select ${sql.identifier(attempt.name)}.ctid from ${event}
+          join ${delivery.from} on ${delivery.columns.eventId} = ${event.id}
+          join ${attempt.from} on ${attempt.columns.deliveryId} = ${delivery.columns.id}
+        where ${event.createTime} < ${cutoff} limit ${limit}))
       returning 1`),
   );
   if (attempts === limit) return attempts;
   const deliveries = deletedCount(
     await db.execute(sql`
-      delete from webhook_delivery where ctid = any(array(
-        select delivery.ctid from event join webhook_delivery delivery on delivery.event_id = event.id
-        where event.create_time < ${cutoff} limit ${limit - attempts}))
+      delete from ${webhookDeliveryTable} where ctid = any(array(
+        select ${sql.identifier(delivery.name)}.ctid from ${event} join ${delivery.from} on ${delivery.columns.eventId} = ${event.id}
+        where ${event.createTime} < ${cutoff} limit ${limit - attempts}))
       returning 1`),
   );
   if (attempts + deliveries === limit) return limit;
   const events = deletedCount(
     await db.execute(sql`
-      delete from event where ctid = any(array(
-        select ctid from event where create_time < ${cutoff} limit ${limit - attempts - deliveries}))
+      delete from ${event} where ctid = any(array(
+        select ctid from ${event} where ${event.createTime} < ${cutoff} limit ${limit - attempts - deliveries}))
       returning 1`),
   );
   return attempts + deliveries + events;

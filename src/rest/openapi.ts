@@ -1,3 +1,4 @@
+import { CHECKOUT_SESSION_RESOURCE_FIELDS } from '../domain/checkout-sessions/resource.js';
 import { AMOUNT_DESCRIPTION, AMOUNT_PATTERN } from '../domain/money.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/page-size.js';
 import { MAX_BODY_BYTES, STATUS_BY_CODE } from './http.js';
@@ -17,22 +18,7 @@ const checkoutSession = {
   type: 'object',
   description: 'A request for one payment of a fixed amount, paid by the customer on the hosted page behind `url`.',
   additionalProperties: false,
-  required: [
-    'name',
-    'state',
-    'amount',
-    'currency',
-    'client_reference_id',
-    'url',
-    'payment_intent',
-    'paid',
-    'success_url',
-    'cancel_url',
-    'metadata',
-    'expire_time',
-    'create_time',
-    'update_time',
-  ],
+  required: [...CHECKOUT_SESSION_RESOURCE_FIELDS],
   properties: {
     name: {
       type: 'string',
@@ -141,6 +127,26 @@ const sessionResponse = (description: string, headers?: Record<string, unknown>)
   content: { 'application/json': { schema: ref('CheckoutSession') } },
 });
 
+/**
+ * The failures every operation on an account's resources can answer with: the key, the account
+ * gate, the path, the method, the rate limit and the unexpected.
+ */
+const accountErrors = () => ({
+  '401': response('Unauthenticated'),
+  '403': response('Forbidden'),
+  '404': response('NotFound'),
+  '405': response('MethodNotAllowed'),
+  '429': response('RateLimited'),
+  '500': response('InternalError'),
+});
+
+/** The failures of an operation that reads a JSON body. */
+const bodyErrors = () => ({
+  '400': response('BadRequest'),
+  '413': response('PayloadTooLarge'),
+  '415': response('UnsupportedMediaType'),
+});
+
 const security = [{ ApiKey: [] }];
 
 export function openApiDocument(serverUrl: string) {
@@ -190,19 +196,12 @@ export function openApiDocument(serverUrl: string) {
                 schema: { type: 'string', enum: ['true'] },
               },
             }),
-            '400': response('BadRequest'),
-            '401': response('Unauthenticated'),
-            '403': response('Forbidden'),
-            '404': response('NotFound'),
-            '405': response('MethodNotAllowed'),
-            '413': response('PayloadTooLarge'),
-            '415': response('UnsupportedMediaType'),
+            ...accountErrors(),
+            ...bodyErrors(),
             '422': errorResponse(
               'The Idempotency-Key was already used with a different body (IDEMPOTENCY_KEY_REUSED).',
               'IDEMPOTENCY_KEY_REUSED',
             ),
-            '429': response('RateLimited'),
-            '500': response('InternalError'),
           },
         },
         get: {
@@ -224,12 +223,7 @@ export function openApiDocument(serverUrl: string) {
               content: { 'application/json': { schema: ref('ListCheckoutSessionsResponse') } },
             },
             '400': response('BadRequest'),
-            '401': response('Unauthenticated'),
-            '403': response('Forbidden'),
-            '404': response('NotFound'),
-            '405': response('MethodNotAllowed'),
-            '429': response('RateLimited'),
-            '500': response('InternalError'),
+            ...accountErrors(),
           },
         },
       },
@@ -243,12 +237,7 @@ export function openApiDocument(serverUrl: string) {
             'Past its `expire_time` an unpaid session reads as EXPIRED, whether or not the sweep has reached it.',
           responses: {
             '200': sessionResponse('The session.'),
-            '401': response('Unauthenticated'),
-            '403': response('Forbidden'),
-            '404': response('NotFound'),
-            '405': response('MethodNotAllowed'),
-            '429': response('RateLimited'),
-            '500': response('InternalError'),
+            ...accountErrors(),
           },
         },
       },
@@ -270,19 +259,12 @@ export function openApiDocument(serverUrl: string) {
           },
           responses: {
             '200': sessionResponse('The session, now EXPIRED.'),
-            '400': response('BadRequest'),
-            '401': response('Unauthenticated'),
-            '403': response('Forbidden'),
-            '404': response('NotFound'),
-            '405': response('MethodNotAllowed'),
+            ...accountErrors(),
+            ...bodyErrors(),
             '409': errorResponse(
               'The session is COMPLETE: it was paid and can no longer be expired (FAILED_PRECONDITION).',
               'FAILED_PRECONDITION',
             ),
-            '413': response('PayloadTooLarge'),
-            '415': response('UnsupportedMediaType'),
-            '429': response('RateLimited'),
-            '500': response('InternalError'),
           },
         },
       },

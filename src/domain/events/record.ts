@@ -4,9 +4,11 @@
  */
 import { sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
+import { columnNames, columnOf, tableAs } from '../../db/names.js';
 import { PreparedStatement } from '../../db/rows.js';
+import { eventTable, webhookDeliveryTable, webhookEndpointTable } from '../../db/schema.js';
 import { currentTraceparent } from '../../observability/tracing.js';
-import { newId } from '../ids.js';
+import { newId, sqlNewId } from '../ids.js';
 import { formatInstant } from '../time.js';
 import { ALL_EVENT_TYPES, EVENTS_CHANNEL, type EventType } from './event.js';
 
@@ -45,28 +47,33 @@ export function eventStatement(alongside?: SQL): SQL {
   // The session's own sequence is one more than its last event's: every writer of a session's
   // events holds the session row's lock from an earlier statement (pay, expire, a decline), and
   // a create's statement writes the first, so no two events of a session draw one number.
+  const event = eventTable;
+  const { from: previousFrom, columns: previous } = tableAs(eventTable, 'previous');
+  const delivery = webhookDeliveryTable;
+  const { from: endpointFrom, columns: endpoint } = tableAs(webhookEndpointTable, 'endpoint');
+  const insertedId = columnOf('inserted', event.id);
   return sql`
     with ${alongside ? sql`${alongside}, ` : sql.empty()}lock as (${accountEventLogLock(p('eventAccountId'))}), inserted as (
-      insert into event (id, account_id, type, checkout_session_id, session_sequence, data, create_time, traceparent)
+      insert into ${event} (${columnNames(event.id, event.accountId, event.type, event.checkoutSessionId, event.sessionSequence, event.data, event.createTime, event.traceparent)})
       select ${p('eventId')}, ${p('eventAccountId')}, ${p('eventType')}, ${p('eventCheckoutSessionId')},
              case when ${p('eventCheckoutSessionId')}::text is null then null else coalesce((
-               select max(previous.session_sequence) from event previous
-               where previous.account_id = ${p('eventAccountId')} and previous.checkout_session_id = ${p('eventCheckoutSessionId')}
+               select max(${previous.sessionSequence}) from ${previousFrom}
+               where ${previous.accountId} = ${p('eventAccountId')} and ${previous.checkoutSessionId} = ${p('eventCheckoutSessionId')}
              ), 0) + 1 end,
              ${p('eventData')}::jsonb, ${p('eventCreateTime')}::timestamptz, ${p('eventTraceparent')}::text
       from lock
-      returning id, sequence
+      returning ${columnNames(event.id, event.sequence)}
     ), deliveries as (
-      insert into webhook_delivery (id, account_id, event_id, endpoint_id, state, next_attempt_time, create_time, update_time)
-      select 'whd_' || replace(gen_random_uuid()::text, '-', ''), endpoint.account_id, inserted.id, endpoint.id,
+      insert into ${delivery} (${columnNames(delivery.id, delivery.accountId, delivery.eventId, delivery.endpointId, delivery.state, delivery.nextAttemptTime, delivery.createTime, delivery.updateTime)})
+      select ${sqlNewId('whd')}, ${endpoint.accountId}, ${insertedId}, ${endpoint.id},
              'PENDING', ${p('eventCreateTime')}::timestamptz, ${p('eventCreateTime')}::timestamptz, ${p('eventCreateTime')}::timestamptz
-      from inserted, webhook_endpoint endpoint
-      where endpoint.account_id = ${p('eventAccountId')} and not endpoint.disabled
-        and (${p('eventType')} = any(endpoint.enabled_events) or ${ALL_TYPES_LITERAL} = any(endpoint.enabled_events))
+      from inserted, ${endpointFrom}
+      where ${endpoint.accountId} = ${p('eventAccountId')} and not ${endpoint.disabled}
+        and (${p('eventType')} = any(${endpoint.enabledEvents}) or ${ALL_TYPES_LITERAL} = any(${endpoint.enabledEvents}))
       returning 1
     )
     select pg_notify(${EVENTS_CHANNEL}, json_build_object(
-      'accountId', ${p('eventAccountId')}::text, 'id', inserted.id, 'sequence', inserted.sequence::text,
+      'accountId', ${p('eventAccountId')}::text, 'id', ${insertedId}, 'sequence', ${columnOf('inserted', event.sequence)}::text,
       'type', ${p('eventType')}::text, 'checkoutSessionId', ${p('eventCheckoutSessionId')}::text,
       'deliveries', (select count(*) from deliveries))::text)
     from inserted`;

@@ -13,6 +13,7 @@ const SECRET_BYTES = 32;
 
 type StoredSecret = WebhookEndpoint['secrets'][number];
 
+/** A Standard Webhooks secret, `whsec_` and base64 of 32 random bytes: an endpoint's, or `listen`'s. */
 export function generateSecret(): string {
   return `whsec_${randomBytes(SECRET_BYTES).toString('base64')}`;
 }
