@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { accountTable, apiKeyTable } from '../db/schema.js';
+import { z } from 'zod';
 import { newId, randomToken } from './ids.js';
 
 export interface Account {
@@ -36,6 +37,16 @@ export async function createApiKey(db: Db, accountId: string): Promise<string> {
 }
 
 /** Creates an account and its first API key; the key is returned here and never again. */
+/** The most characters an account's display name may have. */
+export const MAX_ACCOUNT_NAME_CHARS = 100;
+
+/** A new account's display name as a caller may give it: trimmed, 1 to 100 characters. */
+export const accountDisplayNameSchema = z
+  .string()
+  .trim()
+  .min(1, `must be 1 to ${MAX_ACCOUNT_NAME_CHARS} characters`)
+  .max(MAX_ACCOUNT_NAME_CHARS, `must be 1 to ${MAX_ACCOUNT_NAME_CHARS} characters`);
+
 export async function createAccount(db: Db, displayName: string): Promise<{ account: Account; apiKey: string }> {
   const key = generateApiKey();
   const account = await db.transaction(async (tx) => {

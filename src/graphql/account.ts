@@ -1,5 +1,11 @@
-import { z } from 'zod';
-import { accountName, createAccount, getAccount, type Account } from '../domain/accounts.js';
+import {
+  type Account,
+  accountDisplayNameSchema,
+  accountName,
+  createAccount,
+  getAccount,
+  MAX_ACCOUNT_NAME_CHARS,
+} from '../domain/accounts.js';
 import { notFound } from '../domain/errors.js';
 import { builder } from './builder.js';
 import { requireAccountId, requireAdmin, type GraphQLContext } from './context.js';
@@ -29,8 +35,8 @@ const CreateAccountInput = builder.inputType('CreateAccountInput', {
   fields: (t) => ({
     displayName: t.string({
       required: true,
-      description: 'The name customers see on the hosted payment page; 1 to 100 characters.',
-      validate: z.string().trim().min(1, 'must be 1 to 100 characters').max(100, 'must be 1 to 100 characters'),
+      description: `The name customers see on the hosted payment page; 1 to ${MAX_ACCOUNT_NAME_CHARS} characters.`,
+      validate: accountDisplayNameSchema,
     }),
   }),
 });
