@@ -4,15 +4,14 @@ import {
   eventually,
   privateDatabase,
   signatureHeaders,
-  spawnChildGateway,
   startReceiver,
   subscribeSse,
   subscribeWs,
-  type ChildGateway,
   type Collected,
   type Receiver,
   type ReceivedWebhook,
 } from './events-kit.js';
+import { spawnGateway as spawnGatewayProcess, type GatewayProcess } from './spawn.js';
 import { testDatabaseUrl } from './testkit.js';
 
 const ADMIN_KEY = 'admin_multi_process_key_0123456789';
@@ -43,13 +42,13 @@ describe.skipIf(!testDatabaseUrl())(
   () => {
     let database: Awaited<ReturnType<typeof privateDatabase>>;
     let env: Record<string, string>;
-    const children: ChildGateway[] = [];
+    const children: GatewayProcess[] = [];
     const receivers: Receiver[] = [];
     const subscriptions: Collected[] = [];
-    let pair: [ChildGateway, ChildGateway] | undefined;
+    let pair: [GatewayProcess, GatewayProcess] | undefined;
 
     async function spawnGateway() {
-      const child = await spawnChildGateway(env);
+      const child = await spawnGatewayProcess(env);
       children.push(child);
       return child;
     }
@@ -115,7 +114,7 @@ describe.skipIf(!testDatabaseUrl())(
       );
       expect(await doomed.stop('SIGKILL')).toBeNull();
 
-      pair = (await Promise.all([spawnGateway(), spawnGateway()])) as [ChildGateway, ChildGateway];
+      pair = (await Promise.all([spawnGateway(), spawnGateway()])) as [GatewayProcess, GatewayProcess];
       const delivered = await eventually(
         () => (receiver.requests.length >= 2 ? receiver.requests[1] : undefined),
         () => `a second request, got ${receiver.requests.length}`,
