@@ -140,9 +140,12 @@ describe('subscriptions over graphql-ws', () => {
       `checkout_session.created ${s3.name}`,
     ]);
     expect(afterReceived.at(-1)).toBe(`checkout_session.created ${s4.name}`);
-    // Nothing more than that: no duplicate trails behind.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(second.items).toHaveLength(afterReceived.length);
+    // Nothing more than that: no duplicate trails behind. A feed delivers in commit order, so a
+    // later event arrives after anything trailing: it must be the very next item.
+    const marker = await createSession(gateway, shop.apiKey);
+    const withMarker = await second.waitFor(afterReceived.length + 1);
+    expect(summary(withMarker[afterReceived.length].events)).toBe(`checkout_session.created ${marker.name}`);
+    expect(second.items).toHaveLength(afterReceived.length + 1);
     await second.close();
   });
 
@@ -165,9 +168,17 @@ describe('subscriptions over graphql-ws', () => {
       `checkout_session.expired ${s2.name}`,
       `checkout_session.expired ${s1.name}`,
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Nothing else came in: s2's expiry was committed before s1's, so it would have arrived before
+    // s1's; and an expiry committed later is the next item of the types-only feed.
+    expect(one.items.map((item) => summary(item.events))).toEqual([
+      `checkout_session.created ${s1.name}`,
+      `checkout_session.expired ${s1.name}`,
+    ]);
+    const s3 = await createSession(gateway, shop.apiKey);
+    await gateway.ok(EXPIRE, { name: s3.name }, { key: shop.apiKey });
+    expect(summary((await expiredOnly.waitFor(3))[2].events)).toBe(`checkout_session.expired ${s3.name}`);
     expect(one.items).toHaveLength(2);
-    expect(expiredOnly.items).toHaveLength(2);
+    expect(expiredOnly.items).toHaveLength(3);
   });
 
   it("rejects an unknown or malformed `after`, an unknown type, and another account's session", async () => {
@@ -298,7 +309,8 @@ describe('checkoutSessionPaid', () => {
       elsewhere.name,
       waiting.name,
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // elsewhere was paid before waiting: had its event come through the name filter, it would
+    // have been the first item, ahead of waiting's.
     expect(mine.items).toHaveLength(1);
   });
 });

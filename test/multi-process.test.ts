@@ -214,9 +214,14 @@ describe.skipIf(!testDatabaseUrl())(
       expect(perEvent.size).toBe(log.length);
       expect([...perEvent.values()].every((count) => count === 2)).toBe(true);
 
-      // Nothing trails behind: no subscriber gets a duplicate late.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      for (const subscriber of [onA, onB, sseOnB]) expect(subscriber.items).toHaveLength(expected.length);
+      // Nothing trails behind: no subscriber gets a duplicate late. An event committed now is the
+      // next item of each feed, as a feed keeps commit order.
+      await create(a.url, 99);
+      const marker = (await gql(b.url, shop.key, LIST)).events.edges[0].node.id;
+      for (const subscriber of [onA, onB, sseOnB]) {
+        expect((await subscriber.waitFor(expected.length + 1))[expected.length].events.id).toBe(marker);
+        expect(subscriber.items).toHaveLength(expected.length + 1);
+      }
       expect(first.createCheckoutSession.name).toBe(log[0].checkoutSession.name);
 
       for (const child of [a, b]) expect(await child.stop('SIGTERM')).toBe(0);
