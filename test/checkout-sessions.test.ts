@@ -138,7 +138,7 @@ describe('the seed lifecycle', () => {
 
   test('refuses to expire a COMPLETE session and leaves it paid', async ({ gateway, shop }) => {
     const session = await createSession(gateway, shop.apiKey);
-    const id = session.name.split('/').pop();
+    const id = session.name.split('/').pop()!;
     const deps = { db: gateway.app.database.db, publicUrl: gateway.url };
     const paid = await payCheckoutSession(deps, id, {
       cardNumber: '4242 4242 4242 4242',

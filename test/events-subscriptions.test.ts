@@ -4,6 +4,7 @@ import { recordEvent } from '../src/domain/events.js';
 import { sweepExpiredCheckoutSessions } from '../src/domain/checkout-sessions.js';
 import { eventually, subscribeSse, subscribeWs, type Collected } from './events-kit.js';
 import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
+import { graphql } from './__generated__/gql.js';
 
 let gateway: Gateway;
 let shop: { accountId: string; apiKey: string };
@@ -28,10 +29,10 @@ const EVENTS = `subscription($types: [EventType!], $name: String, $after: String
 const PAID = `subscription($name: String, $after: String) {
   checkoutSessionPaid(name: $name, after: $after) { id name type createTime checkoutSession { name state paid url paymentIntent { state } } }
 }`;
-const LIST = `query($first: Int, $after: String, $filter: EventFilter) {
+const LIST = graphql(`query EventsList($first: Int, $after: String, $filter: EventFilter) {
   events(first: $first, after: $after, filter: $filter) { edges { node { id name type checkoutSession { name } } } pageInfo { hasNextPage endCursor } }
-}`;
-const EXPIRE = `mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`;
+}`);
+const EXPIRE = graphql(`mutation EventsExpire($name: String!) { expireCheckoutSession(name: $name) { state } }`);
 
 function track<T extends Collected>(subscription: T): T {
   open.push(subscription);
@@ -46,13 +47,13 @@ async function allEvents(key: string): Promise<{ id: string; type: string; check
     const data = await gateway.ok(LIST, { first: 100, after }, { key });
     nodes.push(...data.events.edges.map((edge: any) => edge.node));
     if (!data.events.pageInfo.hasNextPage) return nodes.reverse();
-    after = data.events.pageInfo.endCursor;
+    after = data.events.pageInfo.endCursor ?? undefined;
   }
 }
 
 async function latestEventId(key: string): Promise<string> {
   const data = await gateway.ok(LIST, { first: 1 }, { key });
-  return data.events.edges[0].node.id;
+  return data.events.edges[0]!.node.id;
 }
 
 const summary = (event: any) => `${event.type} ${event.checkoutSession.name}`;
@@ -204,7 +205,8 @@ describe('subscriptions over graphql-ws', () => {
       ).toEqual([code]);
       await subscription.close();
     }
-    const badType = await gateway.gql(LIST, { filter: { types: ['nope'] } }, { key: shop.apiKey });
+    // Untyped on purpose: the type is meant to be refused.
+    const badType = await gateway.gql(String(LIST), { filter: { types: ['nope'] } }, { key: shop.apiKey });
     expect(badType.body.errors?.[0]?.extensions?.issues).toEqual([
       { path: ['filter', 'types', 0], message: expect.stringContaining('EventType') },
     ]);

@@ -47,7 +47,7 @@ describe('idempotency', () => {
     const first = await create({ clientReferenceId: 'idem-2', idempotencyKey: 'input-key' });
     const second = await create({ clientReferenceId: 'idem-2' }, { headers: { 'Idempotency-Key': 'input-key' } });
     expect(second.body.extensions?.idempotentReplayed).toBe(true);
-    expect(second.body.data.createCheckoutSession.name).toBe(first.body.data.createCheckoutSession.name);
+    expect(second.body.data!.createCheckoutSession.name).toBe(first.body.data!.createCheckoutSession.name);
   });
 
   test('refuses the same key with different input and creates nothing', async ({ create, sessionsWithReference }) => {
@@ -66,7 +66,7 @@ describe('idempotency', () => {
     const mine = await create({ clientReferenceId: 'idem-4' }, { headers });
     const theirs = await create({ clientReferenceId: 'idem-4' }, { headers, key: other.apiKey });
     expect(theirs.body.extensions?.idempotentReplayed).toBeUndefined();
-    expect(theirs.body.data.createCheckoutSession.name).not.toBe(mine.body.data.createCheckoutSession.name);
+    expect(theirs.body.data!.createCheckoutSession.name).not.toBe(mine.body.data!.createCheckoutSession.name);
     expect(await sessionsWithReference('idem-4', other.apiKey)).toHaveLength(1);
   });
 

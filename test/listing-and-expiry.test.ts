@@ -4,15 +4,16 @@ import { checkoutSessionTable, eventTable } from '../src/db/schema.js';
 import { openForm, submitCard } from './browser.js';
 import { createSession, errorCodes } from './testkit.js';
 import { test as withGateway } from './fixtures.js';
+import { graphql } from './__generated__/gql.js';
 
 const idOf = (name: string) => name.split('/').pop()!;
 
-const LIST = `query($first: Int, $after: String, $filter: CheckoutSessionFilter) {
+const LIST = graphql(`query ListingSessions($first: Int, $after: String, $filter: CheckoutSessionFilter) {
   checkoutSessions(first: $first, after: $after, filter: $filter) {
     edges { cursor node { name state clientReferenceId paymentIntent { state } } }
     pageInfo { hasNextPage endCursor }
   }
-}`;
+}`);
 
 const test = withGateway
   /** Moves a session's expiry into the past, as if its 24 hours had gone by. */
@@ -49,15 +50,15 @@ describe('checkoutSessions', () => {
       seen.push(...data.checkoutSessions.edges.map((edge: any) => edge.node.name));
       pages += 1;
       if (!data.checkoutSessions.pageInfo.hasNextPage) break;
-      after = data.checkoutSessions.pageInfo.endCursor;
+      after = data.checkoutSessions.pageInfo.endCursor ?? undefined;
     }
     expect(pages).toBe(3);
     expect(seen).toEqual(expected);
 
     // Every edge's cursor is a place to continue from, and the last one is the page's endCursor.
     const firstPage = (await gateway.ok(LIST, { first: 10 }, { key })).checkoutSessions;
-    expect(firstPage.edges.at(-1).cursor).toBe(firstPage.pageInfo.endCursor);
-    const fromMiddle = await gateway.ok(LIST, { first: 3, after: firstPage.edges[4].cursor }, { key });
+    expect(firstPage.edges.at(-1)!.cursor).toBe(firstPage.pageInfo.endCursor);
+    const fromMiddle = await gateway.ok(LIST, { first: 3, after: firstPage.edges[4]!.cursor }, { key });
     expect(fromMiddle.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual(expected.slice(5, 8));
 
     // Backwards from the end: last/before gives the same sessions in the same order.

@@ -4,11 +4,12 @@ import { eventTable, paymentAttemptTable } from '../src/db/schema.js';
 import { openForm, submitCard } from './browser.js';
 import { createSession, errorCodes } from './testkit.js';
 import { test as withGateway } from './fixtures.js';
+import { graphql } from './__generated__/gql.js';
 
-const SESSION_STATE = `query($name: String!) {
+const SESSION_STATE = graphql(`query RaceSessionState($name: String!) {
   checkoutSession(name: $name) { state paid paymentIntent { state cardLast4 } }
-}`;
-const EXPIRE = `mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`;
+}`);
+const EXPIRE = graphql(`mutation RaceExpire($name: String!) { expireCheckoutSession(name: $name) { state } }`);
 
 const test = withGateway.extend(
   'ledger',
@@ -72,7 +73,7 @@ describe('racing payments', () => {
           ? await Promise.all([sendExpire(), sendPay()]).then(([e, p]) => [p, e] as const)
           : await Promise.all([sendPay(), new Promise((resolve) => setTimeout(resolve, round * 3)).then(sendExpire)]);
       const result = await ledger(session);
-      if (result.state.state === 'COMPLETE') {
+      if (result.state!.state === 'COMPLETE') {
         expect(payResponse.status).toBe(303);
         expect(errorCodes(expireResponse)).toEqual(['FAILED_PRECONDITION']);
         expect(result).toEqual({
