@@ -45,6 +45,7 @@ const test = withGateway
     return { ...shop, firstKeyName: first.name as string };
   });
 test.override('gatewayConfig', { apiKeyCacheMs: BOUND_MS });
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('managing keys', () => {
   test('creates a key shown once, lists keys without secrets, and records when a key was last used', async ({

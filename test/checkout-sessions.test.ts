@@ -4,6 +4,7 @@ import { createSession, errorCodes } from './testkit.js';
 import { test } from './fixtures.js';
 
 test.override('shopName', 'Lifecycle shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('the seed lifecycle', () => {
   test('creates an OPEN session with its payment intent, url and formatted amount', async ({ gateway, shop }) => {

@@ -106,6 +106,7 @@ const test = withGateway
       },
   );
 test.override('shopName', 'Limited shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('request bodies are limited while they are read', () => {
   test('refuses an oversized chunked payment form with 413 before it has all arrived, and closes the connection', async ({

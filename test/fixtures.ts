@@ -6,7 +6,12 @@
  *   test.override('shopName', 'Lifecycle shop');
  *
  * File-scoped, so a file's tests share one gateway; a test that needs a gateway of its own still
- * calls startGateway.
+ * calls startGateway. Each file also starts its gateway in a beforeAll, through the very `test` its
+ * tests use (a file-scoped fixture is one per `test` chain):
+ *
+ *   test.beforeAll(({ gateway }) => void gateway);
+ *
+ * so that a slow start (PGlite on a busy machine) spends the hook's time, not the first test's.
  */
 import { test as base } from 'vitest';
 import type { Config } from '../src/config.js';
@@ -21,9 +26,3 @@ export const test = base
   })
   .extend('shopName', { scope: 'file' }, 'Test shop')
   .extend('shop', { scope: 'file' }, ({ gateway, shopName }) => gateway.createAccount(shopName));
-
-// Every importing file's gateway starts before its first test, under the hook timeout: started
-// inside the first test, a slow start (PGlite on a busy machine) would spend that test's time.
-test.beforeAll(({ gateway }) => {
-  void gateway;
-});

@@ -14,6 +14,7 @@ const test = withGateway
       .map((result) => `${result.name}: ${'reason' in result ? result.reason : ''}`);
   });
 test.override('shopName', 'Spec shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('GraphQL over HTTP', () => {
   test("passes graphql-http's server audit with no warning, without a key", async ({ audit }) => {

@@ -26,6 +26,7 @@ const test = withShop
       },
   );
 test.override('shopName', 'Idempotent shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('idempotency', () => {
   test('replays the first result for the same key and input, with the header and extension', async ({

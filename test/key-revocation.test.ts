@@ -34,6 +34,7 @@ const test = withGateway
     );
   });
 test.override('gatewayConfig', { apiKeyCacheMs: BOUND_MS });
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('revoking a key', () => {
   test('ends its graphql-ws connection (4403) and its SSE stream (UNAUTHENTICATED) within the bound; other keys keep theirs', async ({

@@ -9,6 +9,7 @@ import { test } from './fixtures.js';
 import { createSession, type Gateway } from './testkit.js';
 
 test.override('shopName', 'Counted shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 const ROWS = 50;
 

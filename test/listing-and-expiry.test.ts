@@ -31,6 +31,7 @@ const test = withGateway
       .orderBy(eventTable.sequence);
   });
 test.override('shopName', 'Listing shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('checkoutSessions', () => {
   test('pages newest first without gaps or repeats, and filters by state and reference', async ({

@@ -36,6 +36,7 @@ const test = withGateway.extend(
     },
 );
 test.override('shopName', 'Race shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('racing payments', () => {
   test('ten concurrent submissions of one session charge exactly once', async ({ gateway, shop, ledger }) => {

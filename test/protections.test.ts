@@ -36,6 +36,7 @@ const test = withGateway.extend(
     },
 );
 test.override('shopName', 'Protected shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('query limits', () => {
   test('refuses over-deep queries and alias floods over HTTP', async ({ gateway, shop: { apiKey: key } }) => {
