@@ -47,18 +47,6 @@ export type CreateCheckoutSessionInput = {
   successUrl?: string | null | undefined;
 };
 
-/** A new webhook endpoint. */
-export type CreateWebhookEndpointInput = {
-  /** Your own note, at most 500 characters. */
-  description?: string | null | undefined;
-  /** The event types to send; absent or empty for every type, including types added later. */
-  enabledEvents?: Array<EventType> | null | undefined;
-  /** A GraphQL subscription document shaping each delivery's body, such as `subscription { event { id type checkoutSession { name state paymentIntent { cardBrand cardLast4 } } } }`: its one root field is `event`, the event being delivered, and the body is the document's result (`{ "data": … }`), read as this account. It is held to the limits of any operation (depth, aliases, tokens, cost) and may not declare variables; absent for the default payload. */
-  query?: string | null | undefined;
-  /** An absolute http(s) URL without credentials, at most 2048 characters; in production it may not reach private networks. */
-  url: string;
-};
-
 /** Narrows a list of events; conditions combine with AND. */
 export type EventFilter = {
   /** Only events of this checkout session, `accounts/acct_…/checkout-sessions/cs_…`. */
@@ -88,40 +76,6 @@ export type PaymentIntentState =
   | 'REQUIRES_PAYMENT_METHOD'
   /** The payment succeeded; the money is collected. */
   | 'SUCCEEDED';
-
-/** Changes to a webhook endpoint; omitted fields stay as they are. */
-export type UpdateWebhookEndpointInput = {
-  /** A new note; null clears it. */
-  description?: string | null | undefined;
-  /** True stops deliveries (pending ones are given up; resend them later); false enables it again. */
-  disabled?: boolean | null | undefined;
-  /** A new list of event types; empty for every type, including types added later. Absent leaves the list as it is. */
-  enabledEvents?: Array<EventType> | null | undefined;
-  /** The endpoint's resource name, `accounts/acct_…/webhook-endpoints/we_…`. */
-  name: string;
-  /** A GraphQL subscription document shaping each delivery's body, such as `subscription { event { id type checkoutSession { name state paymentIntent { cardBrand cardLast4 } } } }`: its one root field is `event`, the event being delivered, and the body is the document's result (`{ "data": … }`), read as this account. It is held to the limits of any operation (depth, aliases, tokens, cost) and may not declare variables; absent for the default payload. Null returns to the default payload; absent leaves it. */
-  query?: string | null | undefined;
-  /** A new URL (same rules as on creation). */
-  url?: string | null | undefined;
-};
-
-/** Where the delivery of one event to one endpoint stands. */
-export type WebhookDeliveryState =
-  /** Given up: the retry schedule ran out, or the endpoint was disabled. */
-  | 'FAILED'
-  /** Waiting for its first attempt or for a retry. */
-  | 'PENDING'
-  /** An attempt got a 2xx answer. */
-  | 'SUCCEEDED';
-
-/** Why a webhook endpoint stopped receiving events. */
-export type WebhookEndpointDisabledReason =
-  /** Every delivery to it failed for five days. */
-  | 'FAILING'
-  /** It answered 410 Gone. */
-  | 'GONE'
-  /** It was disabled through updateWebhookEndpoint. */
-  | 'USER';
 
 export type EventsListQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -175,41 +129,6 @@ export type CreateAccountMutationVariables = Exact<{
 
 
 export type CreateAccountMutation = { createAccount: { apiKey: string, account: { name: string, displayName: string } } };
-
-export type DeliveryCreateEndpointMutationVariables = Exact<{
-  input: CreateWebhookEndpointInput;
-}>;
-
-
-export type DeliveryCreateEndpointMutation = { createWebhookEndpoint: { secret: string, webhookEndpoint: { id: string, name: string, url: string, enabledEvents: Array<EventType>, allEventsEnabled: boolean, description: string | null, disabled: boolean } } };
-
-export type DeliveryEndpointQueryVariables = Exact<{
-  name: string;
-}>;
-
-
-export type DeliveryEndpointQuery = { webhookEndpoint: { name: string, url: string, enabledEvents: Array<EventType>, description: string | null, disabled: boolean, disabledReason: WebhookEndpointDisabledReason | null, failingSince: string | null, previousSecretExpireTime: string | null, deliveries: { edges: Array<{ node: { id: string, state: WebhookDeliveryState, attemptCount: number, nextAttemptTime: string | null, event: { id: string, type: string, checkoutSession: { name: string } }, attempts: Array<{ attemptNumber: number, statusCode: number | null, error: string | null, succeeded: boolean, durationMs: number, startTime: string }> } }> } } | null };
-
-export type DeliveryUpdateEndpointMutationVariables = Exact<{
-  input: UpdateWebhookEndpointInput;
-}>;
-
-
-export type DeliveryUpdateEndpointMutation = { updateWebhookEndpoint: { webhookEndpoint: { name: string, url: string, enabledEvents: Array<EventType>, allEventsEnabled: boolean, description: string | null, disabled: boolean, disabledReason: WebhookEndpointDisabledReason | null } } };
-
-export type DeliveryRotateSecretMutationVariables = Exact<{
-  name: string;
-}>;
-
-
-export type DeliveryRotateSecretMutation = { rotateWebhookEndpointSecret: { secret: string, previousSecretExpireTime: string, webhookEndpoint: { name: string } } };
-
-export type DeliveryExpireMutationVariables = Exact<{
-  name: string;
-}>;
-
-
-export type DeliveryExpireMutation = { expireCheckoutSession: { state: CheckoutSessionState } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -336,91 +255,3 @@ export const CreateAccountDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateAccountMutation, CreateAccountMutationVariables>;
-export const DeliveryCreateEndpointDocument = new TypedDocumentString(`
-    mutation DeliveryCreateEndpoint($input: CreateWebhookEndpointInput!) {
-  createWebhookEndpoint(input: $input) {
-    webhookEndpoint {
-      id
-      name
-      url
-      enabledEvents
-      allEventsEnabled
-      description
-      disabled
-    }
-    secret
-  }
-}
-    `) as unknown as TypedDocumentString<DeliveryCreateEndpointMutation, DeliveryCreateEndpointMutationVariables>;
-export const DeliveryEndpointDocument = new TypedDocumentString(`
-    query DeliveryEndpoint($name: String!) {
-  webhookEndpoint(name: $name) {
-    name
-    url
-    enabledEvents
-    description
-    disabled
-    disabledReason
-    failingSince
-    previousSecretExpireTime
-    deliveries(first: 50) {
-      edges {
-        node {
-          id
-          state
-          attemptCount
-          nextAttemptTime
-          event {
-            id
-            type
-            checkoutSession {
-              name
-            }
-          }
-          attempts {
-            attemptNumber
-            statusCode
-            error
-            succeeded
-            durationMs
-            startTime
-          }
-        }
-      }
-    }
-  }
-}
-    `) as unknown as TypedDocumentString<DeliveryEndpointQuery, DeliveryEndpointQueryVariables>;
-export const DeliveryUpdateEndpointDocument = new TypedDocumentString(`
-    mutation DeliveryUpdateEndpoint($input: UpdateWebhookEndpointInput!) {
-  updateWebhookEndpoint(input: $input) {
-    webhookEndpoint {
-      name
-      url
-      enabledEvents
-      allEventsEnabled
-      description
-      disabled
-      disabledReason
-    }
-  }
-}
-    `) as unknown as TypedDocumentString<DeliveryUpdateEndpointMutation, DeliveryUpdateEndpointMutationVariables>;
-export const DeliveryRotateSecretDocument = new TypedDocumentString(`
-    mutation DeliveryRotateSecret($name: String!) {
-  rotateWebhookEndpointSecret(input: {name: $name}) {
-    secret
-    previousSecretExpireTime
-    webhookEndpoint {
-      name
-    }
-  }
-}
-    `) as unknown as TypedDocumentString<DeliveryRotateSecretMutation, DeliveryRotateSecretMutationVariables>;
-export const DeliveryExpireDocument = new TypedDocumentString(`
-    mutation DeliveryExpire($name: String!) {
-  expireCheckoutSession(name: $name) {
-    state
-  }
-}
-    `) as unknown as TypedDocumentString<DeliveryExpireMutation, DeliveryExpireMutationVariables>;
