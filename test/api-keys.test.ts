@@ -3,17 +3,12 @@
  * last-key rule (also under a real race) and tenancy. The key cache's period is shortened, as in
  * key-revocation.test.ts, so that "within the bound" is short.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { eventually, subscribeWs, type Collected } from './events-kit.js';
-import { ADMIN_KEY, createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
+import { ADMIN_KEY, createSession, errorCodes } from './testkit.js';
+import { test as withGateway } from './fixtures.js';
 
 const BOUND_MS = 500;
-let gateway: Gateway;
-
-beforeAll(async () => {
-  gateway = await startGateway({ apiKeyCacheMs: BOUND_MS });
-});
-afterAll(() => gateway?.stop());
 
 const KEY_FIELDS = 'id name displayName prefix usable createTime expireTime revokeTime lastUsedTime';
 const CREATE = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { ${KEY_FIELDS} } secret } }`;
@@ -24,36 +19,41 @@ const EVENTS = `subscription { events { id type } }`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function listKeys(key: string): Promise<any[]> {
-  return (await gateway.ok(LIST, {}, { key })).apiKeys.edges.map((edge: any) => edge.node);
-}
-
-async function works(key: string): Promise<boolean> {
-  const codes = errorCodes(await gateway.gql(`{ account { name } }`, {}, { key }));
-  if (codes.length > 0 && codes[0] !== 'UNAUTHENTICATED') throw new Error(`unexpected ${codes.join()}`);
-  return codes.length === 0;
-}
-
-/** Creates sessions with `key` until `feed` has received one: the subscription is then live. */
-async function untilLive(feed: Collected, key: string) {
-  await eventually(
-    async () => {
-      await createSession(gateway, key);
-      return feed.items.length > 0 || undefined;
-    },
-    () => 'the subscription to go live',
-  );
-}
-
-/** A new account with its first key, and that key's resource name. */
-async function newShop(label: string) {
-  const shop = await gateway.createAccount(label);
-  const [first] = await listKeys(shop.apiKey);
-  return { ...shop, firstKeyName: first.name as string };
-}
+const test = withGateway
+  .extend('listKeys', ({ gateway }) => async (key: string): Promise<any[]> => {
+    return (await gateway.ok(LIST, {}, { key })).apiKeys.edges.map((edge: any) => edge.node);
+  })
+  .extend('works', ({ gateway }) => async (key: string): Promise<boolean> => {
+    const codes = errorCodes(await gateway.gql(`{ account { name } }`, {}, { key }));
+    if (codes.length > 0 && codes[0] !== 'UNAUTHENTICATED') throw new Error(`unexpected ${codes.join()}`);
+    return codes.length === 0;
+  })
+  /** Creates sessions with `key` until `feed` has received one: the subscription is then live. */
+  .extend('untilLive', ({ gateway }) => async (feed: Collected, key: string) => {
+    await eventually(
+      async () => {
+        await createSession(gateway, key);
+        return feed.items.length > 0 || undefined;
+      },
+      () => 'the subscription to go live',
+    );
+  })
+  /** A new account with its first key, and that key's resource name. */
+  .extend('newShop', ({ gateway, listKeys }) => async (label: string) => {
+    const shop = await gateway.createAccount(label);
+    const [first] = await listKeys(shop.apiKey);
+    return { ...shop, firstKeyName: first.name as string };
+  });
+test.override('gatewayConfig', { apiKeyCacheMs: BOUND_MS });
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('managing keys', () => {
-  it('creates a key shown once, lists keys without secrets, and records when a key was last used', async () => {
+  test('creates a key shown once, lists keys without secrets, and records when a key was last used', async ({
+    gateway,
+    listKeys,
+    works,
+    newShop,
+  }) => {
     const shop = await newShop('Key shop');
     const created = (await gateway.ok(CREATE, { input: { displayName: 'CI deploys' } }, { key: shop.apiKey }))
       .createApiKey;
@@ -89,7 +89,7 @@ describe('managing keys', () => {
     expect(node.node).toEqual({ name: created.apiKey.name });
   });
 
-  it('refuses bad input with its path', async () => {
+  test('refuses bad input with its path', async ({ gateway, listKeys, newShop }) => {
     const shop = await newShop('Bad input shop');
     const response = await gateway.gql(
       CREATE,
@@ -113,7 +113,12 @@ describe('managing keys', () => {
 });
 
 describe('rolling a key', () => {
-  it('gives a new key and keeps the old one working until oldKeyExpiresIn, then UNAUTHENTICATED', async () => {
+  test('gives a new key and keeps the old one working until oldKeyExpiresIn, then UNAUTHENTICATED', async ({
+    gateway,
+    listKeys,
+    works,
+    newShop,
+  }) => {
     const shop = await newShop('Roll shop');
     expect(await works(shop.apiKey)).toBe(true);
     const rolled = (
@@ -136,7 +141,7 @@ describe('rolling a key', () => {
     expect(old).toMatchObject({ usable: false, revokeTime: null });
   });
 
-  it('with oldKeyExpiresIn 0 ends the old key within the bound', async () => {
+  test('with oldKeyExpiresIn 0 ends the old key within the bound', async ({ gateway, works, newShop }) => {
     const shop = await newShop('Roll now shop');
     const rolled = (
       await gateway.ok(ROLL, { input: { name: shop.firstKeyName, oldKeyExpiresIn: 0 } }, { key: shop.apiKey })
@@ -148,7 +153,12 @@ describe('rolling a key', () => {
 });
 
 describe('revocation and expiry end live subscriptions', () => {
-  it("revokeApiKey closes the key's graphql-ws subscription (4403) within the bound", async () => {
+  test("revokeApiKey closes the key's graphql-ws subscription (4403) within the bound", async ({
+    gateway,
+    works,
+    untilLive,
+    newShop,
+  }) => {
     const shop = await newShop('Revoke shop');
     const other = (await gateway.ok(CREATE, { input: { displayName: 'other' } }, { key: shop.apiKey })).createApiKey;
     const ws = subscribeWs(gateway.url, shop.apiKey, EVENTS);
@@ -170,7 +180,12 @@ describe('revocation and expiry end live subscriptions', () => {
     await ws.close();
   });
 
-  it("a key's expireTime closes its graphql-ws subscription and its requests", async () => {
+  test("a key's expireTime closes its graphql-ws subscription and its requests", async ({
+    gateway,
+    works,
+    untilLive,
+    newShop,
+  }) => {
     const shop = await newShop('Expiry shop');
     const expireTime = new Date(Date.now() + 3_000).toISOString();
     const shortLived = (
@@ -194,7 +209,11 @@ describe('revocation and expiry end live subscriptions', () => {
 });
 
 describe('the last key', () => {
-  it('cannot be revoked; a key with an expiry does not count as a lasting one', async () => {
+  test('cannot be revoked; a key with an expiry does not count as a lasting one', async ({
+    gateway,
+    works,
+    newShop,
+  }) => {
     const shop = await newShop('Last key shop');
     const alone = await gateway.gql(REVOKE, { input: { name: shop.firstKeyName } }, { key: shop.apiKey });
     expect(errorCodes(alone)).toEqual(['FAILED_PRECONDITION']);
@@ -221,7 +240,11 @@ describe('the last key', () => {
     expect(await works(lasting.secret)).toBe(true);
   });
 
-  it('survives two concurrent revokes of the last two keys: exactly one wins', async () => {
+  test('survives two concurrent revokes of the last two keys: exactly one wins', async ({
+    gateway,
+    listKeys,
+    newShop,
+  }) => {
     for (let round = 0; round < 6; round += 1) {
       const shop = await newShop(`Race shop ${round}`);
       const second = (await gateway.ok(CREATE, { input: { displayName: 'second' } }, { key: shop.apiKey }))
@@ -240,7 +263,12 @@ describe('the last key', () => {
 });
 
 describe('tenancy', () => {
-  it("another account's key is NOT_FOUND; the platform key is FORBIDDEN", async () => {
+  test("another account's key is NOT_FOUND; the platform key is FORBIDDEN", async ({
+    gateway,
+    listKeys,
+    works,
+    newShop,
+  }) => {
     const mine = await newShop('Mine');
     const theirs = await newShop('Theirs');
     expect(

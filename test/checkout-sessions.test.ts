@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { sandboxProcessor } from '../src/domain/payments/processor.js';
 import { payCheckoutSession } from '../src/domain/payments/pay.js';
-import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
+import { createSession, errorCodes } from './testkit.js';
+import { test } from './fixtures.js';
 
-let gateway: Gateway;
-let shop: { accountId: string; apiKey: string };
-
-beforeAll(async () => {
-  gateway = await startGateway();
-  shop = await gateway.createAccount('Lifecycle shop');
-});
-afterAll(() => gateway?.stop());
+test.override('shopName', 'Lifecycle shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('the seed lifecycle', () => {
-  it('creates an OPEN session with its payment intent, url and formatted amount', async () => {
+  test('creates an OPEN session with its payment intent, url and formatted amount', async ({ gateway, shop }) => {
     const session = await createSession(gateway, shop.apiKey, {
       currency: 'gbp',
       clientReferenceId: 'order_12345',
@@ -41,7 +36,7 @@ describe('the seed lifecycle', () => {
     expect(hours).toBeCloseTo(24, 3);
   });
 
-  it('stores every field it answers with: a read by name equals the create response', async () => {
+  test('stores every field it answers with: a read by name equals the create response', async ({ gateway, shop }) => {
     const fields = `name state paid amount currency clientReferenceId successUrl cancelUrl metadata url createTime updateTime expireTime
       paymentIntent { name state amount currency cardBrand cardLast4 createTime updateTime lastPaymentError { code } }`;
     const input = {
@@ -72,7 +67,10 @@ describe('the seed lifecycle', () => {
     expect(Object.keys(read.checkoutSession.metadata)).toContain('__proto__');
   });
 
-  it('answers a create selecting its payment intent with no statement more than one without', async () => {
+  test('answers a create selecting its payment intent with no statement more than one without', async ({
+    gateway,
+    shop,
+  }) => {
     const statementsOf = async (selection: string) => {
       const before = gateway.app.database.statementCount();
       const data = await gateway.ok(
@@ -93,7 +91,7 @@ describe('the seed lifecycle', () => {
     expect(withIntent.statements).toBe(without.statements);
   });
 
-  it('runs the operation a request names from a document of several, every time', async () => {
+  test('runs the operation a request names from a document of several, every time', async ({ gateway }) => {
     const { apiKey } = await gateway.createAccount('Two operations');
     // As GraphiQL sends its example: the whole document, and the name of the operation to run.
     const document = `mutation Create { createCheckoutSession(input: { amount: "100", currency: "GBP" }) { name } }
@@ -126,7 +124,7 @@ describe('the seed lifecycle', () => {
     expect(((await viaGet.json()) as any).data.checkoutSessions.edges).toHaveLength(2);
   });
 
-  it('expires an OPEN session, cancels its intent, and keeps EXPIRED as it is', async () => {
+  test('expires an OPEN session, cancels its intent, and keeps EXPIRED as it is', async ({ gateway, shop }) => {
     const session = await createSession(gateway, shop.apiKey);
     const expire = `mutation($name: String!) { expireCheckoutSession(name: $name) { state url paid updateTime paymentIntent { state } } }`;
     const first = await gateway.ok(expire, { name: session.name }, { key: shop.apiKey });
@@ -140,9 +138,9 @@ describe('the seed lifecycle', () => {
     expect(again.expireCheckoutSession).toEqual(first.expireCheckoutSession);
   });
 
-  it('refuses to expire a COMPLETE session and leaves it paid', async () => {
+  test('refuses to expire a COMPLETE session and leaves it paid', async ({ gateway, shop }) => {
     const session = await createSession(gateway, shop.apiKey);
-    const id = session.name.split('/').pop();
+    const id = session.name.split('/').pop()!;
     const deps = { db: gateway.app.database.db, publicUrl: gateway.url, paymentProcessor: sandboxProcessor };
     const paid = await payCheckoutSession(deps, id, {
       cardNumber: '4242 4242 4242 4242',
@@ -170,7 +168,7 @@ describe('the seed lifecycle', () => {
     });
   });
 
-  it('rejects an unauthenticated request', async () => {
+  test('rejects an unauthenticated request', async ({ gateway }) => {
     const response = await gateway.gql(`{ checkoutSessions { edges { node { id } } } }`, {}, { key: null });
     expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
   });

@@ -3,46 +3,27 @@
  * gateway, forwarding to a real HTTP receiver that verifies signatures with `standardwebhooks`,
  * and across a gateway restart on the same database.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, privateDatabase, signatureHeaders, startReceiver } from './events-kit.js';
+import { launch, type Launched } from './spawn.js';
 import { startGateway, type Gateway } from './testkit.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = 'src/cli/checkout-gateway.mjs';
 
-interface Cli {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<number | null>;
-}
-
 /** Runs the package's bin as `npx checkout-gateway …` would. */
-function cli(args: string[], env: Record<string, string> = {}): Cli {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+function cli(args: string[], env: Record<string, string> = {}): Launched {
+  return launch(BIN, args, env);
 }
 
 let dataDir: string | null = null;
 let database: Awaited<ReturnType<typeof privateDatabase>>;
 let gateway: Gateway;
 let port = 0;
-const running: Cli[] = [];
+const running: Launched[] = [];
 
 /** A gateway on this file's database (PostgreSQL, or PGlite kept on disk), on `port` once known. */
 async function startOnSharedDatabase(): Promise<Gateway> {
@@ -58,7 +39,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const run of running) if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  await Promise.all(running.map((run) => run.stop('SIGKILL')));
   await gateway?.stop();
   await database?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });

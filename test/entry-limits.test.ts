@@ -3,18 +3,10 @@
  * before the client has finished sending it, and the connection is closed rather than drained.
  */
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import WebSocket from 'ws';
-import { createSession, startGateway, type Gateway } from './testkit.js';
-
-let gateway: Gateway;
-let shop: { accountId: string; apiKey: string };
-
-beforeAll(async () => {
-  gateway = await startGateway();
-  shop = await gateway.createAccount('Limited shop');
-});
-afterAll(() => gateway?.stop());
+import { createSession } from './testkit.js';
+import { test as withGateway } from './fixtures.js';
 
 interface Upload {
   /** The status line's code, or 0 when no answer came. */
@@ -32,68 +24,96 @@ interface Upload {
  * Sends a chunked body of up to `maxBytes` over a raw socket, 64 KiB at a time, stopping as soon
  * as the server answers; then waits briefly to see whether the server closes the connection.
  */
-async function chunkedUpload(
-  path: string,
-  headers: Record<string, string>,
-  maxBytes = 16 * 1024 * 1024,
-): Promise<Upload> {
-  const { hostname, port } = new URL(gateway.url);
-  const socket: Socket = connect(Number(port), hostname === 'localhost' ? '127.0.0.1' : hostname);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  let received = '';
-  let closed = false;
-  socket.on('data', (data) => {
-    received += data.toString('latin1');
-  });
-  socket.on('error', () => {});
-  const closedPromise = new Promise<void>((resolve) =>
-    socket.once('close', () => {
-      closed = true;
-      resolve();
-    }),
+const test = withGateway
+  .extend(
+    'chunkedUpload',
+    ({ gateway }) =>
+      async (path: string, headers: Record<string, string>, maxBytes = 16 * 1024 * 1024): Promise<Upload> => {
+        const { hostname, port } = new URL(gateway.url);
+        const socket: Socket = connect(Number(port), hostname === 'localhost' ? '127.0.0.1' : hostname);
+        await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+        let received = '';
+        let closed = false;
+        socket.on('data', (data) => {
+          received += data.toString('latin1');
+        });
+        socket.on('error', () => {});
+        const closedPromise = new Promise<void>((resolve) =>
+          socket.once('close', () => {
+            closed = true;
+            resolve();
+          }),
+        );
+        const head = [
+          `POST ${path} HTTP/1.1`,
+          `Host: ${hostname}:${port}`,
+          'Transfer-Encoding: chunked',
+          ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+          '',
+          '',
+        ].join('\r\n');
+        socket.write(head);
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        let sent = 0;
+        let answeredEarly = false;
+        while (sent < maxBytes) {
+          if (received.length > 0 || closed) {
+            answeredEarly = true;
+            break;
+          }
+          const flushed =
+            socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk) && socket.write('\r\n');
+          sent += chunk.length;
+          if (!flushed) {
+            await Promise.race([
+              new Promise((resolve) => socket.once('drain', resolve)),
+              closedPromise,
+              new Promise((resolve) => setTimeout(resolve, 2000)),
+            ]);
+          } else {
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        }
+        if (!answeredEarly && !closed) socket.write('0\r\n\r\n');
+        const deadline = Date.now() + 10_000;
+        while (!received.includes('\r\n\r\n') && !closed && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        await Promise.race([closedPromise, new Promise((resolve) => setTimeout(resolve, 2000))]);
+        const closedByServer = closed;
+        socket.destroy();
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0);
+        return { status, head: received.split('\r\n\r\n')[0]!, sentBytes: sent, answeredEarly, closedByServer };
+      },
+  )
+  /** Opens a graphql-ws socket and resolves with what happened first: an acknowledgement or a close. */
+  .extend(
+    'openGraphqlWs',
+    ({ gateway }) =>
+      async (
+        init: unknown | undefined,
+      ): Promise<{ socket: WebSocket; outcome: Promise<{ acked: boolean; closeCode?: number; reason?: string }> }> => {
+        const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+        const outcome = new Promise<{ acked: boolean; closeCode?: number; reason?: string }>((resolve) => {
+          socket.on('message', (data) => {
+            if (JSON.parse(String(data)).type === 'connection_ack') resolve({ acked: true });
+          });
+          socket.on('close', (code, reason) => resolve({ acked: false, closeCode: code, reason: String(reason) }));
+          socket.on('error', () => {});
+        });
+        await new Promise<void>((resolve, reject) => socket.once('open', resolve).once('error', reject));
+        if (init !== undefined) socket.send(typeof init === 'string' ? init : JSON.stringify(init));
+        return { socket, outcome };
+      },
   );
-  const head = [
-    `POST ${path} HTTP/1.1`,
-    `Host: ${hostname}:${port}`,
-    'Transfer-Encoding: chunked',
-    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
-    '',
-    '',
-  ].join('\r\n');
-  socket.write(head);
-  const chunk = Buffer.alloc(64 * 1024, 'a');
-  let sent = 0;
-  let answeredEarly = false;
-  while (sent < maxBytes) {
-    if (received.length > 0 || closed) {
-      answeredEarly = true;
-      break;
-    }
-    const flushed = socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk) && socket.write('\r\n');
-    sent += chunk.length;
-    if (!flushed) {
-      await Promise.race([
-        new Promise((resolve) => socket.once('drain', resolve)),
-        closedPromise,
-        new Promise((resolve) => setTimeout(resolve, 2000)),
-      ]);
-    } else {
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-  if (!answeredEarly && !closed) socket.write('0\r\n\r\n');
-  const deadline = Date.now() + 10_000;
-  while (!received.includes('\r\n\r\n') && !closed && Date.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  await Promise.race([closedPromise, new Promise((resolve) => setTimeout(resolve, 2000))]);
-  const closedByServer = closed;
-  socket.destroy();
-  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0);
-  return { status, head: received.split('\r\n\r\n')[0]!, sentBytes: sent, answeredEarly, closedByServer };
-}
+test.override('shopName', 'Limited shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('request bodies are limited while they are read', () => {
-  it('refuses an oversized chunked payment form with 413 before it has all arrived, and closes the connection', async () => {
+  test('refuses an oversized chunked payment form with 413 before it has all arrived, and closes the connection', async ({
+    gateway,
+    shop,
+    chunkedUpload,
+  }) => {
     const session = await createSession(gateway, shop.apiKey);
     const path = new URL(session.url).pathname + new URL(session.url).search;
     const upload = await chunkedUpload(path, { 'Content-Type': 'application/x-www-form-urlencoded' });
@@ -103,7 +123,10 @@ describe('request bodies are limited while they are read', () => {
     expect(upload.closedByServer).toBe(true);
   });
 
-  it('refuses an oversized chunked REST body with 413 and closes the connection instead of draining it', async () => {
+  test('refuses an oversized chunked REST body with 413 and closes the connection instead of draining it', async ({
+    shop,
+    chunkedUpload,
+  }) => {
     const upload = await chunkedUpload(`/v1/accounts/${shop.accountId}/checkout-sessions`, {
       'Content-Type': 'application/json',
       Authorization: `Api-Key ${shop.apiKey}`,
@@ -114,7 +137,11 @@ describe('request bodies are limited while they are read', () => {
     expect(upload.closedByServer).toBe(true);
   });
 
-  it('refuses a chunked /graphql body (SSE included) at once, and a GraphQL GET whose query string is too long', async () => {
+  test('refuses a chunked /graphql body (SSE included) at once, and a GraphQL GET whose query string is too long', async ({
+    gateway,
+    shop,
+    chunkedUpload,
+  }) => {
     for (const accept of ['application/json', 'text/event-stream']) {
       const upload = await chunkedUpload('/graphql', {
         'Content-Type': 'application/json',
@@ -134,30 +161,18 @@ describe('request bodies are limited while they are read', () => {
   });
 });
 
-/** Opens a graphql-ws socket and resolves with what happened first: an acknowledgement or a close. */
-async function openGraphqlWs(
-  init: unknown | undefined,
-): Promise<{ socket: WebSocket; outcome: Promise<{ acked: boolean; closeCode?: number; reason?: string }> }> {
-  const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
-  const outcome = new Promise<{ acked: boolean; closeCode?: number; reason?: string }>((resolve) => {
-    socket.on('message', (data) => {
-      if (JSON.parse(String(data)).type === 'connection_ack') resolve({ acked: true });
-    });
-    socket.on('close', (code, reason) => resolve({ acked: false, closeCode: code, reason: String(reason) }));
-    socket.on('error', () => {});
-  });
-  await new Promise<void>((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  if (init !== undefined) socket.send(typeof init === 'string' ? init : JSON.stringify(init));
-  return { socket, outcome };
-}
-
 describe('WebSocket connections', () => {
-  it('closes a connection whose message is larger than the frame limit (1009), before authentication', async () => {
+  test('closes a connection whose message is larger than the frame limit (1009), before authentication', async ({
+    openGraphqlWs,
+  }) => {
     const { outcome } = await openGraphqlWs({ type: 'connection_init', payload: { pad: 'x'.repeat(1024 * 1024) } });
     expect(await outcome).toMatchObject({ acked: false, closeCode: 1009 });
   });
 
-  it('closes a connection without a valid key at connection_init with 4403, and acknowledges a valid one', async () => {
+  test('closes a connection without a valid key at connection_init with 4403, and acknowledges a valid one', async ({
+    shop,
+    openGraphqlWs,
+  }) => {
     for (const payload of [{}, { Authorization: 'Api-Key sk_not_a_real_key' }, { Authorization: 'Bearer nonsense' }]) {
       const { outcome } = await openGraphqlWs({ type: 'connection_init', payload });
       expect(await outcome, JSON.stringify(payload)).toMatchObject({ acked: false, closeCode: 4403 });
@@ -170,7 +185,7 @@ describe('WebSocket connections', () => {
     socket.close();
   });
 
-  it('closes a connection that never sends connection_init (4408)', async () => {
+  test('closes a connection that never sends connection_init (4408)', async ({ openGraphqlWs }) => {
     const { outcome } = await openGraphqlWs(undefined);
     expect(await outcome).toMatchObject({ acked: false, closeCode: 4408 });
   });

@@ -1,11 +1,9 @@
 /**
  * Test helpers for events and webhooks: a graphql-ws subscriber, an SSE subscriber, a real
- * HTTP webhook receiver, a private PostgreSQL database and gateway child processes.
+ * HTTP webhook receiver, and a private PostgreSQL database.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from 'graphql-ws';
 import postgres from 'postgres';
 import WebSocket from 'ws';
@@ -229,62 +227,6 @@ export async function privateDatabase(label: string): Promise<{ url: string; dro
       const again = postgres(shared, { max: 1, onnotice: () => {} });
       await again.unsafe(`drop database if exists ${name} with (force)`);
       await again.end();
-    },
-  };
-}
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-export interface ChildGateway {
-  child: ChildProcess;
-  url: string;
-  output(): string;
-  /** Sends `signal` and resolves with the exit code (null when killed by the signal). */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-/**
- * Runs `src/main.ts` as a separate process; resolves once it listens. Node itself loads tsx
- * (`--import tsx`) rather than the tsx launcher, which would put the gateway in a grandchild
- * that a SIGKILL of the launcher leaves running.
- */
-export async function spawnChildGateway(env: Record<string, string>): Promise<ChildGateway> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in time:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!.replace('localhost', '127.0.0.1'));
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`gateway exited with ${code} before listening:\n${output}`)));
-  });
-  return {
-    child,
-    url,
-    output: () => output,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
     },
   };
 }

@@ -5,6 +5,7 @@ import { recordEvent } from '../src/domain/events/record.js';
 import { sweepExpiredCheckoutSessions } from '../src/domain/checkout-sessions/lifecycle.js';
 import { eventually, subscribeSse, subscribeWs, type Collected } from './events-kit.js';
 import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
+import { graphql } from './__generated__/gql.js';
 
 let gateway: Gateway;
 let shop: { accountId: string; apiKey: string };
@@ -29,10 +30,10 @@ const EVENTS = `subscription($types: [EventType!], $name: String, $after: String
 const PAID = `subscription($name: String, $after: String) {
   checkoutSessionPaid(name: $name, after: $after) { id name type createTime checkoutSession { name state paid url paymentIntent { state } } }
 }`;
-const LIST = `query($first: Int, $after: String, $filter: EventFilter) {
+const LIST = graphql(`query EventsList($first: Int, $after: String, $filter: EventFilter) {
   events(first: $first, after: $after, filter: $filter) { edges { node { id name type checkoutSession { name } } } pageInfo { hasNextPage endCursor } }
-}`;
-const EXPIRE = `mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`;
+}`);
+const EXPIRE = graphql(`mutation EventsExpire($name: String!) { expireCheckoutSession(name: $name) { state } }`);
 
 function track<T extends Collected>(subscription: T): T {
   open.push(subscription);
@@ -47,13 +48,13 @@ async function allEvents(key: string): Promise<{ id: string; type: string; check
     const data = await gateway.ok(LIST, { first: 100, after }, { key });
     nodes.push(...data.events.edges.map((edge: any) => edge.node));
     if (!data.events.pageInfo.hasNextPage) return nodes.reverse();
-    after = data.events.pageInfo.endCursor;
+    after = data.events.pageInfo.endCursor ?? undefined;
   }
 }
 
 async function latestEventId(key: string): Promise<string> {
   const data = await gateway.ok(LIST, { first: 1 }, { key });
-  return data.events.edges[0].node.id;
+  return data.events.edges[0]!.node.id;
 }
 
 const summary = (event: any) => `${event.type} ${event.checkoutSession.name}`;
@@ -141,9 +142,12 @@ describe('subscriptions over graphql-ws', () => {
       `checkout_session.created ${s3.name}`,
     ]);
     expect(afterReceived.at(-1)).toBe(`checkout_session.created ${s4.name}`);
-    // Nothing more than that: no duplicate trails behind.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(second.items).toHaveLength(afterReceived.length);
+    // Nothing more than that: no duplicate trails behind. A feed delivers in commit order, so a
+    // later event arrives after anything trailing: it must be the very next item.
+    const marker = await createSession(gateway, shop.apiKey);
+    const withMarker = await second.waitFor(afterReceived.length + 1);
+    expect(summary(withMarker[afterReceived.length].events)).toBe(`checkout_session.created ${marker.name}`);
+    expect(second.items).toHaveLength(afterReceived.length + 1);
     await second.close();
   });
 
@@ -166,9 +170,17 @@ describe('subscriptions over graphql-ws', () => {
       `checkout_session.expired ${s2.name}`,
       `checkout_session.expired ${s1.name}`,
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Nothing else came in: s2's expiry was committed before s1's, so it would have arrived before
+    // s1's; and an expiry committed later is the next item of the types-only feed.
+    expect(one.items.map((item) => summary(item.events))).toEqual([
+      `checkout_session.created ${s1.name}`,
+      `checkout_session.expired ${s1.name}`,
+    ]);
+    const s3 = await createSession(gateway, shop.apiKey);
+    await gateway.ok(EXPIRE, { name: s3.name }, { key: shop.apiKey });
+    expect(summary((await expiredOnly.waitFor(3))[2].events)).toBe(`checkout_session.expired ${s3.name}`);
     expect(one.items).toHaveLength(2);
-    expect(expiredOnly.items).toHaveLength(2);
+    expect(expiredOnly.items).toHaveLength(3);
   });
 
   it("rejects an unknown or malformed `after`, an unknown type, and another account's session", async () => {
@@ -194,7 +206,8 @@ describe('subscriptions over graphql-ws', () => {
       ).toEqual([code]);
       await subscription.close();
     }
-    const badType = await gateway.gql(LIST, { filter: { types: ['nope'] } }, { key: shop.apiKey });
+    // Untyped on purpose: the type is meant to be refused.
+    const badType = await gateway.gql(String(LIST), { filter: { types: ['nope'] } }, { key: shop.apiKey });
     expect(badType.body.errors?.[0]?.extensions?.issues).toEqual([
       { path: ['filter', 'types', 0], message: expect.stringContaining('EventType') },
     ]);
@@ -303,7 +316,8 @@ describe('checkoutSessionPaid', () => {
       elsewhere.name,
       waiting.name,
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // elsewhere was paid before waiting: had its event come through the name filter, it would
+    // have been the first item, ahead of waiting's.
     expect(mine.items).toHaveLength(1);
   });
 });

@@ -1,34 +1,35 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { launchChromium, skipBrowserTests } from './browser.js';
-import { startGateway, type Gateway } from './testkit.js';
+import { test as withGateway } from './fixtures.js';
 
 /** GraphiQL at GET /graphql: a small page, a compressed and cacheable bundle, the demo key only for loopback. */
-
-let gateway: Gateway;
-
-beforeAll(async () => {
-  // The demo key exists only on an embedded database outside production.
-  gateway = await startGateway({ databaseUrl: undefined });
-});
-afterAll(() => gateway?.stop());
-
-function openGraphiQL(headers: Record<string, string> = {}) {
-  return fetch(`${gateway.url}/graphql`, { headers: { accept: 'text/html', ...headers } });
-}
 
 function assetUrls(html: string): string[] {
   return [...html.matchAll(/\/graphql\/assets\/[\w.-]+/g)].map((match) => match[0]);
 }
 
+const test = withGateway.extend('openGraphiQL', ({ gateway }) => (headers: Record<string, string> = {}) => {
+  return fetch(`${gateway.url}/graphql`, { headers: { accept: 'text/html', ...headers } });
+});
+// The demo key exists only on an embedded database outside production.
+test.override('gatewayConfig', { databaseUrl: undefined });
+test.beforeAll(({ gateway }) => void gateway);
+
 describe('the GraphiQL page', () => {
-  it('embeds the demo key for a browser on this machine that connects directly', async () => {
+  test('embeds the demo key for a browser on this machine that connects directly', async ({
+    gateway,
+    openGraphiQL,
+  }) => {
     expect(gateway.app.demoApiKey).toMatch(/^sk_/);
     const html = await (await openGraphiQL()).text();
     expect(html).toContain(gateway.app.demoApiKey);
   });
 
-  it('leaves the key out when the request says it was forwarded, whatever header says so', async () => {
+  test('leaves the key out when the request says it was forwarded, whatever header says so', async ({
+    gateway,
+    openGraphiQL,
+  }) => {
     for (const header of <Record<string, string>[]>[
       { 'x-forwarded-for': '8.8.8.8' },
       { forwarded: 'for=8.8.8.8' },
@@ -43,7 +44,7 @@ describe('the GraphiQL page', () => {
     }
   });
 
-  it('is a small page whose bundle is served compressed and cached for a year', async () => {
+  test('is a small page whose bundle is served compressed and cached for a year', async ({ gateway, openGraphiQL }) => {
     const page = await openGraphiQL({ 'accept-encoding': 'br, gzip' });
     const html = await page.text();
     expect(html.length).toBeLessThan(20_000);
@@ -74,7 +75,7 @@ describe('the GraphiQL page', () => {
     expect(compressedBytes).toBeLessThan(identityBytes / 4);
   });
 
-  it('answers 404 for an asset name it does not know', async () => {
+  test('answers 404 for an asset name it does not know', async ({ gateway }) => {
     expect((await fetch(`${gateway.url}/graphql/assets/graphiql.0000000000000000.js`)).status).toBe(404);
   });
 });
@@ -86,7 +87,9 @@ describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', () => {
   });
   afterAll(() => browser?.close());
 
-  it('opens the editor with the example and the demo key, and runs a query with it', { timeout: 150_000 }, async () => {
+  test('opens the editor with the example and the demo key, and runs a query with it', { timeout: 150_000 }, async ({
+    gateway,
+  }) => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const problems: string[] = [];

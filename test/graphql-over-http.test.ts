@@ -1,36 +1,34 @@
 import { serverAudits } from 'graphql-http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { errorCodes, startGateway, type Gateway } from './testkit.js';
+import { test as withGateway } from './fixtures.js';
 
-let gateway: Gateway;
-let key: string;
-
-beforeAll(async () => {
-  gateway = await startGateway();
-  ({ apiKey: key } = await gateway.createAccount('Spec shop'));
-});
-afterAll(() => gateway?.stop());
-
-/** graphql-http's audit of the GraphQL-over-HTTP spec: every MUST, SHOULD and MAY it checks. */
-async function audit(headers: Record<string, string>) {
-  const fetchFn = (input: RequestInfo | URL, init: RequestInit = {}) =>
-    fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init.headers).entries()), ...headers } });
-  const results = await Promise.all(serverAudits({ url: `${gateway.url}/graphql`, fetchFn }).map((one) => one.fn()));
-  return results
-    .filter((result) => result.status !== 'ok')
-    .map((result) => `${result.name}: ${'reason' in result ? result.reason : ''}`);
-}
+const test = withGateway
+  /** graphql-http's audit of the GraphQL-over-HTTP spec: every MUST, SHOULD and MAY it checks. */
+  .extend('audit', ({ gateway }) => async (headers: Record<string, string>) => {
+    const fetchFn = (input: RequestInfo | URL, init: RequestInit = {}) =>
+      fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init.headers).entries()), ...headers } });
+    const results = await Promise.all(serverAudits({ url: `${gateway.url}/graphql`, fetchFn }).map((one) => one.fn()));
+    return results
+      .filter((result) => result.status !== 'ok')
+      .map((result) => `${result.name}: ${'reason' in result ? result.reason : ''}`);
+  });
+test.override('shopName', 'Spec shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('GraphQL over HTTP', () => {
-  it("passes graphql-http's server audit with no warning, without a key", async () => {
+  test("passes graphql-http's server audit with no warning, without a key", async ({ audit }) => {
     expect(await audit({})).toEqual([]);
   });
 
-  it("passes graphql-http's server audit with no warning, with an account key", async () => {
+  test("passes graphql-http's server audit with no warning, with an account key", async ({
+    shop: { apiKey: key },
+    audit,
+  }) => {
     expect(await audit({ authorization: `Api-Key ${key}` })).toEqual([]);
   });
 
-  it('answers invalid JSON with 400 under both response media types', async () => {
+  test('answers invalid JSON with 400 under both response media types', async ({ gateway, shop: { apiKey: key } }) => {
     for (const accept of ['application/graphql-response+json', 'application/json']) {
       const response = await fetch(`${gateway.url}/graphql`, {
         method: 'POST',
@@ -66,7 +64,10 @@ const deep = `{ checkoutSessions { edges { node { paymentIntent { checkoutSessio
   paymentIntent { checkoutSession { paymentIntent { checkoutSession { id } } } } } } } } } } } }`;
 
 describe('batched requests', () => {
-  it('answers an array of operations with an array of results, in order', async () => {
+  test('answers an array of operations with an array of results, in order', async ({
+    gateway,
+    shop: { apiKey: key },
+  }) => {
     const created = await batch(gateway.url, key, [
       { operationName: 'Account', query: 'query Account { account { name } }' },
       {
@@ -88,7 +89,7 @@ describe('batched requests', () => {
     expect(created.body[2].data.checkoutSessions.edges.length).toBeGreaterThanOrEqual(0);
   });
 
-  it('applies the query limits to each operation on its own', async () => {
+  test('applies the query limits to each operation on its own', async ({ gateway, shop: { apiKey: key } }) => {
     const answer = await batch(gateway.url, key, [
       { query: '{ account { name } }' },
       { query: deep },
@@ -101,7 +102,7 @@ describe('batched requests', () => {
     expect(answer.body[2].data.account.displayName).toBe('Spec shop');
   });
 
-  it('authenticates each operation: a batch without a key gets UNAUTHENTICATED for each', async () => {
+  test('authenticates each operation: a batch without a key gets UNAUTHENTICATED for each', async ({ gateway }) => {
     const answer = await batch(gateway.url, 'sk_not_a_key', [
       { query: '{ account { name } }' },
       { query: '{ account { name } }' },
@@ -112,7 +113,7 @@ describe('batched requests', () => {
     ]);
   });
 
-  it('refuses more than ten operations in one request, running none', async () => {
+  test('refuses more than ten operations in one request, running none', async ({ gateway, shop: { apiKey: key } }) => {
     const before = await gateway.ok('{ checkoutSessions(first: 100) { edges { node { name } } } }', {}, { key });
     const create = { query: 'mutation { createCheckoutSession(input: { amount: "1", currency: "GBP" }) { name } }' };
     const answer = await batch(
@@ -145,7 +146,7 @@ describe('batched requests and the rate limit', () => {
   });
   afterAll(() => limited?.stop());
 
-  it('charges every operation of a batch', async () => {
+  test('charges every operation of a batch', async () => {
     const answer = await batch(
       limited.url,
       limitedKey,

@@ -1,29 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREATE_SESSION, errorCodes, startGateway, type Gateway } from './testkit.js';
+import { describe, expect } from 'vitest';
+import { CREATE_SESSION, errorCodes } from './testkit.js';
+import { test as withShop } from './fixtures.js';
 
-let gateway: Gateway;
-let key: string;
-
-beforeAll(async () => {
-  gateway = await startGateway();
-  ({ apiKey: key } = await gateway.createAccount('Idempotent shop'));
-});
-afterAll(() => gateway?.stop());
-
-const create = (input: Record<string, unknown>, options: { key?: string; headers?: Record<string, string> } = {}) =>
-  gateway.gql(CREATE_SESSION, { input: { amount: '2500', currency: 'EUR', ...input } }, { key, ...options });
-
-async function sessionsWithReference(reference: string, apiKey = key): Promise<string[]> {
-  const data = await gateway.ok(
-    `query($r: String!) { checkoutSessions(first: 100, filter: { clientReferenceId: $r }) { edges { node { name } } } }`,
-    { r: reference },
-    { key: apiKey },
+const test = withShop
+  .extend(
+    'create',
+    ({ gateway, shop }) =>
+      (input: Record<string, unknown>, options: { key?: string; headers?: Record<string, string> } = {}) =>
+        gateway.gql(
+          CREATE_SESSION,
+          { input: { amount: '2500', currency: 'EUR', ...input } },
+          { key: shop.apiKey, ...options },
+        ),
+  )
+  .extend(
+    'sessionsWithReference',
+    ({ gateway, shop }) =>
+      async (reference: string, apiKey = shop.apiKey): Promise<string[]> => {
+        const data = await gateway.ok(
+          `query($r: String!) { checkoutSessions(first: 100, filter: { clientReferenceId: $r }) { edges { node { name } } } }`,
+          { r: reference },
+          { key: apiKey },
+        );
+        return data.checkoutSessions.edges.map((edge: any) => edge.node.name);
+      },
   );
-  return data.checkoutSessions.edges.map((edge: any) => edge.node.name);
-}
+test.override('shopName', 'Idempotent shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('idempotency', () => {
-  it('replays the first result for the same key and input, with the header and extension', async () => {
+  test('replays the first result for the same key and input, with the header and extension', async ({
+    create,
+    sessionsWithReference,
+  }) => {
     const headers = { 'Idempotency-Key': 'order-1-attempt' };
     const first = await create({ clientReferenceId: 'idem-1' }, { headers });
     expect(first.headers.get('idempotent-replayed')).toBeNull();
@@ -35,14 +44,14 @@ describe('idempotency', () => {
     expect(await sessionsWithReference('idem-1')).toHaveLength(1);
   });
 
-  it('treats input.idempotencyKey like the header', async () => {
+  test('treats input.idempotencyKey like the header', async ({ create }) => {
     const first = await create({ clientReferenceId: 'idem-2', idempotencyKey: 'input-key' });
     const second = await create({ clientReferenceId: 'idem-2' }, { headers: { 'Idempotency-Key': 'input-key' } });
     expect(second.body.extensions?.idempotentReplayed).toBe(true);
-    expect(second.body.data.createCheckoutSession.name).toBe(first.body.data.createCheckoutSession.name);
+    expect(second.body.data!.createCheckoutSession.name).toBe(first.body.data!.createCheckoutSession.name);
   });
 
-  it('refuses the same key with different input and creates nothing', async () => {
+  test('refuses the same key with different input and creates nothing', async ({ create, sessionsWithReference }) => {
     await create({ clientReferenceId: 'idem-3' }, { headers: { 'Idempotency-Key': 'k3' } });
     const reused = await create(
       { clientReferenceId: 'idem-3', amount: '2501' },
@@ -52,17 +61,20 @@ describe('idempotency', () => {
     expect(await sessionsWithReference('idem-3')).toHaveLength(1);
   });
 
-  it('scopes keys to the account', async () => {
+  test('scopes keys to the account', async ({ gateway, create, sessionsWithReference }) => {
     const other = await gateway.createAccount('Other shop');
     const headers = { 'Idempotency-Key': 'shared-key' };
     const mine = await create({ clientReferenceId: 'idem-4' }, { headers });
     const theirs = await create({ clientReferenceId: 'idem-4' }, { headers, key: other.apiKey });
     expect(theirs.body.extensions?.idempotentReplayed).toBeUndefined();
-    expect(theirs.body.data.createCheckoutSession.name).not.toBe(mine.body.data.createCheckoutSession.name);
+    expect(theirs.body.data!.createCheckoutSession.name).not.toBe(mine.body.data!.createCheckoutSession.name);
     expect(await sessionsWithReference('idem-4', other.apiKey)).toHaveLength(1);
   });
 
-  it('creates exactly one session for 20 concurrent requests with one key, and all of them get it', async () => {
+  test('creates exactly one session for 20 concurrent requests with one key, and all of them get it', async ({
+    create,
+    sessionsWithReference,
+  }) => {
     const headers = { 'Idempotency-Key': 'concurrent-key' };
     const responses = await Promise.all(
       Array.from({ length: 20 }, () => create({ clientReferenceId: 'idem-race' }, { headers })),
@@ -74,12 +86,12 @@ describe('idempotency', () => {
     expect(await sessionsWithReference('idem-race')).toHaveLength(1);
   });
 
-  it('rejects a header and an input key that disagree', async () => {
+  test('rejects a header and an input key that disagree', async ({ create }) => {
     const response = await create({ idempotencyKey: 'a' }, { headers: { 'Idempotency-Key': 'b' } });
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
   });
 
-  it('rejects an over-long Idempotency-Key header', async () => {
+  test('rejects an over-long Idempotency-Key header', async ({ create }) => {
     const response = await create({}, { headers: { 'Idempotency-Key': 'k'.repeat(256) } });
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
   });

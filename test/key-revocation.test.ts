@@ -4,43 +4,44 @@
  */
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { apiKeyTable } from '../src/db/schema.js';
 import { createApiKey } from '../src/domain/accounts.js';
 import { eventually, subscribeSse, subscribeWs, type Collected } from './events-kit.js';
-import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
+import { createSession, errorCodes } from './testkit.js';
+import { test as withGateway } from './fixtures.js';
 
 const BOUND_MS = 500;
-let gateway: Gateway;
-
-beforeAll(async () => {
-  gateway = await startGateway({ apiKeyCacheMs: BOUND_MS });
-});
-afterAll(() => gateway?.stop());
 
 const EVENTS = `subscription { events { id type checkoutSession { name } } }`;
 
-async function revoke(key: string) {
-  const keyHash = createHash('sha256').update(key).digest('hex');
-  await gateway.app.database.db
-    .update(apiKeyTable)
-    .set({ revokeTime: sql`now()` })
-    .where(eq(apiKeyTable.keyHash, keyHash));
-}
-
-/** Creates sessions with `key` until `feed` has received one: the subscription is then live. */
-async function untilLive(feed: Collected, key: string) {
-  await eventually(
-    async () => {
-      await createSession(gateway, key);
-      return feed.items.length > 0 || undefined;
-    },
-    () => 'the subscription to go live',
-  );
-}
+const test = withGateway
+  .extend('revoke', ({ gateway }) => async (key: string) => {
+    const keyHash = createHash('sha256').update(key).digest('hex');
+    await gateway.app.database.db
+      .update(apiKeyTable)
+      .set({ revokeTime: sql`now()` })
+      .where(eq(apiKeyTable.keyHash, keyHash));
+  })
+  /** Creates sessions with `key` until `feed` has received one: the subscription is then live. */
+  .extend('untilLive', ({ gateway }) => async (feed: Collected, key: string) => {
+    await eventually(
+      async () => {
+        await createSession(gateway, key);
+        return feed.items.length > 0 || undefined;
+      },
+      () => 'the subscription to go live',
+    );
+  });
+test.override('gatewayConfig', { apiKeyCacheMs: BOUND_MS });
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('revoking a key', () => {
-  it('ends its graphql-ws connection (4403) and its SSE stream (UNAUTHENTICATED) within the bound; other keys keep theirs', async () => {
+  test('ends its graphql-ws connection (4403) and its SSE stream (UNAUTHENTICATED) within the bound; other keys keep theirs', async ({
+    gateway,
+    revoke,
+    untilLive,
+  }) => {
     const shop = await gateway.createAccount('Revoked shop');
     const otherKey = await createApiKey(gateway.app.database.db, shop.accountId);
     const ws = subscribeWs(gateway.url, shop.apiKey, EVENTS);
@@ -76,7 +77,7 @@ describe('revoking a key', () => {
     await Promise.all([ws.close(), sse.close(), kept.close()]);
   });
 
-  it('stops its new graphql-ws connections and requests within the bound', async () => {
+  test('stops its new graphql-ws connections and requests within the bound', async ({ gateway, revoke }) => {
     const shop = await gateway.createAccount('Revoked later');
     expect(errorCodes(await gateway.gql(`{ account { name } }`, {}, { key: shop.apiKey }))).toEqual([]);
     await revoke(shop.apiKey);

@@ -1,45 +1,43 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { checkoutSessionTable, eventTable } from '../src/db/schema.js';
 import { openForm, submitCard } from './browser.js';
-import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
-
-let gateway: Gateway;
-let key: string;
-
-beforeAll(async () => {
-  gateway = await startGateway();
-  ({ apiKey: key } = await gateway.createAccount('Listing shop'));
-});
-afterAll(() => gateway?.stop());
+import { createSession, errorCodes } from './testkit.js';
+import { test as withGateway } from './fixtures.js';
+import { graphql } from './__generated__/gql.js';
 
 const idOf = (name: string) => name.split('/').pop()!;
 
-/** Moves a session's expiry into the past, as if its 24 hours had gone by. */
-async function lapse(name: string) {
-  await gateway.app.database.db
-    .update(checkoutSessionTable)
-    .set({ expireTime: new Date(Date.now() - 1000) })
-    .where(eq(checkoutSessionTable.id, idOf(name)));
-}
-
-async function eventsOf(name: string) {
-  return gateway.app.database.db
-    .select({ type: eventTable.type })
-    .from(eventTable)
-    .where(eq(eventTable.checkoutSessionId, idOf(name)))
-    .orderBy(eventTable.sequence);
-}
-
-const LIST = `query($first: Int, $after: String, $filter: CheckoutSessionFilter) {
+const LIST = graphql(`query ListingSessions($first: Int, $after: String, $filter: CheckoutSessionFilter) {
   checkoutSessions(first: $first, after: $after, filter: $filter) {
     edges { cursor node { name state clientReferenceId paymentIntent { state } } }
     pageInfo { hasNextPage endCursor }
   }
-}`;
+}`);
+
+const test = withGateway
+  /** Moves a session's expiry into the past, as if its 24 hours had gone by. */
+  .extend('lapse', ({ gateway }) => async (name: string) => {
+    await gateway.app.database.db
+      .update(checkoutSessionTable)
+      .set({ expireTime: new Date(Date.now() - 1000) })
+      .where(eq(checkoutSessionTable.id, idOf(name)));
+  })
+  .extend('eventsOf', ({ gateway }) => async (name: string) => {
+    return gateway.app.database.db
+      .select({ type: eventTable.type })
+      .from(eventTable)
+      .where(eq(eventTable.checkoutSessionId, idOf(name)))
+      .orderBy(eventTable.sequence);
+  });
+test.override('shopName', 'Listing shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('checkoutSessions', () => {
-  it('pages newest first without gaps or repeats, and filters by state and reference', async () => {
+  test('pages newest first without gaps or repeats, and filters by state and reference', async ({
+    gateway,
+    shop: { apiKey: key },
+  }) => {
     const created: string[] = [];
     for (let i = 0; i < 23; i += 1)
       created.push((await createSession(gateway, key, { clientReferenceId: i % 2 ? 'odd' : 'even' })).name);
@@ -53,15 +51,15 @@ describe('checkoutSessions', () => {
       seen.push(...data.checkoutSessions.edges.map((edge: any) => edge.node.name));
       pages += 1;
       if (!data.checkoutSessions.pageInfo.hasNextPage) break;
-      after = data.checkoutSessions.pageInfo.endCursor;
+      after = data.checkoutSessions.pageInfo.endCursor ?? undefined;
     }
     expect(pages).toBe(3);
     expect(seen).toEqual(expected);
 
     // Every edge's cursor is a place to continue from, and the last one is the page's endCursor.
     const firstPage = (await gateway.ok(LIST, { first: 10 }, { key })).checkoutSessions;
-    expect(firstPage.edges.at(-1).cursor).toBe(firstPage.pageInfo.endCursor);
-    const fromMiddle = await gateway.ok(LIST, { first: 3, after: firstPage.edges[4].cursor }, { key });
+    expect(firstPage.edges.at(-1)!.cursor).toBe(firstPage.pageInfo.endCursor);
+    const fromMiddle = await gateway.ok(LIST, { first: 3, after: firstPage.edges[4]!.cursor }, { key });
     expect(fromMiddle.checkoutSessions.edges.map((edge: any) => edge.node.name)).toEqual(expected.slice(5, 8));
 
     // Backwards from the end: last/before gives the same sessions in the same order.
@@ -102,7 +100,10 @@ describe('checkoutSessions', () => {
     expect(open.checkoutSessions.edges).toHaveLength(22);
   });
 
-  it('lists every field of a session and its payment intent as a read by name shows it', async () => {
+  test('lists every field of a session and its payment intent as a read by name shows it', async ({
+    gateway,
+    lapse,
+  }) => {
     const { apiKey } = await gateway.createAccount('Field shop');
     const metadata = JSON.parse('{"order": "7", "note \\"quoted\\"": "ünïcode ✓", "__proto__": "kept"}');
     const paid = await createSession(gateway, apiKey, {
@@ -143,7 +144,7 @@ describe('checkoutSessions', () => {
     expect(expired).toMatchObject({ state: 'EXPIRED', paymentIntent: { state: 'CANCELED' } });
   });
 
-  it('caps a page at 100 and rejects a cursor it did not issue', async () => {
+  test('caps a page at 100 and rejects a cursor it did not issue', async ({ gateway, shop: { apiKey: key } }) => {
     const response = await gateway.gql(LIST, { first: 101 }, { key });
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.body.errors![0]!.extensions!.issues).toEqual([{ path: ['first'], message: expect.any(String) }]);
@@ -158,7 +159,7 @@ describe('checkoutSessions', () => {
     expect(forged.body.errors![0]!.extensions!.issues).toEqual([{ path: ['after'], message: expect.any(String) }]);
   });
 
-  it('lists 100 sessions with their payment intents in a fixed, small number of statements', async () => {
+  test('lists 100 sessions with their payment intents in a fixed, small number of statements', async ({ gateway }) => {
     const other = await gateway.createAccount('Busy shop');
     await Promise.all(Array.from({ length: 100 }, () => createSession(gateway, other.apiKey)));
     await gateway.ok(`{ account { name } }`, {}, { key: other.apiKey }); // warm the key cache
@@ -175,7 +176,12 @@ describe('checkoutSessions', () => {
 });
 
 describe('expiry', () => {
-  it('reads a lapsed OPEN session as EXPIRED everywhere before any sweep, then persists it once', async () => {
+  test('reads a lapsed OPEN session as EXPIRED everywhere before any sweep, then persists it once', async ({
+    gateway,
+    shop: { apiKey: key },
+    lapse,
+    eventsOf,
+  }) => {
     const session = await createSession(gateway, key, { clientReferenceId: 'lapsed' });
     await lapse(session.name);
     const read = await gateway.ok(
@@ -222,7 +228,11 @@ describe('expiry', () => {
     ]);
   });
 
-  it("writes each change's event in the same transaction as the change", async () => {
+  test("writes each change's event in the same transaction as the change", async ({
+    gateway,
+    shop: { apiKey: key },
+    eventsOf,
+  }) => {
     const session = await createSession(gateway, key);
     expect((await eventsOf(session.name)).map((event) => event.type)).toEqual(['checkout_session.created']);
     await gateway.ok(

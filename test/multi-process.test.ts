@@ -4,15 +4,14 @@ import {
   eventually,
   privateDatabase,
   signatureHeaders,
-  spawnChildGateway,
   startReceiver,
   subscribeSse,
   subscribeWs,
-  type ChildGateway,
   type Collected,
   type Receiver,
   type ReceivedWebhook,
 } from './events-kit.js';
+import { spawnGateway as spawnGatewayProcess, type GatewayProcess } from './spawn.js';
 import { testDatabaseUrl } from './testkit.js';
 
 const ADMIN_KEY = 'admin_multi_process_key_0123456789';
@@ -43,13 +42,13 @@ describe.skipIf(!testDatabaseUrl())(
   () => {
     let database: Awaited<ReturnType<typeof privateDatabase>>;
     let env: Record<string, string>;
-    const children: ChildGateway[] = [];
+    const children: GatewayProcess[] = [];
     const receivers: Receiver[] = [];
     const subscriptions: Collected[] = [];
-    let pair: [ChildGateway, ChildGateway] | undefined;
+    let pair: [GatewayProcess, GatewayProcess] | undefined;
 
     async function spawnGateway() {
-      const child = await spawnChildGateway(env);
+      const child = await spawnGatewayProcess(env);
       children.push(child);
       return child;
     }
@@ -115,7 +114,7 @@ describe.skipIf(!testDatabaseUrl())(
       );
       expect(await doomed.stop('SIGKILL')).toBeNull();
 
-      pair = (await Promise.all([spawnGateway(), spawnGateway()])) as [ChildGateway, ChildGateway];
+      pair = (await Promise.all([spawnGateway(), spawnGateway()])) as [GatewayProcess, GatewayProcess];
       const delivered = await eventually(
         () => (receiver.requests.length >= 2 ? receiver.requests[1] : undefined),
         () => `a second request, got ${receiver.requests.length}`,
@@ -215,9 +214,14 @@ describe.skipIf(!testDatabaseUrl())(
       expect(perEvent.size).toBe(log.length);
       expect([...perEvent.values()].every((count) => count === 2)).toBe(true);
 
-      // Nothing trails behind: no subscriber gets a duplicate late.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      for (const subscriber of [onA, onB, sseOnB]) expect(subscriber.items).toHaveLength(expected.length);
+      // Nothing trails behind: no subscriber gets a duplicate late. An event committed now is the
+      // next item of each feed, as a feed keeps commit order.
+      await create(a.url, 99);
+      const marker = (await gql(b.url, shop.key, LIST)).events.edges[0].node.id;
+      for (const subscriber of [onA, onB, sseOnB]) {
+        expect((await subscriber.waitFor(expected.length + 1))[expected.length].events.id).toBe(marker);
+        expect(subscriber.items).toHaveLength(expected.length + 1);
+      }
       expect(first.createCheckoutSession.name).toBe(log[0].checkoutSession.name);
 
       for (const child of [a, b]) expect(await child.stop('SIGTERM')).toBe(0);

@@ -1,46 +1,45 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { eventTable, paymentAttemptTable } from '../src/db/schema.js';
 import { openForm, submitCard } from './browser.js';
-import { createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
+import { createSession, errorCodes } from './testkit.js';
+import { test as withGateway } from './fixtures.js';
+import { graphql } from './__generated__/gql.js';
 
-let gateway: Gateway;
-let shop: { accountId: string; apiKey: string };
-
-beforeAll(async () => {
-  gateway = await startGateway();
-  shop = await gateway.createAccount('Race shop');
-});
-afterAll(() => gateway?.stop());
-
-const SESSION_STATE = `query($name: String!) {
+const SESSION_STATE = graphql(`query RaceSessionState($name: String!) {
   checkoutSession(name: $name) { state paid paymentIntent { state cardLast4 } }
-}`;
-const EXPIRE = `mutation($name: String!) { expireCheckoutSession(name: $name) { state } }`;
+}`);
+const EXPIRE = graphql(`mutation RaceExpire($name: String!) { expireCheckoutSession(name: $name) { state } }`);
 
-async function ledger(session: { name: string; paymentIntent: { name: string } }) {
-  const db = gateway.app.database.db;
-  const sessionId = session.name.split('/').pop()!;
-  const attempts = await db
-    .select()
-    .from(paymentAttemptTable)
-    .where(eq(paymentAttemptTable.paymentIntentId, session.paymentIntent.name.split('/').pop()!));
-  const events = await db
-    .select({ type: eventTable.type })
-    .from(eventTable)
-    .where(and(eq(eventTable.checkoutSessionId, sessionId)));
-  const state = (await gateway.ok(SESSION_STATE, { name: session.name }, { key: shop.apiKey })).checkoutSession;
-  return {
-    state,
-    charges: attempts.filter((attempt) => attempt.succeeded).length,
-    attempts: attempts.length,
-    paidEvents: events.filter((event) => event.type === 'checkout_session.paid').length,
-    expiredEvents: events.filter((event) => event.type === 'checkout_session.expired').length,
-  };
-}
+const test = withGateway.extend(
+  'ledger',
+  ({ gateway, shop }) =>
+    async (session: { name: string; paymentIntent: { name: string } }) => {
+      const db = gateway.app.database.db;
+      const sessionId = session.name.split('/').pop()!;
+      const attempts = await db
+        .select()
+        .from(paymentAttemptTable)
+        .where(eq(paymentAttemptTable.paymentIntentId, session.paymentIntent.name.split('/').pop()!));
+      const events = await db
+        .select({ type: eventTable.type })
+        .from(eventTable)
+        .where(and(eq(eventTable.checkoutSessionId, sessionId)));
+      const state = (await gateway.ok(SESSION_STATE, { name: session.name }, { key: shop.apiKey })).checkoutSession;
+      return {
+        state,
+        charges: attempts.filter((attempt) => attempt.succeeded).length,
+        attempts: attempts.length,
+        paidEvents: events.filter((event) => event.type === 'checkout_session.paid').length,
+        expiredEvents: events.filter((event) => event.type === 'checkout_session.expired').length,
+      };
+    },
+);
+test.override('shopName', 'Race shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('racing payments', () => {
-  it('ten concurrent submissions of one session charge exactly once', async () => {
+  test('ten concurrent submissions of one session charge exactly once', async ({ gateway, shop, ledger }) => {
     const session = await createSession(gateway, shop.apiKey, { successUrl: 'https://shop.example/thanks' });
     const form = await openForm(session.url);
     const responses = await Promise.all(Array.from({ length: 10 }, () => submitCard(session.url, form)));
@@ -58,7 +57,11 @@ describe('racing payments', () => {
     });
   });
 
-  it('pay and expire sent together end in exactly one of COMPLETE or EXPIRED, with one event', async () => {
+  test('pay and expire sent together end in exactly one of COMPLETE or EXPIRED, with one event', async ({
+    gateway,
+    shop,
+    ledger,
+  }) => {
     for (let round = 0; round < 8; round += 1) {
       const session = await createSession(gateway, shop.apiKey, { successUrl: 'https://shop.example/thanks' });
       const form = await openForm(session.url);
@@ -71,7 +74,7 @@ describe('racing payments', () => {
           ? await Promise.all([sendExpire(), sendPay()]).then(([e, p]) => [p, e] as const)
           : await Promise.all([sendPay(), new Promise((resolve) => setTimeout(resolve, round * 3)).then(sendExpire)]);
       const result = await ledger(session);
-      if (result.state.state === 'COMPLETE') {
+      if (result.state!.state === 'COMPLETE') {
         expect(payResponse.status).toBe(303);
         expect(errorCodes(expireResponse)).toEqual(['FAILED_PRECONDITION']);
         expect(result).toEqual({

@@ -189,8 +189,8 @@ describe('npm start with WEB_CONCURRENCY', () => {
       );
       expect(keys).toHaveLength(1);
 
-      // tsx runs main.ts in a node child: the cluster's primary, whose children are the workers.
-      const [primary] = childrenOf(gateway.child.pid!);
+      // The launched node process is the cluster's primary; its children are the workers.
+      const primary = gateway.child.pid;
       const workers = childrenOf(primary!);
       expect(workers).toHaveLength(2);
 
@@ -238,7 +238,7 @@ describe('npm start with WEB_CONCURRENCY', () => {
         LOG_LEVEL: 'debug',
       });
       await printed(gateway, /"worker listening"/g, 2);
-      const [primary] = childrenOf(gateway.child.pid!);
+      const primary = gateway.child.pid;
       const [first] = childrenOf(primary!);
       // The database goes away: every replacement now fails at start.
       await database.drop();

@@ -1,47 +1,45 @@
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import WebSocket from 'ws';
-import { errorCodes, startGateway, type Gateway } from './testkit.js';
-
-let gateway: Gateway;
-let key: string;
-
-beforeAll(async () => {
-  gateway = await startGateway();
-  ({ apiKey: key } = await gateway.createAccount('Protected shop'));
-});
-afterAll(() => gateway?.stop());
+import { errorCodes, startGateway } from './testkit.js';
+import { test as withGateway } from './fixtures.js';
 
 const deep = `{ checkoutSessions { edges { node { paymentIntent { checkoutSession { paymentIntent { checkoutSession {
   paymentIntent { checkoutSession { paymentIntent { checkoutSession { id } } } } } } } } } } } }`;
 const aliases = `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: account { name }`).join(' ')} }`;
 
-async function overWebSocket(query: string): Promise<{ data?: unknown; errors?: unknown[] }> {
-  const client = createClient({
-    url: `${gateway.url.replace('http', 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { Authorization: `Api-Key ${key}` },
-    retryAttempts: 0,
-  });
-  try {
-    return await new Promise((resolve, reject) => {
-      let result: any;
-      client.subscribe(
-        { query },
-        {
-          next: (value) => (result = value),
-          error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
-          complete: () => resolve(result),
-        },
-      );
-    });
-  } finally {
-    await client.dispose();
-  }
-}
+const test = withGateway.extend(
+  'overWebSocket',
+  ({ gateway, shop }) =>
+    async (query: string): Promise<{ data?: unknown; errors?: unknown[] }> => {
+      const client = createClient({
+        url: `${gateway.url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { Authorization: `Api-Key ${shop.apiKey}` },
+        retryAttempts: 0,
+      });
+      try {
+        return await new Promise((resolve, reject) => {
+          let result: any;
+          client.subscribe(
+            { query },
+            {
+              next: (value) => (result = value),
+              error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
+              complete: () => resolve(result),
+            },
+          );
+        });
+      } finally {
+        await client.dispose();
+      }
+    },
+);
+test.override('shopName', 'Protected shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('query limits', () => {
-  it('refuses over-deep queries and alias floods over HTTP', async () => {
+  test('refuses over-deep queries and alias floods over HTTP', async ({ gateway, shop: { apiKey: key } }) => {
     for (const query of [deep, aliases]) {
       const response = await gateway.gql(query, {}, { key });
       expect(response.body.data).toBeUndefined();
@@ -50,7 +48,7 @@ describe('query limits', () => {
     expect(errorCodes(await gateway.gql(`{ a0: account { name } a1: account { name } }`, {}, { key }))).toEqual([]);
   });
 
-  it('applies the same limits over graphql-ws, where ordinary queries work', async () => {
+  test('applies the same limits over graphql-ws, where ordinary queries work', async ({ overWebSocket }) => {
     const fine = await overWebSocket(`{ account { name } }`);
     expect(fine.data).toEqual({ account: { name: expect.stringMatching(/^accounts\/acct_/) } });
     for (const query of [deep, aliases]) {
@@ -60,7 +58,9 @@ describe('query limits', () => {
     }
   });
 
-  it('closes a WebSocket without a valid key at connection_init (4403) instead of keeping it open', async () => {
+  test('closes a WebSocket without a valid key at connection_init (4403) instead of keeping it open', async ({
+    gateway,
+  }) => {
     const client = createClient({
       url: `${gateway.url.replace('http', 'ws')}/graphql`,
       webSocketImpl: WebSocket,
@@ -79,7 +79,10 @@ describe('query limits', () => {
 });
 
 describe("errors raised before execution carry the contract's code", () => {
-  it('codes query-limit, syntax, validation and variable errors as BAD_USER_INPUT with a path', async () => {
+  test('codes query-limit, syntax, validation and variable errors as BAD_USER_INPUT with a path', async ({
+    gateway,
+    shop: { apiKey: key },
+  }) => {
     for (const query of [deep, aliases, '{ account { name }', '{ account { nope } }']) {
       const response = await gateway.gql(query, {}, { key });
       expect(errorCodes(response), query).toEqual(['BAD_USER_INPUT']);
@@ -100,7 +103,10 @@ describe("errors raised before execution carry the contract's code", () => {
     expect(missing.body.errors![0]!.extensions!.issues[0].path).toEqual(['i']);
   });
 
-  it('refuses an unreadable body without revealing the parser, and an over-large one before reading it', async () => {
+  test('refuses an unreadable body without revealing the parser, and an over-large one before reading it', async ({
+    gateway,
+    shop: { apiKey: key },
+  }) => {
     const broken = await fetch(`${gateway.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Api-Key ${key}` },
@@ -144,7 +150,7 @@ describe("errors raised before execution carry the contract's code", () => {
 });
 
 describe('error masking', () => {
-  it('hides the detail of an unexpected failure and keeps it in the log', async () => {
+  test('hides the detail of an unexpected failure and keeps it in the log', async () => {
     const lines: string[] = [];
     const broken = await startGateway({ logLevel: 'error' });
     const account = await broken.createAccount('Doomed');

@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { errorCodes, startGateway, type Gateway } from './testkit.js';
+import { expect } from 'vitest';
+import { errorCodes } from './testkit.js';
+import { test } from './fixtures.js';
 
-let gateway: Gateway;
+test.override('gatewayConfig', { rateLimitPerSecond: 0.1, rateLimitBurst: 3 });
+test.beforeAll(({ gateway }) => void gateway);
 
-beforeAll(async () => {
-  gateway = await startGateway({ rateLimitPerSecond: 0.1, rateLimitBurst: 3 });
-});
-afterAll(() => gateway?.stop());
-
-it('answers RATE_LIMITED with retryAfter once a key spends its burst, without touching other accounts', async () => {
+test('answers RATE_LIMITED with retryAfter once a key spends its burst, without touching other accounts', async ({
+  gateway,
+}) => {
   const busy = await gateway.createAccount('Busy');
   const calm = await gateway.createAccount('Calm');
   const responses = await Promise.all(
@@ -20,7 +19,9 @@ it('answers RATE_LIMITED with retryAfter once a key spends its burst, without to
   expect(errorCodes(await gateway.gql(`{ account { name } }`, {}, { key: calm.apiKey }))).toEqual([]);
 });
 
-it('answers a spent key over HTTP with 429 and Retry-After (GraphQL over HTTP), and Retry-After on application/json', async () => {
+test('answers a spent key over HTTP with 429 and Retry-After (GraphQL over HTTP), and Retry-After on application/json', async ({
+  gateway,
+}) => {
   const busy = await gateway.createAccount('Busy over HTTP');
   const spend = () =>
     Promise.all(Array.from({ length: 4 }, () => gateway.gql(`{ account { name } }`, {}, { key: busy.apiKey })));

@@ -1,36 +1,93 @@
+/**
+ * The suite's one way to run a child process: the gateway (`src/main.ts`) as users run it, or
+ * the `checkout-gateway` command. Node itself loads tsx (`--import tsx`) rather than the tsx
+ * launcher, which would put the program in a grandchild that a SIGKILL of the launcher leaves
+ * running; and every child leads a process group of its own, so that a SIGKILL also takes the
+ * processes it started (a cluster's workers) instead of leaving them to hold ports and databases.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 
-export interface GatewayProcess {
+export interface Launched {
   child: ChildProcess;
-  url: string;
-  /** Everything the process printed so far (stdout and stderr). */
+  stdout(): string;
+  stderr(): string;
+  /** Everything the process printed so far (stdout and stderr, in arrival order). */
   output(): string;
-  /** Sends a signal and resolves with the exit code. */
+  /** Resolves with the exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+  /**
+   * Sends `signal` to the process and resolves with its exit code. SIGKILL goes to the whole
+   * process group: a process killed outright cannot stop its own children.
+   */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the gateway as users run it (`src/main.ts`), waiting until it listens. */
+/** Runs `node [nodeArgs] script [args]` in the repository root with only PATH and HOME inherited. */
+export function launch(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  nodeArgs: string[] = [],
+): Launched {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stdout = '';
+  let stderr = '';
+  let output = '';
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk;
+    output += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    output: () => output,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          if (signal === 'SIGKILL') process.kill(-child.pid!, signal);
+          else child.kill(signal);
+        } catch {
+          // already gone
+        }
+      }
+      return exited;
+    },
+  };
+}
+
+export interface GatewayProcess extends Launched {
+  url: string;
+}
+
+/** Runs the gateway (`src/main.ts`) as a process of its own, waiting until it listens. */
 export async function spawnGateway(
   env: Record<string, string | undefined>,
   timeoutMs = 90_000,
 ): Promise<GatewayProcess> {
-  const child = spawn(tsx, ['src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const launched = launch('src/main.ts', [], { PORT: '0', HOST: '127.0.0.1', ...env }, ['--import', 'tsx']);
+  const { child, output } = launched;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in time:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      void launched.stop('SIGKILL');
+      reject(new Error(`gateway did not start in time:\n${output()}`));
+    }, timeoutMs);
     const check = () => {
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output());
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
@@ -38,19 +95,14 @@ export async function spawnGateway(
     };
     child.stdout!.on('data', check);
     child.stderr!.on('data', check);
-    void exited.then((code) => reject(new Error(`gateway exited with ${code} before listening:\n${output}`)));
+    void launched.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code} before listening:\n${output()}`));
+    });
   });
   // main.ts prints the demo key right after the listening line; wait for the rest of start-up output.
   await new Promise((resolve) => setTimeout(resolve, 200));
-  return {
-    child,
-    url: url.replace('localhost', '127.0.0.1'),
-    output: () => output,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  return { ...launched, url: url.replace('localhost', '127.0.0.1') };
 }
 
 export async function graphql(

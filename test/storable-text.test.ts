@@ -75,7 +75,8 @@ describe('GraphQL', () => {
         [{ idempotencyKey: bad }, ['input', 'idempotencyKey']],
         [{ currency: bad }, ['input', 'currency']],
       ] as const) {
-        await expectBadInput(CREATE_SESSION, create(input), [...path]);
+        // Untyped on purpose: the input is meant to be refused.
+        await expectBadInput(String(CREATE_SESSION), create(input), [...path]);
       }
       expect(await countSessions()).toBe(before);
     },
