@@ -3,7 +3,7 @@ import { checkoutSessionUrl } from '../domain/checkout-sessions/resource.js';
 import { createCheckoutSession } from '../domain/checkout-sessions/create.js';
 import { expireCheckoutSession } from '../domain/checkout-sessions/lifecycle.js';
 import { getCheckoutSessions, listCheckoutSessionsWithPaymentIntents } from '../domain/checkout-sessions/reads.js';
-import type { CheckoutSession } from '../domain/checkout-sessions/model.js';
+import type { CheckoutSession, PaymentIntent } from '../domain/checkout-sessions/model.js';
 import { DomainError, notFound } from '../domain/errors.js';
 import { AMOUNT_DESCRIPTION, formatAmount, isLocale } from '../domain/money.js';
 import { createCheckoutSessionSchema } from '../domain/checkout-sessions/input.js';
@@ -83,8 +83,9 @@ export function checkoutSessionFields<Shape extends CheckoutSession>(
     paymentIntent: t.field({
       type: PaymentIntentRef,
       description: 'The payment intent created with this session, as it is now.',
-      // Through the loader, which a page of checkoutSessions and a create have primed.
-      resolve: (s) => s.paymentIntentId,
+      // A session of a page comes with its intent; any other goes through the loader (which a
+      // create has primed).
+      resolve: (s: CheckoutSession & { paymentIntent?: PaymentIntent }) => s.paymentIntent ?? s.paymentIntentId,
     }),
     paid: t.boolean({ description: 'True once the payment has succeeded.', resolve: (s) => s.state === 'COMPLETE' }),
     successUrl: t.string({
@@ -189,14 +190,6 @@ builder.queryFields((t) => ({
             ...page,
             state: args.filter?.state,
             clientReferenceId: args.filter?.clientReferenceId,
-          }).then((rows) => {
-            // The intents came in the page's one statement: `paymentIntent { … }` of its fifty
-            // sessions is then served from the request's loader, without a statement of its own.
-            const intents = PaymentIntentRef.getDataloader(ctx);
-            return rows.map(({ session, paymentIntent }) => {
-              intents.prime(paymentIntent.id, paymentIntent);
-              return session;
-            });
           }),
         );
       },
