@@ -11,6 +11,7 @@ import {
 } from 'drizzle-orm';
 import { PgDialect, PgTimestamp } from 'drizzle-orm/pg-core';
 import type { Executor } from './client.js';
+import { columnNames } from './names.js';
 import { parsePostgresTimestamptz } from './timestamps.js';
 
 interface ColumnReader {
@@ -139,11 +140,8 @@ export class RowWriter<T extends Table> {
       name: `${prefix}${key}`,
       column,
     }));
-    // An insert's column list takes bare names, so each is its column's name as an identifier.
-    const names = sql.join(
-      this.writers.map(({ column }) => sql.identifier(column.name)),
-      sql`, `,
-    );
+    // An insert's column list takes bare names.
+    const names = columnNames(...this.writers.map(({ column }) => column));
     const placeholders = sql.join(
       this.writers.map(({ name }) => sql.placeholder(name)),
       sql`, `,
