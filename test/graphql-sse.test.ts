@@ -1,36 +1,45 @@
 import { createClient, type Client } from 'graphql-sse';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { eventually } from './events-kit.js';
-import { createSession, startGateway, type Gateway } from './testkit.js';
+import { createSession } from './testkit.js';
+import { test as withShop } from './fixtures.js';
 
 /** graphql-sse's protocol on /graphql/stream: single connection mode beside distinct connections. */
 
-let gateway: Gateway;
-let shop: { accountId: string; apiKey: string };
-let other: { accountId: string; apiKey: string };
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  gateway = await startGateway();
-  [shop, other] = await Promise.all([gateway.createAccount('SSE shop'), gateway.createAccount('Other shop')]);
-});
-afterAll(async () => {
-  for (const client of clients) client.dispose();
-  await gateway?.stop();
-});
-
 const EVENTS = 'subscription { events { type name } }';
 
-function client(key: string | null, singleConnection: boolean): Client {
-  const made = createClient({
-    url: `${gateway.url}/graphql/stream`,
-    singleConnection,
-    headers: key ? { authorization: `Api-Key ${key}` } : {},
-    retryAttempts: 0,
-  } as any) as Client;
-  clients.push(made);
-  return made;
-}
+const test = withShop
+  .extend('other', { scope: 'file' }, ({ gateway }) => gateway.createAccount('Other shop'))
+  /** Makes a graphql-sse client; the file's clients are disposed before its gateway stops. */
+  .extend('client', { scope: 'file' }, ({ gateway }, { onCleanup }) => {
+    const clients: Client[] = [];
+    onCleanup(() => {
+      for (const client of clients) client.dispose();
+    });
+    return (key: string | null, singleConnection: boolean): Client => {
+      const made = createClient({
+        url: `${gateway.url}/graphql/stream`,
+        singleConnection,
+        headers: key ? { authorization: `Api-Key ${key}` } : {},
+        retryAttempts: 0,
+      } as any) as Client;
+      clients.push(made);
+      return made;
+    };
+  })
+  .extend(
+    'endpoint',
+    ({ gateway }) =>
+      () =>
+        `${gateway.url}/graphql/stream`,
+  )
+  .extend('reserve', ({ endpoint }) => async (key: string): Promise<string> => {
+    const response = await fetch(endpoint(), { method: 'PUT', headers: { authorization: `Api-Key ${key}` } });
+    expect(response.status).toBe(201);
+    return response.text();
+  });
+test.override('shopName', 'SSE shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 function collect(sse: Client, query: string, variables: Record<string, unknown> = {}) {
   const got = { items: [] as any[], errors: [] as any[], done: false };
@@ -50,7 +59,7 @@ describe.each([
   ['single connection mode', true],
   ['distinct connections mode', false],
 ])('%s', (_mode, singleConnection) => {
-  it('streams the account’s events and answers queries', async () => {
+  test('streams the account’s events and answers queries', async ({ gateway, shop, other, client }) => {
     const sse = client(shop.apiKey, singleConnection);
     const events = collect(sse, EVENTS);
     const again = collect(sse, EVENTS);
@@ -89,7 +98,7 @@ describe.each([
     again.dispose();
   });
 
-  it('gives an operation without a valid key UNAUTHENTICATED', async () => {
+  test('gives an operation without a valid key UNAUTHENTICATED', async ({ client }) => {
     const sse = client('sk_not_a_key', singleConnection);
     const query = collect(sse, '{ account { name } }');
     await eventually(
@@ -101,7 +110,7 @@ describe.each([
     expect(query.errors[0]?.response?.status).toBe(401);
   });
 
-  it('reports syntax errors and query limits as BAD_USER_INPUT', async () => {
+  test('reports syntax errors and query limits as BAD_USER_INPUT', async ({ shop, client }) => {
     const sse = client(shop.apiKey, singleConnection);
     // A subscription held open, as a page would: in single connection mode the client otherwise
     // closes its stream between operations, and a refused one could race that close.
@@ -129,20 +138,18 @@ describe.each([
 });
 
 describe('a reserved stream belongs to the account that reserved it', () => {
-  const endpoint = () => `${gateway.url}/graphql/stream`;
-  async function reserve(key: string): Promise<string> {
-    const response = await fetch(endpoint(), { method: 'PUT', headers: { authorization: `Api-Key ${key}` } });
-    expect(response.status).toBe(201);
-    return response.text();
-  }
-
-  it('refuses a reservation without a key', async () => {
+  test('refuses a reservation without a key', async ({ endpoint }) => {
     const response = await fetch(endpoint(), { method: 'PUT' });
     expect(response.status).toBe(401);
     expect((await response.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
-  it('does not let another account open the stream or post into it with the token', async () => {
+  test('does not let another account open the stream or post into it with the token', async ({
+    shop,
+    other,
+    endpoint,
+    reserve,
+  }) => {
     const token = await reserve(shop.apiKey);
     const stream = await fetch(endpoint(), {
       headers: {

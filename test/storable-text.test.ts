@@ -4,67 +4,103 @@
  * writes nothing. (It used to reach a statement and fail with INTERNAL_SERVER_ERROR / 500.)
  */
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, CREATE_SESSION, createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
-
-let gateway: Gateway;
-let shop: { accountId: string; apiKey: string };
-let sessionName: string;
-let endpointName: string;
+import { describe, expect } from 'vitest';
+import { ADMIN_KEY, CREATE_SESSION, createSession, errorCodes } from './testkit.js';
+import { test as withShop } from './fixtures.js';
 
 const NUL = 'a\u0000b';
 const LONE = 'a\ud800b';
 
-beforeAll(async () => {
-  gateway = await startGateway();
-  shop = await gateway.createAccount('Text shop');
-  sessionName = (await createSession(gateway, shop.apiKey)).name;
-  const created = await gateway.ok(
-    `mutation { createWebhookEndpoint(input: { url: "http://127.0.0.1:9/hooks", }) { webhookEndpoint { name } } }`,
-    {},
-    { key: shop.apiKey },
-  );
-  endpointName = created.createWebhookEndpoint.webhookEndpoint.name;
-});
-afterAll(() => gateway?.stop());
-
 const base64url = (text: string) => Buffer.from(text).toString('base64url');
 
-async function expectBadInput(
-  query: string,
-  variables: Record<string, unknown>,
-  path: (string | number)[],
-  options: { key?: string } = {},
-) {
-  const response = await gateway.gql(query, variables, { key: options.key ?? shop.apiKey });
-  expect(errorCodes(response), JSON.stringify(response.body)).toEqual(['BAD_USER_INPUT']);
-  expect(response.body.errors![0]!.extensions!.issues).toContainEqual({ path, message: expect.any(String) });
-}
-
-async function countSessions(): Promise<number> {
-  let count = 0;
-  let after: string | null = null;
-  for (;;) {
-    const data: any = await gateway.ok(
-      `query($after: String) { checkoutSessions(first: 100, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
-      { after },
+const test = withShop
+  .extend(
+    'sessionName',
+    { scope: 'file' },
+    async ({ gateway, shop }) => (await createSession(gateway, shop.apiKey)).name,
+  )
+  .extend('endpointName', { scope: 'file' }, async ({ gateway, shop }) => {
+    const created = await gateway.ok(
+      `mutation { createWebhookEndpoint(input: { url: "http://127.0.0.1:9/hooks", }) { webhookEndpoint { name } } }`,
+      {},
       { key: shop.apiKey },
     );
-    count += data.checkoutSessions.edges.length;
-    if (!data.checkoutSessions.pageInfo.hasNextPage) return count;
-    after = data.checkoutSessions.pageInfo.endCursor;
-  }
-}
+    return created.createWebhookEndpoint.webhookEndpoint.name as string;
+  })
+  .extend(
+    'expectBadInput',
+    ({ gateway, shop }) =>
+      async (
+        query: string,
+        variables: Record<string, unknown>,
+        path: (string | number)[],
+        options: { key?: string } = {},
+      ) => {
+        const response = await gateway.gql(query, variables, { key: options.key ?? shop.apiKey });
+        expect(errorCodes(response), JSON.stringify(response.body)).toEqual(['BAD_USER_INPUT']);
+        expect(response.body.errors![0]!.extensions!.issues).toContainEqual({ path, message: expect.any(String) });
+      },
+  )
+  .extend('countSessions', ({ gateway, shop }) => async (): Promise<number> => {
+    let count = 0;
+    let after: string | null = null;
+    for (;;) {
+      const data: any = await gateway.ok(
+        `query($after: String) { checkoutSessions(first: 100, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+        { key: shop.apiKey },
+      );
+      count += data.checkoutSessions.edges.length;
+      if (!data.checkoutSessions.pageInfo.hasNextPage) return count;
+      after = data.checkoutSessions.pageInfo.endCursor;
+    }
+  })
+  .extend(
+    'sessions',
+    ({ shop }) =>
+      () =>
+        `/v1/accounts/${shop.accountId}/checkout-sessions`,
+  )
+  .extend(
+    'rest',
+    ({ gateway, shop }) =>
+      async (method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
+        const response = await fetch(`${gateway.url}${path}`, {
+          method,
+          headers: {
+            authorization: `Api-Key ${shop.apiKey}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...headers,
+          },
+          body,
+        });
+        return { status: response.status, body: (await response.json()) as any };
+      },
+  )
+  /** A raw HTTP/1.1 request: fetch refuses to send a NUL in a header, a client of ours might not. */
+  .extend('rawRequest', ({ gateway }) => (head: string, body: string): Promise<string> => {
+    const { port } = new URL(gateway.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+      socket.end(`${head}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    });
+  });
+test.override('shopName', 'Text shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('GraphQL', () => {
   const create = (input: Record<string, unknown>) => ({ input: { amount: '10000', currency: 'GBP', ...input } });
 
-  it.each([
+  test.for([
     ['NUL', NUL],
     ['a lone surrogate', LONE],
-  ])(
+  ] as const)(
     'refuses %s in every field of createCheckoutSession, each at its path, and writes nothing',
-    async (_label, bad) => {
+    async ([_label, bad], { expectBadInput, countSessions }) => {
       const before = await countSessions();
       for (const [input, path] of [
         [{ clientReferenceId: bad }, ['input', 'clientReferenceId']],
@@ -82,7 +118,7 @@ describe('GraphQL', () => {
     },
   );
 
-  it('refuses NUL written inline in the document, with its path', async () => {
+  test('refuses NUL written inline in the document, with its path', async ({ expectBadInput }) => {
     await expectBadInput(
       `mutation { createCheckoutSession(input: { amount: "1", currency: "GBP", metadata: { k: "a\\u0000b" } }) { id } }`,
       {},
@@ -94,57 +130,69 @@ describe('GraphQL', () => {
     ]);
   });
 
-  it.each([
+  test.for([
     ['NUL', NUL],
     ['a lone surrogate', LONE],
-  ])('refuses %s in webhook endpoints, account names and list filters', async (_label, bad) => {
-    const CREATE_ENDPOINT = `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }`;
-    await expectBadInput(CREATE_ENDPOINT, { input: { url: `http://127.0.0.1:9/${bad}` } }, ['input', 'url']);
-    await expectBadInput(CREATE_ENDPOINT, { input: { url: 'http://127.0.0.1:9/x', description: bad } }, [
-      'input',
-      'description',
-    ]);
-    await expectBadInput(
-      `mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { webhookEndpoint { description } } }`,
-      { input: { name: endpointName, description: bad } },
-      ['input', 'description'],
-    );
-    await expectBadInput(
-      `mutation($input: CreateAccountInput!) { createAccount(input: $input) { apiKey } }`,
-      { input: { displayName: bad } },
-      ['input', 'displayName'],
-      { key: ADMIN_KEY },
-    );
-    await expectBadInput(
-      `query($c: String) { checkoutSessions(filter: { clientReferenceId: $c }) { edges { cursor } } }`,
-      { c: bad },
-      ['filter', 'clientReferenceId'],
-    );
-    await expectBadInput(
-      `query($name: String!, $event: String) { webhookEndpoint(name: $name) { deliveries(filter: { event: $event }) { edges { cursor } } } }`,
-      { name: endpointName, event: `evt_${bad}` },
-      ['filter', 'event'],
-    );
-  });
+  ] as const)(
+    'refuses %s in webhook endpoints, account names and list filters',
+    async ([_label, bad], { endpointName, expectBadInput }) => {
+      const CREATE_ENDPOINT = `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }`;
+      await expectBadInput(CREATE_ENDPOINT, { input: { url: `http://127.0.0.1:9/${bad}` } }, ['input', 'url']);
+      await expectBadInput(CREATE_ENDPOINT, { input: { url: 'http://127.0.0.1:9/x', description: bad } }, [
+        'input',
+        'description',
+      ]);
+      await expectBadInput(
+        `mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { webhookEndpoint { description } } }`,
+        { input: { name: endpointName, description: bad } },
+        ['input', 'description'],
+      );
+      await expectBadInput(
+        `mutation($input: CreateAccountInput!) { createAccount(input: $input) { apiKey } }`,
+        { input: { displayName: bad } },
+        ['input', 'displayName'],
+        { key: ADMIN_KEY },
+      );
+      await expectBadInput(
+        `query($c: String) { checkoutSessions(filter: { clientReferenceId: $c }) { edges { cursor } } }`,
+        { c: bad },
+        ['filter', 'clientReferenceId'],
+      );
+      await expectBadInput(
+        `query($name: String!, $event: String) { webhookEndpoint(name: $name) { deliveries(filter: { event: $event }) { edges { cursor } } } }`,
+        { name: endpointName, event: `evt_${bad}` },
+        ['filter', 'event'],
+      );
+    },
+  );
 
-  it.each([
+  test.for([
     ['NUL', NUL],
     ['a lone surrogate', LONE],
-  ])('refuses %s in resource names and ids', async (_label, bad) => {
-    const name = `${sessionName}${bad}`;
-    await expectBadInput(`query($name: String!) { checkoutSession(name: $name) { id } }`, { name }, ['name']);
-    await expectBadInput(`mutation($name: String!) { expireCheckoutSession(name: $name) { id } }`, { name }, ['name']);
-    await expectBadInput(`query($name: String!) { paymentIntent(name: $name) { id } }`, { name }, ['name']);
-    await expectBadInput(`query($name: String!) { event(name: $name) { id } }`, { name: `evt_${bad}` }, ['name']);
-    await expectBadInput(
-      `query($name: String!) { webhookEndpoint(name: $name) { name } }`,
-      { name: `${endpointName}${bad}` },
-      ['name'],
-    );
-    await expectBadInput(`query($id: ID!) { node(id: $id) { id } }`, { id: bad }, ['id']);
-  });
+  ] as const)(
+    'refuses %s in resource names and ids',
+    async ([_label, bad], { sessionName, endpointName, expectBadInput }) => {
+      const name = `${sessionName}${bad}`;
+      await expectBadInput(`query($name: String!) { checkoutSession(name: $name) { id } }`, { name }, ['name']);
+      await expectBadInput(`mutation($name: String!) { expireCheckoutSession(name: $name) { id } }`, { name }, [
+        'name',
+      ]);
+      await expectBadInput(`query($name: String!) { paymentIntent(name: $name) { id } }`, { name }, ['name']);
+      await expectBadInput(`query($name: String!) { event(name: $name) { id } }`, { name: `evt_${bad}` }, ['name']);
+      await expectBadInput(
+        `query($name: String!) { webhookEndpoint(name: $name) { name } }`,
+        { name: `${endpointName}${bad}` },
+        ['name'],
+      );
+      await expectBadInput(`query($id: ID!) { node(id: $id) { id } }`, { id: bad }, ['id']);
+    },
+  );
 
-  it('refuses a global id or cursor that decodes to text the database cannot store', async () => {
+  test('refuses a global id or cursor that decodes to text the database cannot store', async ({
+    gateway,
+    shop,
+    expectBadInput,
+  }) => {
     // A global id is opaque: one that decodes to no id of ours names nothing, and node answers
     // null without an error (Relay's convention), not a failed statement.
     const node = await gateway.gql(
@@ -172,7 +220,7 @@ describe('GraphQL', () => {
     );
   });
 
-  it('refuses an event cursor whose number does not fit a bigint', async () => {
+  test('refuses an event cursor whose number does not fit a bigint', async ({ gateway, shop, expectBadInput }) => {
     const query = `query($after: String) { events(first: 1, after: $after) { edges { cursor } } }`;
     await expectBadInput(query, { after: base64url('evt|9999999999999999999') }, ['after']);
     // The largest bigint is a position like any other.
@@ -181,28 +229,16 @@ describe('GraphQL', () => {
 });
 
 describe('REST', () => {
-  const sessions = () => `/v1/accounts/${shop.accountId}/checkout-sessions`;
-
-  async function rest(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Api-Key ${shop.apiKey}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      body,
-    });
-    return { status: response.status, body: (await response.json()) as any };
-  }
-
   async function expect400(response: { status: number; body: any }, path: (string | number)[]) {
     expect(response.status, JSON.stringify(response.body)).toBe(400);
     expect(response.body.error.code).toBe('BAD_USER_INPUT');
     expect(response.body.error.details).toContainEqual({ path, message: expect.any(String) });
   }
 
-  it("refuses NUL and lone surrogates anywhere in a body, with the path in the body's own names", async () => {
+  test("refuses NUL and lone surrogates anywhere in a body, with the path in the body's own names", async ({
+    sessions,
+    rest,
+  }) => {
     // Written as JSON text: "\ud800" is how a lone surrogate reaches a server.
     for (const [fields, path] of [
       ['"client_reference_id": "a\\u0000b"', ['client_reference_id']],
@@ -218,7 +254,7 @@ describe('REST', () => {
     expect(list.body.checkout_sessions.filter((s: any) => s.amount === '100')).toEqual([]);
   });
 
-  it('refuses NUL in query parameters, page tokens and path segments', async () => {
+  test('refuses NUL in query parameters, page tokens and path segments', async ({ shop, sessions, rest }) => {
     await expect400(await rest('GET', `${sessions()}?client_reference_id=a%00b`), ['client_reference_id']);
     const token = base64url(JSON.stringify(['2026-01-01T00:00:00.000Z', 'cs_abc', null, 'a\u0000b']));
     await expect400(await rest('GET', `${sessions()}?page_token=${token}`), ['page_token']);
@@ -229,20 +265,10 @@ describe('REST', () => {
 });
 
 describe('headers', () => {
-  /** A raw HTTP/1.1 request: fetch refuses to send a NUL in a header, a client of ours might not. */
-  function rawRequest(head: string, body: string): Promise<string> {
-    const { port } = new URL(gateway.url);
-    return new Promise((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1');
-      let answer = '';
-      socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
-      socket.on('end', () => resolve(answer));
-      socket.on('error', reject);
-      socket.end(`${head}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-    });
-  }
-
-  it('an Idempotency-Key with a NUL is refused (400) before it reaches anything, on GraphQL and REST', async () => {
+  test('an Idempotency-Key with a NUL is refused (400) before it reaches anything, on GraphQL and REST', async ({
+    shop,
+    rawRequest,
+  }) => {
     const graphql = JSON.stringify({
       query: `mutation { createCheckoutSession(input: { amount: "1", currency: "GBP" }) { id } }`,
     });

@@ -1,21 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, createSession, errorCodes, startGateway, type Gateway } from './testkit.js';
+import { describe, expect } from 'vitest';
+import { ADMIN_KEY, createSession, errorCodes } from './testkit.js';
+import { test as withShop } from './fixtures.js';
 
-let gateway: Gateway;
-let alice: { accountId: string; apiKey: string };
-let bob: { accountId: string; apiKey: string };
-let aliceSession: any;
-
-beforeAll(async () => {
-  gateway = await startGateway();
-  alice = await gateway.createAccount('Alice');
-  bob = await gateway.createAccount('Bob');
-  aliceSession = await createSession(gateway, alice.apiKey, { clientReferenceId: 'alice-order' });
-});
-afterAll(() => gateway?.stop());
+const test = withShop
+  .extend('bob', { scope: 'file' }, ({ gateway }) => gateway.createAccount('Bob'))
+  .extend('aliceSession', { scope: 'file' }, ({ gateway, shop }) =>
+    createSession(gateway, shop.apiKey, { clientReferenceId: 'alice-order' }),
+  );
+test.override('shopName', 'Alice');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('tenancy', () => {
-  it("shows another account's session to nobody but its owner, on every path", async () => {
+  test("shows another account's session to nobody but its owner, on every path", async ({
+    gateway,
+    shop: alice,
+    bob,
+    aliceSession,
+  }) => {
     const missingName = `accounts/${bob.accountId}/checkout-sessions/cs_${'A'.repeat(24)}`;
     const reads = [
       [`query($n: String!) { checkoutSession(name: $n) { name } }`, { n: aliceSession.name }],
@@ -60,7 +61,10 @@ describe('tenancy', () => {
     expect(mine.node).toEqual({ name: aliceSession.name, state: 'OPEN' });
   });
 
-  it('keeps the platform key out of account data and account keys out of createAccount', async () => {
+  test('keeps the platform key out of account data and account keys out of createAccount', async ({
+    gateway,
+    shop: alice,
+  }) => {
     expect(
       errorCodes(await gateway.gql(`{ checkoutSessions { edges { node { id } } } }`, {}, { key: ADMIN_KEY })),
     ).toEqual(['FORBIDDEN']);
@@ -84,7 +88,7 @@ describe('tenancy', () => {
     ).toEqual(['FORBIDDEN']);
   });
 
-  it('rejects missing, unknown and malformed keys as UNAUTHENTICATED', async () => {
+  test('rejects missing, unknown and malformed keys as UNAUTHENTICATED', async ({ gateway, shop: alice }) => {
     const query = `{ account { name } }`;
     expect(errorCodes(await gateway.gql(query, {}, { key: null }))).toEqual(['UNAUTHENTICATED']);
     expect(errorCodes(await gateway.gql(query, {}, { key: `sk_${'x'.repeat(32)}` }))).toEqual(['UNAUTHENTICATED']);
@@ -94,20 +98,23 @@ describe('tenancy', () => {
     expect((await gateway.ok(query, {}, { key: alice.apiKey })).account.name).toBe(`accounts/${alice.accountId}`);
   });
 
-  it('issues account keys with at least 128 random bits and session ids fit for bearer URLs', async () => {
+  test('issues account keys with at least 128 random bits and session ids fit for bearer URLs', async ({ gateway }) => {
     const account = await gateway.createAccount('Keys');
     expect(account.apiKey).toMatch(/^sk_[0-9A-Za-z]{32}$/); // 32 base62 characters ≈ 190 bits
     const session = await createSession(gateway, account.apiKey);
     expect(session.name.split('/').pop()).toMatch(/^cs_[0-9A-Za-z]{24}$/); // ≈ 142 bits
   });
 
-  it('reports malformed names as bad input with the argument path', async () => {
+  test('reports malformed names as bad input with the argument path', async ({ gateway, shop: alice }) => {
     const response = await gateway.gql(`{ checkoutSession(name: "cs_123") { name } }`, {}, { key: alice.apiKey });
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.body.errors![0]!.extensions!.issues).toEqual([{ path: ['name'], message: expect.any(String) }]);
   });
 
-  it('answers null, without an error, for a node id that is not ours or not an id at all', async () => {
+  test('answers null, without an error, for a node id that is not ours or not an id at all', async ({
+    gateway,
+    shop: alice,
+  }) => {
     for (const id of ['bm9wZQ==', 'Q2hlY2tvdXRTZXNzaW9uOmNzX25vcGU=', 'garbage!', 'UGFnZUluZm86eA==', 'evt_nope', '']) {
       const response = await gateway.gql(`query($id: ID!) { node(id: $id) { id } }`, { id }, { key: alice.apiKey });
       expect(response.body, id).toEqual({ data: { node: null } });

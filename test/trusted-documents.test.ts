@@ -3,9 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient as createSseClient } from 'graphql-sse';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { wsClient } from './events-kit.js';
-import { errorCodes, startGateway, type Gateway } from './testkit.js';
+import { errorCodes } from './testkit.js';
+import { test as withShop } from './fixtures.js';
 
 /** Trusted documents (a client preset's manifest, sent by id) and Apollo's automatic persisted queries. */
 
@@ -23,35 +24,31 @@ const REGISTER = `mutation Register($input: RegisterTrustedDocumentsInput!) {
   registerTrustedDocuments(input: $input) { documentIds onlyTrustedDocuments }
 }`;
 
-let gateway: Gateway;
-let shop: { apiKey: string; accountId: string };
-let other: { apiKey: string; accountId: string };
+// The file of documents every account may run, as TRUSTED_DOCUMENTS_FILE.
+const trustedDocumentsFile = join(mkdtempSync(join(tmpdir(), 'trusted-')), 'persisted-documents.json');
+writeFileSync(trustedDocumentsFile, JSON.stringify({ [sha256(FILE_QUERY)]: FILE_QUERY }));
 
-beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'trusted-'));
-  const file = join(dir, 'persisted-documents.json');
-  writeFileSync(file, JSON.stringify({ [sha256(FILE_QUERY)]: FILE_QUERY }));
-  gateway = await startGateway({ trustedDocumentsFile: file });
-  [shop, other] = await Promise.all([gateway.createAccount('Trusting shop'), gateway.createAccount('Other shop')]);
-});
-afterAll(() => gateway?.stop());
-
-/** POSTs a raw GraphQL-over-HTTP body. */
-async function post(key: string, body: Record<string, unknown>) {
-  const response = await fetch(`${gateway.url}/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json',
-      authorization: `Api-Key ${key}`,
-    },
-    body: JSON.stringify(body),
+const test = withShop
+  .extend('other', { scope: 'file' }, ({ gateway }) => gateway.createAccount('Other shop'))
+  /** POSTs a raw GraphQL-over-HTTP body. */
+  .extend('post', ({ gateway }) => async (key: string, body: Record<string, unknown>) => {
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        authorization: `Api-Key ${key}`,
+      },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
   });
-  return { status: response.status, body: await response.json() };
-}
+test.override('gatewayConfig', { trustedDocumentsFile });
+test.override('shopName', 'Trusting shop');
+test.beforeAll(({ gateway }) => void gateway);
 
 describe('trusted documents', () => {
-  it('registers a client preset manifest and runs its documents by id', async () => {
+  test('registers a client preset manifest and runs its documents by id', async ({ gateway, shop, post }) => {
     const registered = await gateway.ok(REGISTER, { input: { documents: manifest } }, { key: shop.apiKey });
     expect(registered.registerTrustedDocuments).toEqual({
       documentIds: Object.keys(manifest),
@@ -70,7 +67,7 @@ describe('trusted documents', () => {
     expect(mutation.body).toEqual({ data: { createCheckoutSession: { amount: '777', state: 'OPEN' } } });
   });
 
-  it("does not share one account's documents with another", async () => {
+  test("does not share one account's documents with another", async ({ other, post }) => {
     const answer = await post(other.apiKey, { documentId: sha256(ACCOUNT_QUERY) });
     expect(answer.body.errors[0]).toMatchObject({
       message: 'PersistedQueryNotFound',
@@ -78,13 +75,17 @@ describe('trusted documents', () => {
     });
   });
 
-  it('runs documents of TRUSTED_DOCUMENTS_FILE for every account', async () => {
+  test('runs documents of TRUSTED_DOCUMENTS_FILE for every account', async ({ shop, other, post }) => {
     for (const key of [shop.apiKey, other.apiKey]) {
       expect((await post(key, { documentId: sha256(FILE_QUERY) })).body).toEqual({ data: { __typename: 'Query' } });
     }
   });
 
-  it('refuses a manifest whose ids are not hashes of their documents, or whose documents do not fit the schema', async () => {
+  test('refuses a manifest whose ids are not hashes of their documents, or whose documents do not fit the schema', async ({
+    gateway,
+    shop,
+    post,
+  }) => {
     const response = await gateway.gql(
       REGISTER,
       {
@@ -110,7 +111,11 @@ describe('trusted documents', () => {
     );
   });
 
-  it('switches an account to only registered documents, with a clear error for anything else', async () => {
+  test('switches an account to only registered documents, with a clear error for anything else', async ({
+    gateway,
+    other,
+    post,
+  }) => {
     const strict = await gateway.createAccount('Strict shop');
     await gateway.ok(REGISTER, { input: { documents: manifest, onlyTrustedDocuments: true } }, { key: strict.apiKey });
 
@@ -179,7 +184,7 @@ function runOver(
 }
 
 describe('only trusted documents, on every transport', () => {
-  it('holds over graphql-ws and graphql-sse, which send documents as text', async () => {
+  test('holds over graphql-ws and graphql-sse, which send documents as text', async ({ gateway }) => {
     const strict = await gateway.createAccount('Strict socket shop');
     await gateway.ok(REGISTER, { input: { documents: manifest, onlyTrustedDocuments: true } }, { key: strict.apiKey });
     const ws = wsClient(gateway.url, strict.apiKey);
@@ -206,7 +211,7 @@ describe('only trusted documents, on every transport', () => {
 });
 
 describe('automatic persisted queries (Apollo)', () => {
-  it('asks for the document once, then runs it by hash', async () => {
+  test('asks for the document once, then runs it by hash', async ({ shop, post }) => {
     const query = '{ account { name } }';
     const hash = { persistedQuery: { version: 1, sha256Hash: sha256(query) } };
     const first = await post(shop.apiKey, { extensions: hash });
@@ -220,7 +225,7 @@ describe('automatic persisted queries (Apollo)', () => {
     expect(third.body).toEqual(second.body);
   });
 
-  it('refuses a document sent with a hash that is not its own', async () => {
+  test('refuses a document sent with a hash that is not its own', async ({ shop, post }) => {
     const answer = await post(shop.apiKey, {
       query: '{ account { name } }',
       extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ __typename }') } },
