@@ -201,6 +201,8 @@ describe('expiry', () => {
       { key },
     );
     expect(byNode.node.state).toBe('EXPIRED');
+    const TIMES = `query($n: String!) { checkoutSession(name: $n) { updateTime paymentIntent { updateTime } } }`;
+    const timesBefore = (await gateway.ok(TIMES, { n: session.name }, { key })).checkoutSession;
     const open = await gateway.ok(
       LIST,
       { first: 100, filter: { state: 'OPEN', clientReferenceId: 'lapsed' } },
@@ -222,6 +224,8 @@ describe('expiry', () => {
       paymentIntent: { state: 'CANCELED' },
     });
     await gateway.ok(expire, { n: session.name }, { key });
+    // Persisting the lapse moves no timestamp a client has already read.
+    expect((await gateway.ok(TIMES, { n: session.name }, { key })).checkoutSession).toEqual(timesBefore);
     expect((await eventsOf(session.name)).map((event) => event.type)).toEqual([
       'checkout_session.created',
       'checkout_session.expired',

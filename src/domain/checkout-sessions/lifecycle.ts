@@ -59,14 +59,17 @@ async function expireLockedSession(
   now: Date,
 ): Promise<CheckoutSessionRow> {
   if (row.state !== 'OPEN') return row;
+  // A lapsed session has read as EXPIRED since its expireTime, updated then (effectiveSession):
+  // persisting it later must not move the updateTime clients have already seen.
+  const updateTime = row.expireTime.getTime() <= now.getTime() ? row.expireTime : now;
   const [expired] = await tx
     .update(checkoutSessionTable)
-    .set({ state: 'EXPIRED', updateTime: now })
+    .set({ state: 'EXPIRED', updateTime })
     .where(and(eq(checkoutSessionTable.id, row.id), eq(checkoutSessionTable.state, 'OPEN')))
     .returning();
   await tx
     .update(paymentIntentTable)
-    .set({ state: 'CANCELED', updateTime: now })
+    .set({ state: 'CANCELED', updateTime })
     .where(
       and(
         eq(paymentIntentTable.id, row.paymentIntentId),
