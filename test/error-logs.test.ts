@@ -5,26 +5,20 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { randomToken } from '../src/domain/ids.js';
+import { captureLogLines } from './log-capture.js';
 import { CREATE_SESSION, errorCodes, startGateway, type Gateway } from './testkit.js';
 
 let gateway: Gateway;
+let restoreStderr: (() => void) | undefined;
 const lines: string[] = [];
-const originalWrite = process.stderr.write.bind(process.stderr);
 
 beforeAll(async () => {
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    if (text.startsWith('{"level"')) {
-      lines.push(text);
-      return true;
-    }
-    return (originalWrite as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write;
+  restoreStderr = captureLogLines(lines);
   gateway = await startGateway({ logLevel: 'error' });
 });
 afterAll(async () => {
   await gateway?.stop();
-  process.stderr.write = originalWrite;
+  restoreStderr?.();
 });
 
 it('logs the database error and its stack, not the bound values', async () => {

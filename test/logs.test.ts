@@ -9,26 +9,20 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { randomToken } from '../src/domain/ids.js';
 import { openForm, submitCard } from './browser.js';
+import { captureLogLines } from './log-capture.js';
 import { ADMIN_KEY, createSession, startGateway, type Gateway } from './testkit.js';
 
 let gateway: Gateway;
+let restoreStderr: (() => void) | undefined;
 const lines: string[] = [];
-const originalWrite = process.stderr.write.bind(process.stderr);
 
 beforeAll(async () => {
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    if (text.startsWith('{"level"')) {
-      lines.push(...text.split('\n').filter(Boolean));
-      return true;
-    }
-    return (originalWrite as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write;
+  restoreStderr = captureLogLines(lines);
   gateway = await startGateway({ logLevel: 'debug' });
 });
 afterAll(async () => {
   await gateway?.stop();
-  process.stderr.write = originalWrite;
+  restoreStderr?.();
 });
 
 const entries = () => lines.map((line) => JSON.parse(line) as Record<string, any>);

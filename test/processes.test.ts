@@ -1,10 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { privateDatabase } from './events-kit.js';
-import { graphql, spawnGateway, type GatewayProcess } from './spawn.js';
+import { graphql, postOnNewConnection, spawnGateway, type GatewayProcess } from './spawn.js';
 import { testDatabaseUrl } from './testkit.js';
 
 const running: GatewayProcess[] = [];
@@ -121,39 +120,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** A GraphQL POST on a connection of its own, so that the cluster hands each to a worker afresh. */
-function postOnNewConnection(url: string, key: string, query: string): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ query });
-    const request = httpRequest(
-      `${url}/graphql`,
-      {
-        method: 'POST',
-        agent: false,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: `Api-Key ${key}`,
-        },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk) => (text += chunk));
-        response.on('end', () => {
-          try {
-            resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) });
-          } catch {
-            reject(new Error(`${response.statusCode} with a body that is not JSON: ${text}`));
-          }
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
 }
 
 /** Waits until the gateway has printed `pattern` `count` times (workers log "worker listening" at debug level). */

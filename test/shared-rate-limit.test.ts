@@ -3,10 +3,9 @@
  * machines (two gateways here, each with its own limiter, on the machine's Redis); without it,
  * across one machine's cluster workers. Redis being away never refuses a request.
  */
-import { request as httpRequest } from 'node:http';
 import { afterAll, expect, it } from 'vitest';
 import { randomToken } from '../src/domain/ids.js';
-import { graphql, spawnGateway, type GatewayProcess } from './spawn.js';
+import { graphql, postOnNewConnection, spawnGateway, type GatewayProcess } from './spawn.js';
 import { ADMIN_KEY, errorCodes, startGateway, testDatabaseUrl, type Gateway } from './testkit.js';
 
 /** The machine's Redis (CI starts it); TEST_REDIS_URL points elsewhere. */
@@ -79,32 +78,6 @@ it('answers, and still limits each process, while Redis cannot be reached', asyn
   expect(codes).toEqual([[], [], [], ['RATE_LIMITED'], ['RATE_LIMITED']]);
 }, 60_000);
 
-function postOnNewConnection(url: string, key: string): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ query: ACCOUNT });
-    const request = httpRequest(
-      `${url}/graphql`,
-      {
-        method: 'POST',
-        agent: false,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: `Api-Key ${key}`,
-        },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
 it.skipIf(!testDatabaseUrl())(
   'shares one key’s limit between the cluster workers of a machine without Redis',
   async () => {
@@ -129,7 +102,7 @@ it.skipIf(!testDatabaseUrl())(
     const key: string = created.body.data.createAccount.apiKey;
     // Each request on a connection of its own: the cluster hands them to both workers in turn.
     const answers = [];
-    for (let i = 0; i < 10; i += 1) answers.push(await postOnNewConnection(gateway.url, key));
+    for (let i = 0; i < 10; i += 1) answers.push(await postOnNewConnection(gateway.url, key, ACCOUNT));
     const codes = answers.map((answer) => (answer.body.errors ?? []).map((error: any) => error.extensions?.code));
     expect(codes.filter((one) => one.length === 0)).toHaveLength(4);
     expect(codes.slice(4).every((one) => one.join() === 'RATE_LIMITED')).toBe(true);

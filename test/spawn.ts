@@ -5,6 +5,7 @@
  * running; and every child leads a process group of its own, so that a SIGKILL also takes the
  * processes it started (a cluster's workers) instead of leaving them to hold ports and databases.
  */
+import { request as httpRequest } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -118,4 +119,37 @@ export async function graphql(
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+}
+
+/** A GraphQL POST on a connection of its own, so that the cluster hands each to a worker afresh. */
+export function postOnNewConnection(url: string, key: string, query: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ query });
+    const request = httpRequest(
+      `${url}/graphql`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Api-Key ${key}`,
+        },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => {
+          try {
+            resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) });
+          } catch {
+            reject(new Error(`${response.statusCode} with a body that is not JSON: ${text}`));
+          }
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
 }
